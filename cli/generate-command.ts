@@ -1,0 +1,81 @@
+/** `cgan generate`: images from an exported .onnx, as a PNG grid and/or raw float32 NCHW. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    return n;
+  };
+}
+
+interface Opts {
+  labels: string;
+  count: number;
+  seed?: number;
+  noise?: string;
+  out?: string;
+  raw?: string;
+  device: 'cpu' | 'cuda' | 'webgpu' | 'auto';
+  fallback?: boolean;
+  cols?: number;
+  scale: number;
+  batchSize?: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('generate')
+    .description('generate images with an exported generator')
+    .argument('<model>', '.onnx file written by `cgan export`')
+    .requiredOption('--labels <spec>', 'class indices and ranges, e.g. "0-9" or "3,3,7"')
+    .option('--count <n>', 'images per label (grid: one row per label)', int('--count', 1, 100000), 1)
+    .option('--seed <n>', 'noise seed (default 0); the same seed gives the same noise in Node and the browser', int('--seed', 0, 0xffffffff))
+    .option('--noise <file>', 'raw little-endian float32 noise [images, zDim] instead of a seed')
+    .option('--out <file>', 'write a PNG grid')
+    .option('--raw <file>', 'write the images as raw little-endian float32 NCHW, exactly as the model output them')
+    .addOption(new Option('--device <name>', 'execution provider').choices(['cpu', 'cuda', 'webgpu', 'auto']).default('auto'))
+    .option('--fallback', 'run on cpu if the device is not available, instead of failing')
+    .option('--cols <n>', 'grid columns (default: --count, or a square)', int('--cols', 1))
+    .option('--scale <n>', 'grid upscaling factor', int('--scale', 1, 64), 1)
+    .option('--batch-size <n>', 'images per session run', int('--batch-size', 1))
+    .action(async (model: string, o: Opts) => {
+      const rt = await import('../runtime/node.ts');
+      const { readFile } = await import('node:fs/promises');
+      if (!o.out && !o.raw) throw new Error('nothing to write: pass --out FILE.png and/or --raw FILE.bin');
+      if (o.noise !== undefined && o.seed !== undefined) throw new Error('pass either --seed or --noise, not both');
+      let bytes: Uint8Array;
+      try {
+        const b = await readFile(model);
+        bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw new Error(err.code === 'ENOENT' ? `model file ${model} does not exist; export one with \`cgan export RUN --out ${model}\`` : `cannot read ${model}: ${err.message}`);
+      }
+      // Check everything the user typed before creating a session.
+      const info = rt.readModelInfo(bytes, model);
+      const labels = rt.repeatLabels(rt.parseLabels(o.labels, info.numClasses), o.count);
+      const noise = o.noise !== undefined ? await rt.readNoiseFile(o.noise, labels.length, info.zDim) : undefined;
+      const seed = noise ? undefined : (o.seed ?? 0);
+
+      const g = await rt.Generator.load(bytes, { device: o.device, fallback: o.fallback });
+      if (g.fallback && o.device === 'auto') console.error(`note: device auto runs on ${g.device}: ${g.fallback.from} is not available (--device ${g.fallback.from} says why)`);
+      else if (g.fallback) console.error(`note: ${g.fallback.from} is not available, running on ${g.device}: ${g.fallback.reason}`);
+      try {
+        const images = await g.generate({ labels, noise, seed, batchSize: o.batchSize });
+        const src = noise ? `noise ${o.noise}` : `seed ${seed}`;
+        console.log(`generated ${images.count} images (${o.labels} x ${o.count}, ${src}) on ${images.device} in ${images.ms.toFixed(0)} ms`);
+        if (o.raw) {
+          await rt.writeRawImages(o.raw, images);
+          console.log(`wrote ${o.raw}: float32 [${images.count}, 1, ${images.height}, ${images.width}]`);
+        }
+        if (o.out) {
+          const grid = rt.renderGrid(images, { cols: o.cols ?? (o.count > 1 ? o.count : undefined), scale: o.scale });
+          await rt.writePng(o.out, grid);
+          console.log(`wrote ${o.out}: ${grid.width}x${grid.height} PNG`);
+        }
+      } finally {
+        await g.dispose();
+      }
+    });
+}

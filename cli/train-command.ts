@@ -1,0 +1,109 @@
+/** `cgan train`: the first pipeline stage (dataset -> checkpoint files). */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Hyperparameter presets. `wgan-gp` is the default: see docs/training.md for why. */
+export const PRESETS = {
+  // Gulrajani et al. 2017's Adam betas; the seed's lr, lambda, critic steps and batch size.
+  'wgan-gp': { lr: 2e-4, beta1: 0.5, beta2: 0.9, eps: 1e-8, lambda: 10, nCritic: 5, batchSize: 64 },
+  // The seed notebook's settings: PyTorch's default Adam betas.
+  seed: { lr: 2e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, lambda: 10, nCritic: 5, batchSize: 64 },
+} as const;
+
+function int(name: string, min: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    return n;
+  };
+}
+function num(name: string, lo: number, hi: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be a number in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+    return n;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train the conditional WGAN-GP (bundled MNIST unless --data is given)')
+    .option('--epochs <n>', 'stop after N completed epochs (total, counting resumed ones)', int('--epochs', 1))
+    .option('--steps <n>', 'stop after N critic steps (total)', int('--steps', 1))
+    .option('--out <dir>', 'run directory: checkpoint, metrics.jsonl, samples/, curves')
+    .option('--resume <dir>', 'continue the run in DIR (or a checkpoint.safetensors) where it stopped')
+    .option('--data <dir>', 'directory with an IDX pair train-images-idx3-ubyte / train-labels-idx1-ubyte')
+    .option('--limit <n>', 'use only the first N training examples', int('--limit', 1))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .option('--workers <n>', 'data-parallel worker threads (default: one per core, or 1 on the tensorflow backend)', int('--workers', 1))
+    .addOption(new Option('--preset <name>', 'hyperparameter preset').choices(Object.keys(PRESETS)).default('wgan-gp'))
+    .option('--batch-size <n>', 'batch size (default 64)', int('--batch-size', 2))
+    .option('--lr <x>', 'Adam learning rate (default 2e-4)', num('--lr', 1e-8, 1))
+    .option('--beta1 <x>', 'Adam beta1 (default 0.5; preset seed: 0.9)', num('--beta1', 0, 0.999999))
+    .option('--beta2 <x>', 'Adam beta2 (default 0.9; preset seed: 0.999)', num('--beta2', 0, 0.999999))
+    .option('--lambda <x>', 'gradient penalty weight (default 10)', num('--lambda', 0, 1e6))
+    .option('--n-critic <n>', 'critic steps per generator step (default 5)', int('--n-critic', 1))
+    .option('--seed <n>', 'random seed (weights, shuffling, noise)', int('--seed', 0), 0)
+    .option('--save-every <n>', 'also checkpoint every N critic steps', int('--save-every', 1))
+    .action(async (o) => {
+      const [{ train }, { ProgressReporter }] = await Promise.all([import('../train/trainer.ts'), import('../train/progress.ts')]);
+      const preset = PRESETS[o.preset as keyof typeof PRESETS];
+      const hyper = {
+        ...preset,
+        ...(o.lr !== undefined && { lr: o.lr }),
+        ...(o.beta1 !== undefined && { beta1: o.beta1 }),
+        ...(o.beta2 !== undefined && { beta2: o.beta2 }),
+        ...(o.lambda !== undefined && { lambda: o.lambda }),
+        ...(o.nCritic !== undefined && { nCritic: o.nCritic }),
+        ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
+      };
+      const out: string = o.out ?? o.resume ?? path.join('runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19));
+      if (o.resume && ['lr', 'beta1', 'beta2', 'lambda', 'nCritic', 'batchSize', 'seed', 'data'].some((k) => program.commands.find((c) => c.name() === 'train')!.getOptionValueSource(k) === 'cli')) {
+        console.warn('note: a resumed run keeps the hyperparameters, seed and dataset stored in its checkpoint; the ones given here are ignored');
+      }
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSignal = () => {
+        interrupts += 1;
+        if (interrupts > 1) process.exit(130);
+        console.error('\nstopping after this step and writing a checkpoint (Ctrl-C again to quit without saving)');
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const progress = new ProgressReporter();
+      try {
+        const workers = o.workers ?? (o.backend === 'tensorflow' ? 1 : Math.min(os.availableParallelism(), 8));
+        const r = await train({
+          out,
+          resume: o.resume,
+          dataDir: o.data,
+          limit: o.limit,
+          epochs: o.epochs,
+          steps: o.steps,
+          backend: o.backend,
+          workers,
+          hyper,
+          seed: o.seed,
+          saveEvery: o.saveEvery,
+          signal: controller.signal,
+          log: (m) => progress.log(m),
+          onStep: (rec, info) => progress.update(rec, info),
+        });
+        progress.stop();
+        const mean = r.stepSeconds.length ? r.stepSeconds.reduce((a, b) => a + b, 0) / r.stepSeconds.length : 0;
+        console.log(
+          `${r.stoppedBy === 'interrupted' ? 'interrupted' : 'done'} at step ${r.state.step} (epoch ${r.state.epoch}); ${(mean * 1000).toFixed(0)} ms per critic step on ${r.backend}\n` +
+            `checkpoint: ${r.checkpoint}\nmetrics:    ${path.join(out, 'metrics.jsonl')}\nsamples:    ${path.join(out, 'samples')}\ncurves:     ${path.join(out, 'curves.png')}\n` +
+            `next:       npx cgan export ${out} --out models/${path.basename(out)}.onnx`,
+        );
+        if (r.stoppedBy === 'interrupted') process.exitCode = 130;
+      } finally {
+        progress.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

@@ -1,0 +1,95 @@
+/**
+ * `cgan export`: checkpoint -> .onnx, then a parity check against the tfjs generator. The file is
+ * written to a temporary name and renamed only once the check passes, so a failed export never
+ * leaves a bad model behind under the requested name.
+ */
+import { promises as fs, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readCheckpoint, checkpointPath } from '../train/checkpoint.ts';
+import { buildGeneratorOnnx, GENERATOR_TENSORS, type WeightTensor } from './onnx-generator.ts';
+import { checkParity, FP16_LIMIT, PARITY_LIMIT, type ParityReport } from './parity.ts';
+
+export interface ExportOptions {
+  out: string;
+  /** Also write `<out>.fp16.onnx` with float16 weights. */
+  fp16?: boolean;
+  /** Override the parity limit (tests). */
+  limit?: number;
+  log?: (line: string) => void;
+}
+
+export interface ExportResult {
+  file: string;
+  bytes: number;
+  metadata: Record<string, string>;
+  parity: ParityReport;
+  fp16?: { file: string; bytes: number; parity: ParityReport };
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+export function fp16Path(out: string): string {
+  return out.endsWith('.onnx') ? `${out.slice(0, -'.onnx'.length)}.fp16.onnx` : `${out}.fp16.onnx`;
+}
+
+async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
+  await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, bytes);
+  await fs.rename(tmp, file);
+}
+
+export function formatParity(p: ParityReport, label: string): string {
+  const rows = p.rows.map((r) => `batch ${r.batch}: ${r.maxAbsDiff.toExponential(2)}`).join(', ');
+  return `${label} parity, tfjs cpu vs onnxruntime-node ${p.device}, max abs diff ${p.maxAbsDiff.toExponential(2)} (${rows}); limit ${p.limit.toExponential(0)}: ${p.ok ? 'OK' : 'FAILED'}`;
+}
+
+export async function exportGenerator(run: string, opts: ExportOptions): Promise<ExportResult> {
+  const log = opts.log ?? (() => {});
+  const ckpt = await readCheckpoint(run);
+  const { arch, dataset } = ckpt.config;
+  const weights: Record<string, WeightTensor> = {};
+  for (const name of GENERATOR_TENSORS) {
+    const t = ckpt.tensors[name];
+    if (!t) throw new Error(`${checkpointPath(run)} has no tensor ${name}: not a generator checkpoint of this project`);
+    if (!(t.data instanceof Float32Array)) throw new Error(`${checkpointPath(run)}: tensor ${name} is not float32`);
+    weights[name] = { shape: t.shape, data: t.data };
+  }
+  const classNames = dataset?.classNames?.length === arch.numClasses ? dataset.classNames : Array.from({ length: arch.numClasses }, (_, i) => String(i));
+  const prov = {
+    classNames,
+    producerVersion: packageVersion(),
+    step: ckpt.state?.step ?? null,
+    dataset: dataset?.name ?? null,
+    extra: {
+      epoch: String(ckpt.state?.epoch ?? ''),
+      generator_steps: String(ckpt.state?.generatorSteps ?? ''),
+      seed: String(ckpt.config.seed ?? ''),
+    },
+  };
+
+  const { bytes, metadata } = buildGeneratorOnnx(weights, arch, prov);
+  const parity = await checkParity(bytes, weights, arch, { limit: opts.limit ?? PARITY_LIMIT });
+  log(formatParity(parity, 'float32'));
+  if (!parity.ok) {
+    throw new Error(
+      `export failed its parity check: the ONNX model differs from the tfjs generator by ${parity.maxAbsDiff.toExponential(2)} ` +
+        `(limit ${parity.limit.toExponential(0)}); nothing was written to ${opts.out}. This is a bug in the exporter: please report it with the checkpoint`,
+    );
+  }
+  await writeAtomically(opts.out, bytes);
+  const result: ExportResult = { file: opts.out, bytes: bytes.length, metadata, parity };
+
+  if (opts.fp16) {
+    const half = buildGeneratorOnnx(weights, arch, prov, { fp16: true });
+    const p16 = await checkParity(half.bytes, weights, arch, { limit: FP16_LIMIT });
+    log(formatParity(p16, 'float16-weights'));
+    const file = fp16Path(opts.out);
+    if (!p16.ok) throw new Error(`the float16 variant differs from the tfjs generator by ${p16.maxAbsDiff.toExponential(2)} (limit ${FP16_LIMIT}); ${file} was not written`);
+    await writeAtomically(file, half.bytes);
+    result.fp16 = { file, bytes: half.bytes.length, parity: p16 };
+  }
+  return result;
+}

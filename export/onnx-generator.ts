@@ -1,0 +1,205 @@
+/**
+ * Builds the generator's ONNX graph from checkpoint weights (tfjs layouts):
+ *
+ *   label -> Gather(embedding) -> Concat([z, emb]) -> Gemm -> LeakyRelu(0.2) -> Reshape [B,128,7,7]
+ *   -> ConvTranspose(k4,s2,p1) -> LeakyRelu -> ConvTranspose(k4,s2,p1) -> LeakyRelu
+ *   -> Conv(k3,s1,p1) -> Tanh -> image [B,1,28,28]
+ *
+ * Every pad is explicit (no auto_pad: onnxruntime-web's WebGPU/WebGL kernels have had auto_pad bugs)
+ * and the dense columns are reordered to NCHW at export, so the graph has no Transpose. Opset 17:
+ * every op here is covered by onnxruntime-web's WebGPU EP.
+ */
+import { createHash } from 'node:crypto';
+import { AttrType, DataType, IR_VERSION, OPSET, encodeModel, type Attribute, type Model, type Node, type Tensor, type ValueInfo } from './onnx-schema.ts';
+import { convKernelToOnnx, deconvKernelToOnnx, denseColumnsToNchw, toFloat16Array } from './layouts.ts';
+
+export const GENERATOR_FORMAT = 'cgan-onnx.generator';
+export const GENERATOR_FORMAT_VERSION = '1';
+export const LEAKY_SLOPE = 0.2;
+
+/** The checkpoint's generator tensors, in the canonical order used for the weights hash. */
+export const GENERATOR_TENSORS = [
+  'generator.embedding',
+  'generator.dense.kernel',
+  'generator.dense.bias',
+  'generator.deconv1.kernel',
+  'generator.deconv1.bias',
+  'generator.deconv2.kernel',
+  'generator.deconv2.bias',
+  'generator.conv.kernel',
+  'generator.conv.bias',
+] as const;
+
+export interface GeneratorArch {
+  numClasses: number;
+  zDim: number;
+  embedDim: number;
+  imageSize: number;
+  genChannels: number;
+}
+
+export interface WeightTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface Provenance {
+  classNames: string[];
+  producerVersion: string;
+  step: number | null;
+  dataset: string | null;
+  /** Anything else worth keeping (epoch, source path...); stored as `checkpoint.<key>`. */
+  extra?: Record<string, string>;
+}
+
+export interface BuildOptions {
+  /** Store weights as float16 (with a Cast to float32 each); inputs, outputs and math stay float32. */
+  fp16?: boolean;
+}
+
+/** sha256 over the generator's float32 weights as stored in the checkpoint (names in GENERATOR_TENSORS order). */
+export function weightsHash(weights: Record<string, WeightTensor>): string {
+  const h = createHash('sha256');
+  for (const name of GENERATOR_TENSORS) {
+    const t = weights[name];
+    h.update(name);
+    h.update(JSON.stringify(t.shape));
+    h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  return h.digest('hex');
+}
+
+function checkShapes(weights: Record<string, WeightTensor>, a: GeneratorArch): void {
+  const g = a.genChannels;
+  const s = a.imageSize / 4;
+  const expected: Record<string, number[]> = {
+    'generator.embedding': [a.numClasses, a.embedDim],
+    'generator.dense.kernel': [a.zDim + a.embedDim, s * s * g],
+    'generator.dense.bias': [s * s * g],
+    'generator.deconv1.kernel': [4, 4, g, g],
+    'generator.deconv1.bias': [g],
+    'generator.deconv2.kernel': [4, 4, g, g],
+    'generator.deconv2.bias': [g],
+    'generator.conv.kernel': [3, 3, g, 1],
+    'generator.conv.bias': [1],
+  };
+  for (const [name, shape] of Object.entries(expected)) {
+    const t = weights[name];
+    if (!t) throw new Error(`checkpoint has no tensor ${name}: it is not a cgan-onnx generator checkpoint`);
+    if (t.shape.join() !== shape.join()) {
+      throw new Error(`checkpoint tensor ${name} has shape [${t.shape}], the architecture needs [${shape}]`);
+    }
+    if (!(t.data instanceof Float32Array)) throw new Error(`checkpoint tensor ${name} is not float32`);
+  }
+}
+
+function bytesOf(a: Float32Array | Uint16Array | BigInt64Array): Uint8Array {
+  // ONNX raw_data is little-endian; so are the typed arrays on every platform Node/ORT support.
+  return new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+}
+
+const ints = (name: string, v: number[]): Attribute => ({ name, type: AttrType.INTS, ints: v });
+const int = (name: string, v: number): Attribute => ({ name, type: AttrType.INT, i: v });
+const float = (name: string, v: number): Attribute => ({ name, type: AttrType.FLOAT, f: v });
+
+function tensorInfo(name: string, elemType: number, dims: (number | string)[]): ValueInfo {
+  return {
+    name,
+    type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+  };
+}
+
+/** Returns the serialized ModelProto and the metadata it carries. */
+export function buildGeneratorOnnx(
+  weights: Record<string, WeightTensor>,
+  arch: GeneratorArch,
+  prov: Provenance,
+  opts: BuildOptions = {},
+): { bytes: Uint8Array; metadata: Record<string, string> } {
+  checkShapes(weights, arch);
+  if (prov.classNames.length !== arch.numClasses) {
+    throw new Error(`checkpoint names ${prov.classNames.length} classes but the model has ${arch.numClasses}`);
+  }
+  const g = arch.genChannels;
+  const s = arch.imageSize / 4;
+  const nodes: Node[] = [];
+  const inits: Tensor[] = [];
+
+  // Weights in ONNX layout, then stored as float32 or as float16 + Cast.
+  const addWeight = (name: string, data: Float32Array, dims: number[]) => {
+    if (!opts.fp16) {
+      inits.push({ name, dims, data_type: DataType.FLOAT, raw_data: bytesOf(data) });
+      return;
+    }
+    inits.push({ name: `${name}.fp16`, dims, data_type: DataType.FLOAT16, raw_data: bytesOf(toFloat16Array(data)) });
+    nodes.push({ op_type: 'Cast', name: `${name}.cast`, input: [`${name}.fp16`], output: [name], attribute: [int('to', DataType.FLOAT)] });
+  };
+  const w = (n: string) => weights[n];
+
+  addWeight('embedding', w('generator.embedding').data, w('generator.embedding').shape);
+  const rows = arch.zDim + arch.embedDim;
+  addWeight('dense.weight', denseColumnsToNchw(w('generator.dense.kernel').data, rows, s, g), [rows, s * s * g]);
+  addWeight('dense.bias', denseColumnsToNchw(w('generator.dense.bias').data, 1, s, g), [s * s * g]);
+  for (const d of ['deconv1', 'deconv2']) {
+    const k = deconvKernelToOnnx(w(`generator.${d}.kernel`).data, w(`generator.${d}.kernel`).shape);
+    addWeight(`${d}.weight`, k.data, k.shape);
+    addWeight(`${d}.bias`, w(`generator.${d}.bias`).data, [g]);
+  }
+  const ck = convKernelToOnnx(w('generator.conv.kernel').data, w('generator.conv.kernel').shape);
+  addWeight('conv.weight', ck.data, ck.shape);
+  addWeight('conv.bias', w('generator.conv.bias').data, [1]);
+  inits.push({ name: 'reshape.shape', dims: [4], data_type: DataType.INT64, raw_data: bytesOf(new BigInt64Array([-1n, BigInt(g), BigInt(s), BigInt(s)])) });
+
+  const op = (op_type: string, name: string, input: string[], output: string, attribute: Attribute[] = []) =>
+    nodes.push({ op_type, name, input, output: [output], attribute });
+  op('Gather', 'embed', ['embedding', 'label'], 'emb', [int('axis', 0)]);
+  // The seed concatenates [z, embedding] in that order; the dense rows follow it.
+  op('Concat', 'concat', ['z', 'emb'], 'zc', [int('axis', 1)]);
+  op('Gemm', 'dense', ['zc', 'dense.weight', 'dense.bias'], 'dense.out', [float('alpha', 1), float('beta', 1), int('transA', 0), int('transB', 0)]);
+  op('LeakyRelu', 'dense.act', ['dense.out'], 'dense.act', [float('alpha', LEAKY_SLOPE)]);
+  op('Reshape', 'reshape', ['dense.act', 'reshape.shape'], 'map0');
+  const deconvAttrs = [ints('kernel_shape', [4, 4]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1]), ints('dilations', [1, 1]), int('group', 1)];
+  op('ConvTranspose', 'deconv1', ['map0', 'deconv1.weight', 'deconv1.bias'], 'deconv1.out', deconvAttrs);
+  op('LeakyRelu', 'deconv1.act', ['deconv1.out'], 'map1', [float('alpha', LEAKY_SLOPE)]);
+  op('ConvTranspose', 'deconv2', ['map1', 'deconv2.weight', 'deconv2.bias'], 'deconv2.out', deconvAttrs);
+  op('LeakyRelu', 'deconv2.act', ['deconv2.out'], 'map2', [float('alpha', LEAKY_SLOPE)]);
+  op('Conv', 'conv', ['map2', 'conv.weight', 'conv.bias'], 'conv.out', [
+    ints('kernel_shape', [3, 3]), ints('strides', [1, 1]), ints('pads', [1, 1, 1, 1]), ints('dilations', [1, 1]), int('group', 1),
+  ]);
+  op('Tanh', 'tanh', ['conv.out'], 'image');
+
+  const metadata: Record<string, string> = {
+    format: GENERATOR_FORMAT,
+    format_version: GENERATOR_FORMAT_VERSION,
+    num_classes: String(arch.numClasses),
+    class_names: JSON.stringify(prov.classNames),
+    z_dim: String(arch.zDim),
+    image_size: String(arch.imageSize),
+    embed_dim: String(arch.embedDim),
+    gen_channels: String(arch.genChannels),
+    producer: 'cgan-onnx',
+    producer_version: prov.producerVersion,
+    weights_dtype: opts.fp16 ? 'float16' : 'float32',
+    weights_sha256: weightsHash(weights),
+    'checkpoint.step': prov.step === null ? '' : String(prov.step),
+    'checkpoint.dataset': prov.dataset ?? '',
+  };
+  for (const [k, v] of Object.entries(prov.extra ?? {})) metadata[`checkpoint.${k}`] = v;
+
+  const model: Model = {
+    ir_version: IR_VERSION,
+    opset_import: [{ domain: '', version: OPSET }],
+    producer_name: 'cgan-onnx',
+    producer_version: prov.producerVersion,
+    doc_string: 'Conditional WGAN-GP generator: (z, label) -> image in [-1, 1], NCHW.',
+    graph: {
+      name: 'cgan_generator',
+      node: nodes,
+      initializer: inits,
+      input: [tensorInfo('z', DataType.FLOAT, ['batch', arch.zDim]), tensorInfo('label', DataType.INT64, ['batch'])],
+      output: [tensorInfo('image', DataType.FLOAT, ['batch', 1, arch.imageSize, arch.imageSize])],
+    },
+    metadata_props: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+  };
+  return { bytes: encodeModel(model), metadata };
+}

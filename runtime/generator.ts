@@ -1,0 +1,175 @@
+/**
+ * The platform-neutral generator: session setup over a device list, input checks, seeded noise,
+ * batching. The Node and browser entries (node.ts, browser.ts) supply the onnxruntime module and
+ * the platform's error explanations, as onnxruntime's js/common separates the interface from the
+ * backends that implement it.
+ */
+import { candidates, type Device, type ExecutionProvider, type Platform } from './devices.ts';
+import type { Images } from './images.ts';
+import { checkLabels, parseLabels } from './labels.ts';
+import { readModelInfo, type ModelInfo } from './model-info.ts';
+import { noiseFromSeed } from './random.ts';
+
+/** The slice of onnxruntime (node or web) this module uses. */
+export interface OrtTensorLike {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+  dispose?(): void;
+}
+export interface OrtSessionLike {
+  run(feeds: Record<string, OrtTensorLike>): Promise<Record<string, OrtTensorLike>>;
+  release(): Promise<void>;
+}
+export interface OrtLike {
+  InferenceSession: { create(model: Uint8Array, options?: object): Promise<OrtSessionLike> };
+  Tensor: new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensorLike;
+}
+
+/** What an entry point brings. */
+export interface Backend {
+  platform: Platform;
+  ort: OrtLike;
+  /** Session options for one execution provider. */
+  sessionOptions(ep: ExecutionProvider): object;
+  /**
+   * Says why an execution provider is surely absent (an Error, as `explain` would give), so a
+   * failed attempt, and the native error log onnxruntime writes for it, can be skipped.
+   */
+  precheck?(ep: ExecutionProvider): Error | null;
+  /** Rewrites a session-creation failure as an Error saying what is missing and how to get it. */
+  explain(ep: ExecutionProvider, err: unknown): Error;
+}
+
+export interface LoadOptions {
+  /** Default 'auto'. */
+  device?: Device;
+  /** Fall back to cpu (Node) / wasm (browser) when the device is absent, instead of failing. */
+  fallback?: boolean;
+}
+
+export interface GenerateRequest {
+  /** One class index per image, or a spec like "0-9" / "3,3,7". */
+  labels: ArrayLike<number> | string;
+  /** Exactly one of seed / noise. */
+  seed?: number;
+  /** [count, zDim], row-major. */
+  noise?: Float32Array;
+  /** Images per session run (default 256); results do not depend on it. */
+  batchSize?: number;
+}
+
+
+export interface GeneratorInit {
+  info: ModelInfo;
+  device: ExecutionProvider;
+  requested: Device;
+  fallback: { from: Device; reason: string } | null;
+  session: OrtSessionLike;
+  ort: OrtLike;
+}
+
+export const DEFAULT_BATCH = 256;
+
+/** Creates a session on the first execution provider that works. */
+export async function openSession(bytes: Uint8Array, backend: Backend, opts: LoadOptions, what: string): Promise<GeneratorInit> {
+  const info = readModelInfo(bytes, what); // bad files fail here, with a clear message, before onnxruntime sees them
+  const requested = opts.device ?? 'auto';
+  const eps = candidates(backend.platform, requested, opts.fallback ?? false);
+  const failures: Error[] = [];
+  for (const ep of eps) {
+    const absent = backend.precheck?.(ep);
+    if (absent) {
+      failures.push(absent);
+      continue;
+    }
+    try {
+      const session = await backend.ort.InferenceSession.create(bytes, backend.sessionOptions(ep));
+      const fallback = failures.length ? { from: requested === 'auto' ? eps[0] : requested, reason: failures.map((f) => f.message).join('; ') } : null;
+      return { info, device: ep, requested, fallback, session, ort: backend.ort };
+    } catch (e) {
+      failures.push(backend.explain(ep, e));
+    }
+  }
+  if (failures.length === 1) throw failures[0];
+  throw new Error(`no device worked for "${requested}": ${failures.map((f) => f.message).join('; ')}`);
+}
+
+function checkNoise(noise: unknown, count: number, zDim: number): Float32Array {
+  if (!(noise instanceof Float32Array)) throw new Error('noise must be a Float32Array of [count, zDim] values');
+  if (noise.length !== count * zDim) {
+    throw new Error(`noise has ${noise.length} values; ${count} images x zDim ${zDim} need ${count * zDim}`);
+  }
+  for (let i = 0; i < noise.length; i++) {
+    if (!Number.isFinite(noise[i])) {
+      throw new Error(`noise value ${i} (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${noise[i]}; noise must be finite`);
+    }
+  }
+  return noise;
+}
+
+export class GeneratorBase {
+  /** Model description from the .onnx metadata. */
+  readonly info: ModelInfo;
+  /** The execution provider that runs the model. */
+  readonly device: ExecutionProvider;
+  readonly requested: Device;
+  /** Set when the requested device was absent and an opted-in (or auto) fallback ran instead. */
+  readonly fallback: { from: Device; reason: string } | null;
+  private readonly session: OrtSessionLike;
+  private readonly ort: OrtLike;
+
+  /** Use the entry points' `Generator.load`. */
+  constructor(init: GeneratorInit) {
+    this.info = init.info;
+    this.device = init.device;
+    this.requested = init.requested;
+    this.fallback = init.fallback;
+    this.session = init.session;
+    this.ort = init.ort;
+  }
+
+  /** Labels from a spec string or a list, checked against the model's classes. */
+  labels(spec: ArrayLike<number> | string): number[] {
+    return typeof spec === 'string' ? parseLabels(spec, this.info.numClasses) : checkLabels(spec, this.info.numClasses);
+  }
+
+  async generate(req: GenerateRequest): Promise<Images> {
+    const { zDim, imageSize } = this.info;
+    const labels = this.labels(req.labels);
+    const count = labels.length;
+    if ((req.seed === undefined) === (req.noise === undefined)) throw new Error('generate: pass exactly one of seed or noise');
+    let noise: Float32Array;
+    if (req.noise !== undefined) noise = checkNoise(req.noise, count, zDim);
+    else {
+      const seed = req.seed as number;
+      if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer in [0, 4294967295], got ${seed}`);
+      noise = noiseFromSeed(seed, count, zDim); // drawn once for the whole request: chunking cannot change it
+    }
+    const batch = req.batchSize ?? DEFAULT_BATCH;
+    if (!Number.isInteger(batch) || batch < 1) throw new Error(`batchSize must be a positive integer, got ${batch}`);
+
+    const plane = imageSize * imageSize;
+    const data = new Float32Array(count * plane);
+    const t0 = performance.now();
+    for (let start = 0; start < count; start += batch) {
+      const n = Math.min(batch, count - start);
+      const z = new this.ort.Tensor('float32', noise.subarray(start * zDim, (start + n) * zDim), [n, zDim]);
+      const lab = new this.ort.Tensor('int64', BigInt64Array.from(labels.slice(start, start + n), (v) => BigInt(v)), [n]);
+      const out = await this.session.run({ z, label: lab });
+      const image = out.image;
+      if (!image || image.dims.join() !== [n, 1, imageSize, imageSize].join()) {
+        throw new Error(`the model returned ${image ? `image [${image.dims}]` : 'no "image" output'}, expected [${n}, 1, ${imageSize}, ${imageSize}]`);
+      }
+      data.set(image.data as Float32Array, start * plane);
+      z.dispose?.();
+      lab.dispose?.();
+      image.dispose?.();
+    }
+    const ms = performance.now() - t0;
+    return { data, count, channels: 1, height: imageSize, width: imageSize, labels: Int32Array.from(labels), noise, device: this.device, ms };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,105 @@
+/** Image conversion: model output (float NCHW in [-1, 1]) -> 8-bit grayscale, RGBA, grids. */
+import type { ExecutionProvider } from './devices.ts';
+import { runLength } from './labels.ts';
+
+/** A batch as the model produced it: NCHW float32, values in [-1, 1]. */
+export interface ImageBatch {
+  data: Float32Array;
+  count: number;
+  channels: 1;
+  height: number;
+  width: number;
+  /** One label per image, when known (grids use it to put one label per row). */
+  labels?: ArrayLike<number>;
+}
+
+/** A generator's output (`Generator.generate`): the batch plus how it was made. */
+export interface Images extends ImageBatch {
+  labels: Int32Array;
+  /** The noise that was fed, [count, zDim]. */
+  noise: Float32Array;
+  /** The execution provider that ran. */
+  device: ExecutionProvider;
+  /** Wall time of the session runs. */
+  ms: number;
+}
+
+/** Anything the image helpers take. */
+export type AnyImages = ImageBatch | Images;
+
+/** RGBA, 8 bits per channel, opaque: the shape of the DOM's ImageData. */
+export interface RGBAImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+export interface GridOptions {
+  /** Images per row. Default: the run length when labels come in equal runs, else ceil(sqrt(count)). */
+  cols?: number;
+  /** Pixels between images and around the grid (default 2). */
+  pad?: number;
+  /** Integer upscaling, nearest neighbour (default 1). */
+  scale?: number;
+  /** Gray level of the padding, 0-255 (default 64). */
+  padValue?: number;
+}
+
+/** Pixel value of a model output: [-1, 1] -> 0..255, rounded, clamped. */
+export function toByte(v: number): number {
+  const p = Math.round((v + 1) * 127.5);
+  return p < 0 ? 0 : p > 255 ? 255 : p;
+}
+
+/** One image as 8-bit grayscale, row-major. */
+export function toGray8(images: AnyImages, index: number): Uint8ClampedArray {
+  if (!Number.isInteger(index) || index < 0 || index >= images.count) throw new RangeError(`image index ${index} is outside 0-${images.count - 1}`);
+  const n = images.height * images.width;
+  const out = new Uint8ClampedArray(n);
+  const base = index * images.channels * n;
+  for (let i = 0; i < n; i++) out[i] = toByte(images.data[base + i]);
+  return out;
+}
+
+export function renderImage(images: AnyImages, index: number, scale = 1): RGBAImage {
+  return renderGrid({ data: images.data.subarray(index * images.height * images.width, (index + 1) * images.height * images.width), count: 1, channels: 1, height: images.height, width: images.width }, { cols: 1, pad: 0, scale });
+}
+
+export function gridLayout(count: number, labels?: ArrayLike<number>, cols?: number): { cols: number; rows: number } {
+  let c = cols ?? (labels && runLength(labels)) ?? Math.ceil(Math.sqrt(count));
+  if (labels && cols === undefined && c === 1) c = Math.ceil(Math.sqrt(count)); // all labels distinct: a square
+  c = Math.max(1, Math.min(c, count));
+  return { cols: c, rows: Math.ceil(count / c) };
+}
+
+export function renderGrid(images: AnyImages, opts: GridOptions = {}): RGBAImage {
+  const pad = opts.pad ?? 2;
+  const scale = opts.scale ?? 1;
+  const padValue = opts.padValue ?? 64;
+  if (!Number.isInteger(scale) || scale < 1) throw new RangeError(`scale must be a positive integer, got ${scale}`);
+  const { cols, rows } = gridLayout(images.count, images.labels, opts.cols);
+  const h = images.height * scale;
+  const w = images.width * scale;
+  const width = cols * w + (cols + 1) * pad;
+  const height = rows * h + (rows + 1) * pad;
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < data.length; i += 4) {
+    data[i] = data[i + 1] = data[i + 2] = padValue;
+    data[i + 3] = 255;
+  }
+  const plane = images.height * images.width;
+  for (let k = 0; k < images.count; k++) {
+    const x0 = pad + (k % cols) * (w + pad);
+    const y0 = pad + Math.floor(k / cols) * (h + pad);
+    const base = k * images.channels * plane;
+    for (let y = 0; y < h; y++) {
+      const srcRow = base + Math.floor(y / scale) * images.width;
+      let o = ((y0 + y) * width + x0) * 4;
+      for (let x = 0; x < w; x++, o += 4) {
+        const v = toByte(images.data[srcRow + Math.floor(x / scale)]);
+        data[o] = data[o + 1] = data[o + 2] = v;
+      }
+    }
+  }
+  return { width, height, data };
+}

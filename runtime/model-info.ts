@@ -1,0 +1,191 @@
+/**
+ * What an exported generator is, read from its .onnx bytes: metadata_props (written by
+ * export/onnx-generator.ts, documented in docs/export.md) and the graph's input/output signature.
+ * Works without onnxruntime, so bad files get a clear message before a session is ever created.
+ */
+import { ProtoError, fields, int64, str } from './protobuf-reader.ts';
+
+export const GENERATOR_FORMAT = 'cgan-onnx.generator';
+
+export interface ModelInfo {
+  numClasses: number;
+  classNames: string[];
+  zDim: number;
+  imageSize: number;
+  /** Storage type of the weights; inputs, outputs and compute are float32 either way. */
+  precision: 'float32' | 'float16';
+  producer: string;
+  producerVersion: string;
+  opset: number;
+  /** The checkpoint's critic-step counter, when known. */
+  step: number | null;
+  dataset: string | null;
+  /** sha256 (hex) of the float32 generator weights in the checkpoint. */
+  weightsHash: string;
+  /** Every metadata_props entry, verbatim. */
+  metadata: Record<string, string>;
+}
+
+/** One graph input or output: name, ONNX element type, dims (number, or the symbolic name). */
+export interface IoSignature {
+  name: string;
+  elemType: number;
+  dims: (number | string)[];
+}
+
+export interface OnnxSummary {
+  irVersion: number;
+  opset: number;
+  producerName: string;
+  producerVersion: string;
+  metadata: Record<string, string>;
+  inputs: IoSignature[];
+  outputs: IoSignature[];
+  nodeCount: number;
+  initializerCount: number;
+}
+
+export const ELEM_FLOAT = 1;
+export const ELEM_INT64 = 7;
+
+function valueInfo(b: Uint8Array): IoSignature {
+  const sig: IoSignature = { name: '', elemType: 0, dims: [] };
+  for (const f of fields(b)) {
+    if (f.no === 1) sig.name = str(f.bytes);
+    else if (f.no === 2 && f.bytes) {
+      for (const t of fields(f.bytes)) {
+        if (t.no !== 1 || !t.bytes) continue; // TypeProto.tensor_type
+        for (const tt of fields(t.bytes)) {
+          if (tt.no === 1) sig.elemType = tt.varint ?? 0;
+          else if (tt.no === 2 && tt.bytes) {
+            for (const d of fields(tt.bytes)) {
+              if (d.no !== 1 || !d.bytes) continue;
+              let dim: number | string = '?';
+              for (const dv of fields(d.bytes)) {
+                if (dv.no === 1) dim = int64(dv.varint);
+                else if (dv.no === 2) dim = str(dv.bytes);
+              }
+              sig.dims.push(dim);
+            }
+          }
+        }
+      }
+    }
+  }
+  return sig;
+}
+
+/** Parses the parts of a ModelProto the runtime needs. Throws an Error naming `what` on bad bytes. */
+export function readOnnxSummary(bytes: Uint8Array, what = 'model'): OnnxSummary {
+  if (bytes.length === 0) throw new Error(`${what}: the file is empty; export one with \`cgan export RUN --out FILE.onnx\``);
+  const s: OnnxSummary = { irVersion: 0, opset: 0, producerName: '', producerVersion: '', metadata: {}, inputs: [], outputs: [], nodeCount: 0, initializerCount: 0 };
+  let sawGraph = false;
+  try {
+    for (const f of fields(bytes)) {
+      if (f.no === 1) s.irVersion = f.varint ?? 0;
+      else if (f.no === 2) s.producerName = str(f.bytes);
+      else if (f.no === 3) s.producerVersion = str(f.bytes);
+      else if (f.no === 8 && f.bytes) {
+        let domain = '';
+        let version = 0;
+        for (const o of fields(f.bytes)) {
+          if (o.no === 1) domain = str(o.bytes);
+          else if (o.no === 2) version = o.varint ?? 0;
+        }
+        if (domain === '' || domain === 'ai.onnx') s.opset = version;
+      } else if (f.no === 14 && f.bytes) {
+        let key = '';
+        let value = '';
+        for (const e of fields(f.bytes)) {
+          if (e.no === 1) key = str(e.bytes);
+          else if (e.no === 2) value = str(e.bytes);
+        }
+        s.metadata[key] = value;
+      } else if (f.no === 7 && f.bytes) {
+        sawGraph = true;
+        for (const g of fields(f.bytes)) {
+          if (g.no === 1) s.nodeCount++;
+          else if (g.no === 5) s.initializerCount++;
+          else if (g.no === 11 && g.bytes) s.inputs.push(valueInfo(g.bytes));
+          else if (g.no === 12 && g.bytes) s.outputs.push(valueInfo(g.bytes));
+        }
+      } else if (f.wire !== 0 && f.wire !== 2) {
+        // ModelProto has no fixed-width fields: a file that has them is not an ONNX model.
+        throw new ProtoError(`unexpected fixed-width field ${f.no}`);
+      }
+    }
+  } catch (e) {
+    if (e instanceof ProtoError) {
+      throw new Error(`${what}: not a valid ONNX file, or truncated (protobuf: ${e.message}); re-export it with \`cgan export\` or copy it again`);
+    }
+    throw e;
+  }
+  if (!sawGraph || s.irVersion === 0) {
+    throw new Error(`${what}: not an ONNX model (no graph or IR version found); re-export it with \`cgan export\``);
+  }
+  return s;
+}
+
+function dimsText(d: (number | string)[]): string {
+  return `[${d.join(', ')}]`;
+}
+
+/**
+ * Checks that the model is a generator of this project's shape and returns its description.
+ * Needs: inputs z float32 [batch, zDim] and label int64 [batch]; output image float32
+ * [batch, 1, S, S]; metadata keys from the exporter.
+ */
+export function readModelInfo(bytes: Uint8Array, what = 'model'): ModelInfo {
+  const s = readOnnxSummary(bytes, what);
+  const m = s.metadata;
+  const notOurs = (why: string) =>
+    new Error(`${what}: not a cgan-onnx generator (${why}); export one from a training run with \`cgan export RUN --out FILE.onnx\``);
+  if (m.format !== GENERATOR_FORMAT) throw notOurs(`metadata "format" is ${JSON.stringify(m.format ?? null)}, expected "${GENERATOR_FORMAT}"`);
+  const intMeta = (k: string): number => {
+    const v = Number(m[k]);
+    if (!m[k] || !Number.isInteger(v) || v <= 0) throw notOurs(`metadata "${k}" is ${JSON.stringify(m[k] ?? null)}, expected a positive integer`);
+    return v;
+  };
+  const numClasses = intMeta('num_classes');
+  const zDim = intMeta('z_dim');
+  const imageSize = intMeta('image_size');
+  let classNames: unknown;
+  try {
+    classNames = JSON.parse(m.class_names ?? '');
+  } catch {
+    classNames = null;
+  }
+  if (!Array.isArray(classNames) || classNames.length !== numClasses || !classNames.every((c) => typeof c === 'string')) {
+    throw notOurs(`metadata "class_names" must be a JSON array of ${numClasses} strings`);
+  }
+
+  const input = (name: string) => s.inputs.find((i) => i.name === name);
+  const z = input('z');
+  const label = input('label');
+  const image = s.outputs.find((o) => o.name === 'image');
+  if (!z || z.elemType !== ELEM_FLOAT || z.dims.length !== 2 || z.dims[1] !== zDim) {
+    throw notOurs(`input "z" must be float32 [batch, ${zDim}]${z ? `, it is ${dimsText(z.dims)} of type ${z.elemType}` : ', there is none'}`);
+  }
+  if (!label || label.elemType !== ELEM_INT64 || label.dims.length !== 1) {
+    throw notOurs(`input "label" must be int64 [batch]${label ? `, it is ${dimsText(label.dims)} of type ${label.elemType}` : ', there is none'}`);
+  }
+  if (s.inputs.length !== 2) throw notOurs(`it has ${s.inputs.length} inputs, expected z and label`);
+  if (!image || image.elemType !== ELEM_FLOAT || image.dims.length !== 4 || image.dims[1] !== 1 || image.dims[2] !== imageSize || image.dims[3] !== imageSize) {
+    throw notOurs(`output "image" must be float32 [batch, 1, ${imageSize}, ${imageSize}]${image ? `, it is ${dimsText(image.dims)}` : ', there is none'}`);
+  }
+  const step = m['checkpoint.step'] ? Number(m['checkpoint.step']) : null;
+  return {
+    numClasses,
+    classNames: classNames as string[],
+    zDim,
+    imageSize,
+    precision: m.weights_dtype === 'float16' ? 'float16' : 'float32',
+    producer: m.producer ?? s.producerName,
+    producerVersion: m.producer_version ?? s.producerVersion,
+    opset: s.opset,
+    step: step !== null && Number.isFinite(step) ? step : null,
+    dataset: m['checkpoint.dataset'] || null,
+    weightsHash: m.weights_sha256 ?? '',
+    metadata: { ...m },
+  };
+}

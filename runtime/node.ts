@@ -1,0 +1,147 @@
+/**
+ * Node entry of the runtime: onnxruntime-node (cpu, cuda, webgpu), model files, PNG and raw
+ * float32 files. Same Generator API as runtime/browser.ts.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as ortNode from 'onnxruntime-node';
+import { PNG } from 'pngjs';
+import type { ExecutionProvider } from './devices.ts';
+import { GeneratorBase, openSession, type Backend, type LoadOptions, type OrtLike } from './generator.ts';
+import type { ImageBatch, RGBAImage } from './images.ts';
+import { readModelInfo, type ModelInfo } from './model-info.ts';
+
+export * from './shared.ts';
+
+export interface NodeLoadOptions extends LoadOptions {
+  /** Intra-op threads for the cpu EP (default: onnxruntime's choice, one per core). */
+  numThreads?: number;
+}
+
+const CUDA_HELP =
+  'onnxruntime-node ships without its CUDA provider; on a Linux x64 machine with an NVIDIA GPU, CUDA 12 and cuDNN 9, ' +
+  'reinstall it with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node` (this project\'s .npmrc skips that ' +
+  'download: drop its onnxruntime-node-install=skip line first), or use --device cpu';
+const WEBGPU_HELP =
+  'onnxruntime-node\'s WebGPU EP (Linux: Dawn over Vulkan) found no GPU adapter; it needs the Vulkan loader (libvulkan1) and a ' +
+  'GPU\'s Vulkan driver (Mesa\'s lavapipe is not accepted; SwiftShader works, slowly: ' +
+  'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json), or use --device cpu';
+
+/**
+ * The CUDA EP is a separate shared library that onnxruntime-node's install script downloads next
+ * to its binding. Returns the missing file, or null when present or when the layout is unknown.
+ */
+export function missingCudaLibrary(): string | null {
+  let dir: string;
+  try {
+    const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+    dir = path.join(path.dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return null;
+  }
+  if (!existsSync(dir)) return null;
+  const names = process.platform === 'win32' ? ['onnxruntime_providers_shared.dll', 'onnxruntime_providers_cuda.dll'] : ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'];
+  for (const n of names) if (!existsSync(path.join(dir, n))) return path.join(dir, n);
+  return null;
+}
+
+function message(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0].trim();
+}
+
+export function nodeBackend(opts: NodeLoadOptions = {}): Backend {
+  return {
+    platform: 'node',
+    ort: ortNode as unknown as OrtLike,
+    sessionOptions: (ep: ExecutionProvider) => ({
+      executionProviders: [ep],
+      graphOptimizationLevel: 'all',
+      ...(opts.numThreads ? { intraOpNumThreads: opts.numThreads } : {}),
+    }),
+    precheck(ep: ExecutionProvider): Error | null {
+      if (ep !== 'cuda') return null;
+      const missing = missingCudaLibrary();
+      return missing ? new Error(`device cuda is not available: ${CUDA_HELP} (missing ${missing})`) : null;
+    },
+    explain(ep: ExecutionProvider, err: unknown): Error {
+      const m = message(err);
+      if (ep === 'cuda') {
+        if (/shared library|libonnxruntime_providers|not (?:supported|found|available)|cuda/i.test(m)) {
+          return new Error(`device cuda is not available: ${CUDA_HELP} (onnxruntime: ${m})`);
+        }
+      }
+      if (ep === 'webgpu' && /adapter|vulkan|webgpu|dawn/i.test(m)) {
+        return new Error(`device webgpu is not available: ${WEBGPU_HELP} (onnxruntime: ${m})`);
+      }
+      return new Error(`onnxruntime-node could not load the model on ${ep}: ${m}`);
+    },
+  };
+}
+
+async function readModelFile(file: string): Promise<Uint8Array> {
+  try {
+    const b = await fs.readFile(file);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new Error(`model file ${file} does not exist; export one with \`cgan export RUN --out ${file}\``);
+    if (err.code === 'EISDIR') throw new Error(`${file} is a directory; pass the .onnx file written by \`cgan export\``);
+    throw new Error(`cannot read model file ${file}: ${err.message}`);
+  }
+}
+
+export class Generator extends GeneratorBase {
+  /** `src`: an .onnx path or its bytes. */
+  static async load(src: string | Uint8Array, opts: NodeLoadOptions = {}): Promise<Generator> {
+    const bytes = typeof src === 'string' ? await readModelFile(src) : src;
+    const what = typeof src === 'string' ? src : 'model';
+    return new Generator(await openSession(bytes, nodeBackend(opts), opts, what));
+  }
+}
+
+/** Reads and checks an exported model's description without creating a session. */
+export async function loadModelInfo(file: string): Promise<ModelInfo> {
+  return readModelInfo(await readModelFile(file), file);
+}
+
+export function encodePng(img: RGBAImage): Buffer {
+  const png = new PNG({ width: img.width, height: img.height });
+  png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  return PNG.sync.write(png);
+}
+
+export async function writePng(file: string, img: RGBAImage): Promise<void> {
+  await fs.writeFile(file, encodePng(img));
+}
+
+/** Raw little-endian float32 noise, [count, zDim]. */
+export async function readNoiseFile(file: string, count: number, zDim: number): Promise<Float32Array> {
+  let b: Buffer;
+  try {
+    b = await fs.readFile(file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new Error(`noise file ${file} does not exist`);
+    throw new Error(`cannot read noise file ${file}: ${err.message}`);
+  }
+  const want = count * zDim * 4;
+  if (b.byteLength !== want) {
+    throw new Error(
+      `noise file ${file} has ${b.byteLength} bytes; ${count} images x zDim ${zDim} x 4 bytes (float32) need ${want}` +
+        (b.byteLength % (zDim * 4) === 0 ? ` (it holds noise for ${b.byteLength / (zDim * 4)} images)` : ''),
+    );
+  }
+  const out = new Float32Array(count * zDim);
+  for (let i = 0; i < out.length; i++) out[i] = b.readFloatLE(i * 4);
+  return out;
+}
+
+/** Images exactly as the model output them: raw little-endian float32, NCHW. */
+export async function writeRawImages(file: string, images: ImageBatch): Promise<void> {
+  const b = Buffer.alloc(images.data.length * 4);
+  for (let i = 0; i < images.data.length; i++) b.writeFloatLE(images.data[i], i * 4);
+  await fs.writeFile(file, b);
+}
+
+export { ortNode as ort };

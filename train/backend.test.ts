@@ -1,0 +1,123 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { parseBackendRequest, registerTrainingFixes, selectBackend } from './backend.ts';
+import { isReplacementKernel } from './kernels/register.ts';
+
+const absent = { isInstalled: () => false };
+const nodeInstalled = (() => {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node/package.json');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+after(() => {
+  if (tf.findBackend('tensorflow') != null || tf.findBackendFactory('tensorflow') != null) tf.removeBackend('tensorflow');
+});
+
+describe('selectBackend', () => {
+  it('auto without tfjs-node falls through to wasm and says why', async () => {
+    const s = await selectBackend('auto', absent);
+    assert.equal(s.name, 'wasm');
+    assert.equal(s.tfBackend, 'wasm');
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.match(s.notes[0], /^tfjs-node-gpu: not installed \(its install script needs to download libtensorflow; npm skipped the optional dependency\)$/);
+    assert.match(s.notes[1], /^tfjs-node: not installed/);
+    assert.ok(s.notes.some((n) => /^wasm: running, SIMD (on|off), single-threaded$/.test(n)), s.notes.join('\n'));
+    assert.ok(s.notes.some((n) => /replacement kernels Conv2DBackpropFilter/.test(n)));
+    assert.ok(isReplacementKernel('Conv2DBackpropFilter', 'wasm'));
+    assert.ok(tf.getGradient('Greater') != null);
+  });
+
+  it('auto with the real module resolution picks what this machine has', async () => {
+    const s = await selectBackend('auto');
+    assert.equal(s.name, nodeInstalled ? s.name : 'wasm');
+    if (!nodeInstalled) assert.ok(s.notes.some((n) => n.startsWith('tfjs-node: not installed')));
+  });
+
+  it('an explicit tensorflow request without tfjs-node is an error naming the fix', async () => {
+    await assert.rejects(selectBackend('tensorflow', absent), (e: Error) => {
+      assert.match(e.message, /--backend tensorflow is not available: tfjs-node-gpu: not installed/);
+      assert.match(e.message, /npm install @tensorflow\/tfjs-node/);
+      assert.match(e.message, /--backend wasm/);
+      return true;
+    });
+  });
+
+  it('a tfjs-node whose native library fails is reported, and the next candidate is used', async () => {
+    const s = await selectBackend('auto', {
+      isInstalled: (pkg) => pkg.startsWith('@tensorflow/tfjs-node'),
+      load: (pkg) => {
+        if (pkg === '@tensorflow/tfjs-node-gpu') throw new Error("Cannot find module '.../lib/napi-v8/tfjs_binding.node'\nRequire stack: ...");
+        // Stands in for tfjs-node, which registers a backend named 'tensorflow' when loaded.
+        tf.registerBackend('tensorflow', tf.findBackendFactory('cpu')!, 0);
+        return {};
+      },
+    });
+    assert.equal(s.name, 'tensorflow');
+    assert.equal(s.tfBackend, 'tensorflow');
+    assert.equal(tf.getBackend(), 'tensorflow');
+    assert.match(s.notes[0], /^tfjs-node-gpu: installed but failed to load \(Cannot find module '.*tfjs_binding.node'\); .*npm rebuild @tensorflow\/tfjs-node-gpu/);
+    assert.match(s.notes[1], /^tfjs-node: running/);
+    tf.removeBackend('tensorflow');
+  });
+
+  it('explicit wasm and cpu requests', async () => {
+    assert.equal((await selectBackend('wasm')).name, 'wasm');
+    const cpu = await selectBackend('cpu');
+    assert.equal(cpu.name, 'cpu');
+    assert.equal(tf.getBackend(), 'cpu');
+    assert.ok(cpu.notes.some((n) => n.startsWith('cpu: running')));
+  });
+
+  it('rejects unknown names with the list of valid ones', async () => {
+    assert.throws(() => parseBackendRequest('gpu'), /Unknown backend "gpu": use one of auto, tensorflow, wasm, cpu/);
+    await assert.rejects(selectBackend('gpu' as never), /Unknown backend/);
+    assert.equal(parseBackendRequest('wasm'), 'wasm');
+  });
+
+  it('registerTrainingFixes is idempotent', () => {
+    registerTrainingFixes();
+    assert.deepEqual(registerTrainingFixes(), { kernels: [], gradients: [] });
+  });
+
+  it('works inside a worker thread (wasm loads there, fixes included)', async () => {
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const backend = new URL('./backend.ts', import.meta.url).href;
+    // Workers start without the parent's TypeScript loader, so the worker registers tsx itself.
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      (async () => {
+        const { register } = await import(workerData.tsx);
+        register();
+        const { selectBackend } = await import(workerData.backend);
+        const tf = await import('@tensorflow/tfjs');
+        const s = await selectBackend('auto', { isInstalled: () => false });
+        const x = tf.ones([2, 6, 6, 2]);
+        const f = tf.variable(tf.ones([3, 3, 2, 4]));
+        const { grads } = tf.variableGrads(() => tf.conv2d(x, f, 2, 'same').square().sum(), [f]);
+        parentPort.postMessage({ ...s, backendNow: tf.getBackend(), gradSum: (await grads[f.name].sum().data())[0] });
+      })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));`;
+    const worker = new Worker(code, { eval: true, workerData: { tsx, backend } });
+    const reply = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.equal(reply.error, undefined, String(reply.error));
+    assert.equal(reply.name, 'wasm');
+    assert.equal(reply.backendNow, 'wasm');
+    // The same gradient on the stock cpu backend in this thread.
+    await tf.setBackend('cpu');
+    const expected = tf.tidy(() => {
+      const x = tf.ones([2, 6, 6, 2]) as tf.Tensor4D;
+      return tf.grad((f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, 2, 'same').square().sum())(tf.ones([3, 3, 2, 4])).sum().dataSync()[0];
+    });
+    assert.ok(Math.abs(Number(reply.gradSum) - expected) <= 1e-4 * expected, `worker ${reply.gradSum} vs cpu ${expected}`);
+  });
+});

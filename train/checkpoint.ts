@@ -1,0 +1,129 @@
+/**
+ * Checkpoint files: one safetensors file holding the weights, both Adam states and, as metadata,
+ * the run's configuration and position. Format: docs/checkpoint-format.md.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { ArchConfig } from './model.ts';
+import type { RngState } from '../runtime/random.ts';
+import { decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.ts';
+
+export const CHECKPOINT_FORMAT = 'cgan-onnx.checkpoint';
+export const CHECKPOINT_VERSION = '1';
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+
+export interface Hyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Gradient penalty weight. */
+  lambda: number;
+  /** Critic steps per generator step. */
+  nCritic: number;
+  batchSize: number;
+}
+
+export interface DatasetInfo {
+  name: string;
+  imagesFile: string;
+  labelsFile: string;
+  count: number;
+  numClasses: number;
+  classNames: string[];
+}
+
+export interface TrainConfig {
+  arch: ArchConfig;
+  hyper: Hyper;
+  dataset: DatasetInfo;
+  /** Backend the run was started on (a resume may use another). */
+  backend: string;
+  workers: number;
+  seed: number;
+}
+
+export interface TrainState {
+  /** Critic steps done (the seed's `step`). */
+  step: number;
+  generatorSteps: number;
+  /** Completed epochs. */
+  epoch: number;
+  /** Batches already taken from the current epoch's permutation. */
+  batchInEpoch: number;
+  /** RNG state at the start of the current epoch: regenerates its permutation on resume. */
+  epochRng: RngState;
+  /** RNG state now (noise, labels, interpolation weights). */
+  rng: RngState;
+  /** Adam's step counters (bias correction). */
+  adamT: { generator: number; critic: number };
+  /** Training seconds so far, across resumes. */
+  wallSeconds: number;
+}
+
+export interface Checkpoint {
+  config: TrainConfig;
+  state: TrainState;
+  /** Parameters by name (model.ts names), then `adam.m.<name>` and `adam.v.<name>`. */
+  tensors: Record<string, StoredTensor>;
+}
+
+export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  return encodeSafetensors({
+    tensors: c.tensors,
+    metadata: {
+      format: CHECKPOINT_FORMAT,
+      format_version: CHECKPOINT_VERSION,
+      config: JSON.stringify(c.config),
+      state: JSON.stringify(c.state),
+    },
+  });
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, what: string): Checkpoint {
+  const f = decodeSafetensors(bytes, what);
+  if (f.metadata.format !== CHECKPOINT_FORMAT) {
+    throw new Error(`${what}: not a cgan-onnx checkpoint (metadata.format is ${JSON.stringify(f.metadata.format)})`);
+  }
+  if (f.metadata.format_version !== CHECKPOINT_VERSION) {
+    throw new Error(`${what}: checkpoint format version ${f.metadata.format_version}; this build reads version ${CHECKPOINT_VERSION}`);
+  }
+  return { config: JSON.parse(f.metadata.config), state: JSON.parse(f.metadata.state), tensors: f.tensors };
+}
+
+/** Resolves a run directory or a checkpoint file path to the checkpoint file. */
+export function checkpointPath(runOrFile: string): string {
+  return runOrFile.endsWith('.safetensors') ? runOrFile : path.join(runOrFile, CHECKPOINT_FILE);
+}
+
+export async function readCheckpoint(runOrFile: string): Promise<Checkpoint> {
+  const file = checkpointPath(runOrFile);
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new Error(`no checkpoint at ${file}: pass a run directory written by \`cgan train --out DIR\` or its ${CHECKPOINT_FILE}`);
+    throw err;
+  }
+  return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
+}
+
+/**
+ * Writes the checkpoint to a temporary file, flushes it, then renames it over the old one, so a
+ * crash at any moment leaves either the old checkpoint or the new one, never half of one.
+ */
+export async function writeCheckpoint(dir: string, c: Checkpoint): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, CHECKPOINT_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const handle = await fs.open(tmp, 'w');
+  try {
+    await handle.writeFile(encodeCheckpoint(c));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, file);
+  return file;
+}

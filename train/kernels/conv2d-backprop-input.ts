@@ -1,0 +1,97 @@
+/**
+ * Conv2DBackpropInput (conv2d's input gradient, and conv2dTranspose's forward pass) as stride^2
+ * ordinary conv2d's, one per output phase ("sub-pixel"). The stock wasm kernel is a scalar loop;
+ * these conv2d's run through XNNPACK, about 8x faster on the generator's deconvolutions.
+ *
+ * For input row h = s*i + p the filter rows that reach it are k = r + s*m with r = (p + top) mod s,
+ * from dy row i + q - m where q = floor((p + top) / s). So phase p is a stride-1 correlation of dy
+ * with the filter's rows r, r+s, ... flipped and with in/out channels swapped.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { asTensor, assertChannelsLast, type ConvPad } from './tensor-info.ts';
+
+type Shape4 = [number, number, number, number];
+
+interface AxisPhase {
+  /** First filter tap of this phase and how many taps (every s-th) it uses. */
+  first: number;
+  taps: number;
+  /** Padding of dy before and after so that the stride-1 conv yields `count` outputs. */
+  before: number;
+  after: number;
+}
+
+function axisPhase(phase: number, stride: number, padBefore: number, kernel: number, dyLen: number, count: number): AxisPhase {
+  const first = (phase + padBefore) % stride;
+  const q = Math.floor((phase + padBefore) / stride);
+  const taps = first < kernel ? Math.ceil((kernel - first) / stride) : 0;
+  const before = taps - 1 - q;
+  const after = count + taps - 1 - dyLen - before;
+  return { first, taps, before, after };
+}
+
+export function conv2dBackpropInputViaSubpixel(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  inputShape: Shape4,
+  strides: number | [number, number],
+  pad: ConvPad,
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): tf.Tensor4D {
+  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, outHeight, outWidth } = info;
+  const [batch, inH, inW, inC] = inputShape;
+  const outC = filter.shape[3];
+  if (dy.shape[0] !== batch || dy.shape[1] !== outHeight || dy.shape[2] !== outWidth || dy.shape[3] !== outC) {
+    throw new Error(`Conv2DBackpropInput: dy shape ${dy.shape} does not match the forward output [${batch},${outHeight},${outWidth},${outC}].`);
+  }
+  // Every phase is computed on a ceil(H/s) x ceil(W/s) grid; the interleaved result is cropped.
+  const ch = Math.ceil(inH / sh);
+  const cw = Math.ceil(inW / sw);
+  return tf.tidy(() => {
+    const rows: tf.Tensor4D[] = [];
+    for (let ph = 0; ph < sh; ph++) {
+      const rp = axisPhase(ph, sh, info.padInfo.top, kh, outHeight, ch);
+      const cols: tf.Tensor4D[] = [];
+      for (let pw = 0; pw < sw; pw++) {
+        const cp = axisPhase(pw, sw, info.padInfo.left, kw, outWidth, cw);
+        cols.push(phaseConv(dy, filter, rp, cp, sh, sw, [batch, ch, cw, inC]));
+      }
+      // [B, ch, cw, sw, C] -> columns interleaved
+      rows.push(sw === 1 ? cols[0] : tf.reshape<tf.Rank.R4>(tf.stack(cols, 3), [batch, ch, cw * sw, inC]));
+    }
+    const full: tf.Tensor4D = sh === 1 ? rows[0] : tf.reshape<tf.Rank.R4>(tf.stack(rows, 2), [batch, ch * sh, cw * sw, inC]);
+    return ch * sh === inH && cw * sw === inW ? full : tf.slice(full, [0, 0, 0, 0], [batch, inH, inW, inC]);
+  });
+}
+
+function phaseConv(dy: tf.Tensor4D, filter: tf.Tensor4D, rp: AxisPhase, cp: AxisPhase, sh: number, sw: number, outShape: Shape4): tf.Tensor4D {
+  if (rp.taps === 0 || cp.taps === 0) return tf.zeros(outShape);
+  const [, dyH, dyW] = dy.shape;
+  // Negative padding: those dy rows only reach input rows outside [0, H), so they are cropped.
+  const r0 = Math.max(-rp.before, 0);
+  const c0 = Math.max(-cp.before, 0);
+  const rows = dyH - r0 + Math.min(rp.after, 0);
+  const cols = dyW - c0 + Math.min(cp.after, 0);
+  if (rows <= 0 || cols <= 0) return tf.zeros(outShape);
+  const d = r0 === 0 && c0 === 0 && rows === dyH && cols === dyW ? dy : tf.slice(dy, [0, r0, c0, 0], [-1, rows, cols, -1]);
+  const [kh, kw, inC, outC] = filter.shape;
+  let f: tf.Tensor4D = sh === 1 && sw === 1 ? filter : (tf.stridedSlice(filter, [rp.first, cp.first, 0, 0], [kh, kw, inC, outC], [sh, sw, 1, 1]) as tf.Tensor4D);
+  f = tf.transpose(tf.reverse(f, [0, 1]), [0, 1, 3, 2]);
+  const padding: tf.backend_util.ExplicitPadding = [[0, 0], [Math.max(rp.before, 0), Math.max(rp.after, 0)], [Math.max(cp.before, 0), Math.max(cp.after, 0)], [0, 0]];
+  return tf.conv2d(d, f, 1, padding);
+}
+
+export function conv2dBackpropInputKernel(backendName: string): tf.KernelConfig {
+  return {
+    kernelName: tf.Conv2DBackpropInput,
+    backendName,
+    kernelFunc: ({ inputs, attrs }) => {
+      const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+      assertChannelsLast('Conv2DBackpropInput', a.dataFormat);
+      return tf.tidy(() =>
+        conv2dBackpropInputViaSubpixel(asTensor(inputs.dy, 'dy'), asTensor(inputs.filter, 'filter'), a.inputShape, a.strides, a.pad, a.dimRoundingMode),
+      );
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Registers everything training needs beyond stock tfjs 4.22: replacement kernels on wasm and zero
+ * gradients for comparisons. Idempotent and safe from several module copies (tsx workers), since it
+ * checks the global kernel registry rather than a module flag.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { registerComparisonGradients } from './comparison-gradients.ts';
+import { conv2dBackpropFilterKernel } from './conv2d-backprop-filter.ts';
+import { conv2dBackpropInputKernel } from './conv2d-backprop-input.ts';
+import { unsortedSegmentSumKernel } from './unsorted-segment-sum.ts';
+
+const REPLACEMENT = Symbol.for('cgan-onnx.replacement-kernel');
+const STOCK = Symbol.for('cgan-onnx.stock-kernels');
+
+type Tagged = tf.KernelFunc & { [REPLACEMENT]?: true };
+type Store = typeof globalThis & { [STOCK]?: Map<string, tf.KernelConfig> };
+
+/** Kernels replaced on wasm, and why (for notes and docs). */
+export const WASM_REPLACEMENTS: Record<string, { make: (backend: string) => tf.KernelConfig; why: string }> = {
+  [tf.Conv2DBackpropFilter]: { make: conv2dBackpropFilterKernel, why: 'missing on wasm; one dilated conv2d' },
+  [tf.Conv2DBackpropInput]: { make: conv2dBackpropInputKernel, why: 'stock wasm is a scalar loop; stride^2 sub-pixel conv2d' },
+  [tf.UnsortedSegmentSum]: { make: unsortedSegmentSumKernel, why: 'missing on wasm (gather gradient); one-hot matMul' },
+};
+
+function stockStore(): Map<string, tf.KernelConfig> {
+  const g = globalThis as Store;
+  return (g[STOCK] ??= new Map());
+}
+
+export function isReplacementKernel(kernelName: string, backendName: string): boolean {
+  const k = tf.getKernel(kernelName, backendName);
+  return k != null && (k.kernelFunc as Tagged)[REPLACEMENT] === true;
+}
+
+/** The kernel a replacement displaced (for benchmarks), if there was one. */
+export function stockKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
+  return stockStore().get(`${backendName}/${kernelName}`);
+}
+
+export interface RegisteredFixes {
+  kernels: string[];
+  gradients: string[];
+}
+
+/**
+ * Register the replacement kernels for `backends` (default wasm) and the zero comparison gradients.
+ * Returns what this call newly registered (empty lists when everything was already in place).
+ */
+export function registerTrainingFixes(backends: readonly string[] = ['wasm']): RegisteredFixes {
+  const kernels: string[] = [];
+  for (const backendName of backends) {
+    for (const [kernelName, { make }] of Object.entries(WASM_REPLACEMENTS)) {
+      if (isReplacementKernel(kernelName, backendName)) continue;
+      const existing = tf.getKernel(kernelName, backendName);
+      if (existing != null) {
+        stockStore().set(`${backendName}/${kernelName}`, existing);
+        tf.unregisterKernel(kernelName, backendName);
+      }
+      const config = make(backendName);
+      (config.kernelFunc as Tagged)[REPLACEMENT] = true;
+      tf.registerKernel(config);
+      kernels.push(`${backendName}/${kernelName}`);
+    }
+  }
+  return { kernels, gradients: registerComparisonGradients() };
+}

@@ -1,0 +1,22 @@
+/** Helpers shared by the replacement kernels (kernels written in terms of other tfjs ops). */
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Kernel inputs arrive as TensorInfo; the engine hands over the op's Tensor objects, but a kernel
+ * called from elsewhere may get bare infos. Wrapping one adds a reference that the caller's tidy
+ * releases, so the input's own lifetime is untouched.
+ */
+export function asTensor<R extends tf.Rank>(info: tf.TensorInfo | undefined, name = 'input'): tf.Tensor<R> {
+  if (info == null) throw new Error(`replacement kernel called without its ${name} tensor`);
+  if (info instanceof tf.Tensor) return info as tf.Tensor<R>;
+  return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor<R>;
+}
+
+/** The NHWC-only kernels refuse NCHW plainly instead of computing garbage. */
+export function assertChannelsLast(kernel: string, dataFormat: string | undefined): void {
+  if (dataFormat != null && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
+    throw new Error(`${kernel} replacement handles NHWC only (got ${dataFormat}); transpose to NHWC before the op.`);
+  }
+}
+
+export type ConvPad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;

@@ -1,0 +1,183 @@
+/**
+ * One full copy of the model and its optimisers, living in one worker thread.
+ *
+ * Data-parallel training keeps N replicas in lockstep: each computes gradients on its shard of the
+ * batch, the coordinator sums them, and every replica applies the same sum with the same Adam
+ * update, so their weights stay bit-identical without ever sending weights around.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Adam } from './adam.ts';
+import type { Hyper } from './checkpoint.ts';
+import { criticLoss, generatorLoss, type CriticSums } from './loss.ts';
+import { generator, initParams, type ArchConfig, type Params } from './model.ts';
+import type { StoredTensor } from './safetensors.ts';
+
+export type Group = 'generator' | 'critic';
+
+export interface CriticShard {
+  /** NHWC float32 [-1, 1], n x 28 x 28 x 1. */
+  real: Float32Array;
+  labels: Int32Array;
+  z: Float32Array;
+  alpha: Float32Array;
+}
+
+export interface GeneratorShard {
+  labels: Int32Array;
+  z: Float32Array;
+}
+
+export interface CriticResult {
+  grads: Float32Array;
+  real: number;
+  fake: number;
+  penalty: number;
+  numTensors: number;
+}
+
+export interface GeneratorResult {
+  grads: Float32Array;
+  score: number;
+  numTensors: number;
+}
+
+export class Replica {
+  readonly params: Params;
+  private readonly names: Record<Group, string[]>;
+  private readonly adam: Record<Group, Adam>;
+
+  constructor(
+    readonly arch: ArchConfig,
+    readonly hyper: Hyper,
+    seed: number,
+  ) {
+    this.params = initParams(arch, seed);
+    const all = Object.keys(this.params);
+    this.names = {
+      generator: all.filter((n) => n.startsWith('generator.')),
+      critic: all.filter((n) => n.startsWith('critic.')),
+    };
+    const cfg = { lr: hyper.lr, beta1: hyper.beta1, beta2: hyper.beta2, eps: hyper.eps };
+    this.adam = {
+      generator: new Adam(cfg, new Map(this.names.generator.map((n) => [n, this.params[n]]))),
+      critic: new Adam(cfg, new Map(this.names.critic.map((n) => [n, this.params[n]]))),
+    };
+  }
+
+  /** Number of float32 values in a group's flattened gradient. */
+  size(group: Group): number {
+    return this.names[group].reduce((s, n) => s + this.params[n].size, 0);
+  }
+
+  criticStep(s: CriticShard, fullBatch: number): CriticResult {
+    const n = s.labels.length;
+    const a = this.arch;
+    const labels = tf.tensor1d(s.labels, 'int32');
+    const real = tf.tensor4d(s.real, [n, a.imageSize, a.imageSize, 1]);
+    const z = tf.tensor2d(s.z, [n, a.zDim]);
+    const alpha = tf.tensor4d(s.alpha, [n, 1, 1, 1]);
+    const fake = tf.tidy(() => generator(this.params, a, z, labels));
+    const sums: Partial<CriticSums> = {};
+    const vars = this.names.critic.map((k) => this.params[k]);
+    const { value, grads } = tf.variableGrads(
+      () => criticLoss(this.params, a, real, fake, labels, alpha, this.hyper.lambda, fullBatch, sums),
+      vars,
+    );
+    const flat = this.flatten('critic', grads);
+    const result: CriticResult = {
+      grads: flat,
+      real: sums.real!.dataSync()[0],
+      fake: sums.fake!.dataSync()[0],
+      penalty: sums.penalty!.dataSync()[0],
+      numTensors: 0,
+    };
+    tf.dispose([value, labels, real, z, alpha, fake, sums.real!, sums.fake!, sums.penalty!, ...Object.values(grads)]);
+    result.numTensors = tf.memory().numTensors;
+    return result;
+  }
+
+  generatorStep(s: GeneratorShard, fullBatch: number): GeneratorResult {
+    const n = s.labels.length;
+    const labels = tf.tensor1d(s.labels, 'int32');
+    const z = tf.tensor2d(s.z, [n, this.arch.zDim]);
+    const out: { score?: tf.Scalar } = {};
+    const vars = this.names.generator.map((k) => this.params[k]);
+    const { value, grads } = tf.variableGrads(() => generatorLoss(this.params, this.arch, z, labels, fullBatch, out), vars);
+    const flat = this.flatten('generator', grads);
+    const score = out.score!.dataSync()[0];
+    tf.dispose([value, labels, z, out.score!, ...Object.values(grads)]);
+    return { grads: flat, score, numTensors: tf.memory().numTensors };
+  }
+
+  /** Applies a summed, flattened gradient to a group with Adam. */
+  apply(group: Group, flat: Float32Array): void {
+    const grads = new Map<string, tf.Tensor>();
+    let off = 0;
+    for (const name of this.names[group]) {
+      const p = this.params[name];
+      grads.set(name, tf.tensor(flat.subarray(off, off + p.size), p.shape));
+      off += p.size;
+    }
+    this.adam[group].apply(grads);
+    tf.dispose([...grads.values()]);
+  }
+
+  /** Generator forward without gradient: NHWC images in [-1, 1]. */
+  generate(z: Float32Array, labels: Int32Array): Float32Array {
+    return tf.tidy(() => {
+      const n = labels.length;
+      const out = generator(this.params, this.arch, tf.tensor2d(z, [n, this.arch.zDim]), tf.tensor1d(labels, 'int32'));
+      return out.dataSync() as Float32Array;
+    });
+  }
+
+  /** Weights and Adam moments under their checkpoint names, plus Adam's step counters. */
+  state(): { tensors: Record<string, StoredTensor>; adamT: Record<Group, number> } {
+    const tensors: Record<string, StoredTensor> = {};
+    const put = (name: string, t: tf.Tensor) => {
+      tensors[name] = { dtype: 'F32', shape: [...t.shape], data: t.dataSync() as Float32Array };
+    };
+    for (const group of ['generator', 'critic'] as const) {
+      for (const name of this.names[group]) {
+        put(name, this.params[name]);
+        put(`adam.m.${name}`, this.adam[group].m.get(name)!);
+        put(`adam.v.${name}`, this.adam[group].v.get(name)!);
+      }
+    }
+    return { tensors, adamT: { generator: this.adam.generator.t, critic: this.adam.critic.t } };
+  }
+
+  /** Restores `state()`'s output; shapes must match this replica's architecture. */
+  load(tensors: Record<string, StoredTensor>, adamT: Record<Group, number>): void {
+    for (const group of ['generator', 'critic'] as const) {
+      for (const name of this.names[group]) {
+        const targets: [string, tf.Variable][] = [
+          [name, this.params[name]],
+          [`adam.m.${name}`, this.adam[group].m.get(name)!],
+          [`adam.v.${name}`, this.adam[group].v.get(name)!],
+        ];
+        for (const [key, variable] of targets) {
+          const t = tensors[key];
+          if (!t) throw new Error(`checkpoint has no tensor ${key}`);
+          if (t.shape.join(',') !== variable.shape.join(',')) {
+            throw new Error(`checkpoint tensor ${key} has shape [${t.shape}] but the model needs [${variable.shape}]`);
+          }
+          tf.tidy(() => variable.assign(tf.tensor(t.data, t.shape, 'float32')));
+        }
+      }
+      this.adam[group].t = adamT[group];
+    }
+  }
+
+  private flatten(group: Group, grads: tf.NamedTensorMap): Float32Array {
+    const out = new Float32Array(this.size(group));
+    let off = 0;
+    for (const name of this.names[group]) {
+      const g = grads[this.params[name].name];
+      if (!g) throw new Error(`no gradient for ${name}`);
+      out.set(g.dataSync() as Float32Array, off);
+      off += g.size;
+    }
+    return out;
+  }
+}

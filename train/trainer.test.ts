@@ -1,0 +1,152 @@
+/**
+ * Training end to end on a small subset: a few real steps on the wasm backend with the real worker
+ * pool, checkpoints, resume (also after SIGKILL), divergence handling and tensor leaks.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { decodeCheckpoint, encodeCheckpoint, readCheckpoint } from './checkpoint.ts';
+import { readMetrics } from './metrics.ts';
+import { train, type TrainOptions } from './trainer.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const tmp = (p: string) => mkdtempSync(path.join(os.tmpdir(), `cgan-${p}-`));
+// 64 examples at batch 16: 4 critic steps per epoch; a generator step every 5.
+const base = (out: string, extra: Partial<TrainOptions> = {}): TrainOptions => ({
+  out,
+  limit: 64,
+  backend: 'wasm',
+  workers: 1,
+  hyper: { lr: 2e-4, beta1: 0.5, beta2: 0.9, eps: 1e-8, lambda: 10, nCritic: 5, batchSize: 16 },
+  seed: 3,
+  log: () => undefined,
+  ...extra,
+});
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+test('a short run: finite losses, weights that change, files written', async () => {
+  const out = tmp('short');
+  const r = await train(base(out, { steps: 6, onStep: () => undefined }));
+  assert.equal(r.state.step, 6);
+  assert.equal(r.state.epoch, 1); // 4 steps per epoch
+  assert.equal(r.state.generatorSteps, 1);
+  const m = await readMetrics(path.join(out, 'metrics.jsonl'));
+  assert.deepEqual(m.map((x) => x.step), [1, 2, 3, 4, 5, 6]);
+  for (const x of m) {
+    for (const v of [x.real_score, x.fake_score, x.wasserstein, x.penalty]) assert.ok(Number.isFinite(v), JSON.stringify(x));
+    assert.ok(Math.abs(x.wasserstein - (x.real_score - x.fake_score)) < 1e-9);
+  }
+  assert.ok(Number.isFinite(m[4].generator_score!), 'generator score on step 5');
+  assert.equal(m[3].generator_score, undefined);
+  // The critic learns to separate real from fake within a few steps.
+  assert.ok(m[5].wasserstein > m[0].wasserstein, `W ${m[0].wasserstein} -> ${m[5].wasserstein}`);
+  for (const f of ['checkpoint.safetensors', 'curves.svg', 'samples/epoch-0000.png', 'samples/epoch-0001.png']) assert.ok(existsSync(path.join(out, f)), f);
+
+  // Compare with a 1-step run of the same seed: its generator is still the initial one.
+  const ck = await readCheckpoint(out);
+  const fresh = await train(base(tmp('one'), { steps: 1 }));
+  const ck1 = await readCheckpoint(fresh.checkpoint);
+  assert.equal(maxAbsDiff(ck.tensors['generator.dense.kernel'].data, ck1.tensors['generator.dense.kernel'].data) > 0, true, 'generator weights changed');
+  assert.ok(maxAbsDiff(ck.tensors['critic.conv1.kernel'].data, ck1.tensors['critic.conv1.kernel'].data) > 1e-6, 'critic weights changed');
+  assert.equal(ck.config.hyper.lambda, 10);
+  assert.equal(ck.state.adamT.critic, 6);
+  assert.equal(ck.state.adamT.generator, 1);
+});
+
+test('the worker pool keeps tensor counts constant across steps', async () => {
+  const { WorkerPool } = await import('./pool.ts');
+  const { defaultArch } = await import('./model.ts');
+  const pool = await WorkerPool.start(2, defaultArch(), base('').hyper, 1, 'wasm');
+  try {
+    const n = 8;
+    const real = new Float32Array(n * 784).fill(0.5);
+    const labels = Int32Array.from({ length: n }, (_, i) => i);
+    const z = new Float32Array(n * 128).fill(0.1);
+    const alpha = new Float32Array(n).fill(0.5);
+    const counts: number[][] = [];
+    for (let i = 0; i < 4; i++) {
+      counts.push((await pool.criticStep({ real, labels, z, alpha })).numTensors);
+      counts.push((await pool.generatorStep(labels, z)).numTensors);
+    }
+    assert.deepEqual(counts.slice(2), counts.slice(0, -2), `tensor counts per step: ${JSON.stringify(counts)}`);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('two workers compute the same update as one (data parallelism is exact up to rounding)', async () => {
+  const one = await train(base(tmp('w1'), { steps: 5 }));
+  const two = await train(base(tmp('w2'), { steps: 5, workers: 2 }));
+  const a = await readCheckpoint(one.checkpoint);
+  const b = await readCheckpoint(two.checkpoint);
+  for (const name of ['critic.conv2.kernel', 'generator.deconv2.kernel', 'generator.embedding']) {
+    const d = maxAbsDiff(a.tensors[name].data, b.tensors[name].data);
+    assert.ok(d < 2e-5, `${name}: max abs diff ${d}`);
+  }
+});
+
+test('a checkpoint round-trips bit-exactly and a resume reproduces the uninterrupted run', async () => {
+  const straight = tmp('straight');
+  await train(base(straight, { steps: 7 }));
+  const split = tmp('split');
+  await train(base(split, { steps: 3 }));
+  const mid = await readCheckpoint(split);
+  const again = decodeCheckpoint(encodeCheckpoint(mid), 'memory');
+  assert.deepEqual(again.state, mid.state);
+  for (const [k, t] of Object.entries(mid.tensors)) assert.deepEqual(again.tensors[k].data, t.data, k);
+  await train(base(split, { steps: 7, resume: split }));
+
+  const a = await readCheckpoint(straight);
+  const b = await readCheckpoint(split);
+  assert.deepEqual(b.state.rng, a.state.rng);
+  assert.equal(b.state.step, 7);
+  for (const [k, t] of Object.entries(a.tensors)) assert.deepEqual(b.tensors[k].data, t.data, `${k} differs after resume`);
+  const ma = await readMetrics(path.join(straight, 'metrics.jsonl'));
+  const mb = await readMetrics(path.join(split, 'metrics.jsonl'));
+  assert.deepEqual(mb.map((x) => [x.step, x.real_score, x.fake_score, x.penalty, x.generator_score]), ma.map((x) => [x.step, x.real_score, x.fake_score, x.penalty, x.generator_score]));
+});
+
+test('a SIGKILLed `cgan train` resumes from its last checkpoint and its curve continues', async () => {
+  const out = tmp('killed');
+  const args = ['bin/cgan.js', 'train', '--limit', '64', '--batch-size', '16', '--backend', 'wasm', '--workers', '1', '--seed', '3', '--save-every', '2', '--out', out];
+  const child = spawn(process.execPath, [...args, '--steps', '40'], { cwd: root, stdio: 'ignore' });
+  const metricsFile = path.join(out, 'metrics.jsonl');
+  // Kill it once it has checkpointed a few steps in.
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 200));
+    const ck = existsSync(path.join(out, 'checkpoint.safetensors')) ? await readCheckpoint(out).catch(() => undefined) : undefined;
+    if (ck && ck.state.step >= 4) break;
+    assert.equal(child.exitCode, null, 'training exited before it could be killed');
+  }
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  const killedAt = (await readCheckpoint(out)).state.step;
+  const resumed = spawn(process.execPath, [...args.slice(0, 2), '--resume', out, '--steps', String(killedAt + 3)], { cwd: root, stdio: 'pipe' });
+  let text = '';
+  resumed.stdout!.on('data', (d) => (text += d));
+  resumed.stderr!.on('data', (d) => (text += d));
+  const code = await new Promise((r) => resumed.once('exit', r));
+  assert.equal(code, 0, text);
+  assert.match(text, new RegExp(`resumed from .* at step ${killedAt}`));
+  const steps = (await readMetrics(metricsFile)).map((r) => r.step);
+  assert.deepEqual(steps, Array.from({ length: killedAt + 3 }, (_, i) => i + 1), 'each step logged exactly once');
+  assert.equal((await readCheckpoint(out)).state.step, killedAt + 3);
+});
+
+test('a diverging run stops with a message and keeps the last good checkpoint', async () => {
+  const out = tmp('nan');
+  // lr 1e30 blows the weights up after the first update; the next step's loss is not finite.
+  const hyper = { ...base(out).hyper, lr: 1e30 };
+  await assert.rejects(train(base(out, { steps: 5, hyper, saveEvery: 1 })), /training diverged at step \d: .*not finite.*last good checkpoint \(step \d\) is kept/);
+  const ck = await readCheckpoint(out);
+  for (const t of Object.values(ck.tensors)) for (const v of t.data) assert.ok(Number.isFinite(v));
+});

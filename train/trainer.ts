@@ -1,0 +1,220 @@
+/**
+ * The training loop: dataset -> critic/generator updates on a worker pool -> checkpoint files,
+ * metrics.jsonl, per-epoch sample grids and the curves plot in the run directory.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Rng, noiseFromSeed } from '../runtime/random.ts';
+import type { BackendRequest } from './backend.ts';
+import { CHECKPOINT_FILE, checkpointPath, readCheckpoint, writeCheckpoint, type Checkpoint, type Hyper, type TrainConfig, type TrainState } from './checkpoint.ts';
+import { batchImages, loadDataset, type Dataset } from './data.ts';
+import { MetricsWriter, readMetrics, truncateMetrics, type MetricsRecord } from './metrics.ts';
+import { defaultArch } from './model.ts';
+import { writeCurves } from './plot.ts';
+import { NonFiniteError, WorkerPool } from './pool.ts';
+import { writeSampleGrid } from './samples.ts';
+
+export interface TrainOptions {
+  out: string;
+  /** Run directory (or checkpoint file) to continue from. */
+  resume?: string;
+  dataDir?: string;
+  /** Use only the first N training examples. */
+  limit?: number;
+  /** Stop after this many completed epochs (total, counting resumed ones). */
+  epochs?: number;
+  /** Stop after this many critic steps (total). */
+  steps?: number;
+  backend: BackendRequest;
+  workers?: number;
+  hyper: Hyper;
+  seed: number;
+  /** Also checkpoint every N critic steps (0: only at epoch ends, on interrupt and at the end). */
+  saveEvery?: number;
+  /** Stop when this signal aborts (the CLI wires Ctrl-C to it); a checkpoint is written first. */
+  signal?: AbortSignal;
+  log?: (msg: string) => void;
+  onStep?: (r: MetricsRecord, info: { totalSteps: number; stepsPerEpoch: number }) => void;
+}
+
+export interface TrainResult {
+  state: TrainState;
+  config: TrainConfig;
+  checkpoint: string;
+  backend: string;
+  stoppedBy: 'done' | 'interrupted';
+  stepSeconds: number[];
+}
+
+/** Columns per class in the epoch sample grids (each a fixed noise vector). */
+const SAMPLE_ROWS = 4;
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const log = opts.log ?? ((m: string) => console.log(m));
+  let resumed: Checkpoint | undefined;
+  if (opts.resume) resumed = await readCheckpoint(opts.resume);
+
+  const dataDir = opts.dataDir ?? (resumed && resumed.config.dataset.name !== 'mnist' ? path.dirname(resumed.config.dataset.imagesFile) : undefined);
+  const limit = opts.limit ?? (resumed ? resumed.config.dataset.count : undefined);
+  const ds = await loadDataset({ dir: dataDir, limit });
+  const config: TrainConfig = resumed
+    ? resumed.config
+    : {
+        arch: defaultArch(ds.numClasses),
+        hyper: opts.hyper,
+        dataset: { name: ds.name, imagesFile: ds.imagesFile, labelsFile: ds.labelsFile, count: ds.count, numClasses: ds.numClasses, classNames: ds.classNames },
+        backend: opts.backend,
+        workers: 0,
+        seed: opts.seed,
+      };
+  if (resumed) checkResumeData(resumed, ds);
+  const { hyper, arch } = config;
+  const stepsPerEpoch = Math.floor(ds.count / hyper.batchSize);
+  if (stepsPerEpoch < 1) throw new Error(`the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: lower --batch-size or use more data`);
+  const totalSteps = Math.min(opts.steps ?? Infinity, opts.epochs !== undefined ? opts.epochs * stepsPerEpoch : Infinity);
+  if (!Number.isFinite(totalSteps)) throw new Error('say how long to train: --epochs N or --steps N');
+
+  const workers = opts.workers ?? 1;
+  const pool = await WorkerPool.start(workers, arch, hyper, config.seed, opts.backend);
+  config.workers = workers;
+  log(`backend: ${pool.backend} x ${workers} worker${workers > 1 ? 's' : ''}`);
+  for (const note of pool.notes) log(`  ${note}`);
+
+  await fs.mkdir(path.join(opts.out, 'samples'), { recursive: true });
+  const metricsFile = path.join(opts.out, 'metrics.jsonl');
+  let state: TrainState;
+  let rng: Rng;
+  let perm: Uint32Array;
+  if (resumed) {
+    await pool.load(resumed.tensors, resumed.state.adamT);
+    state = { ...resumed.state };
+    rng = new Rng(state.rng);
+    // The epoch's shuffle is regenerated from the RNG state saved when the epoch began.
+    perm = new Rng(state.epochRng).permutation(ds.count);
+    const from = path.dirname(path.resolve(checkpointPath(opts.resume!)));
+    if (from !== path.resolve(opts.out)) await fs.copyFile(path.join(from, 'metrics.jsonl'), metricsFile).catch(() => undefined);
+    await truncateMetrics(metricsFile, state.step);
+    log(`resumed from ${opts.resume} at step ${state.step} (epoch ${state.epoch}, batch ${state.batchInEpoch}/${stepsPerEpoch})`);
+  } else {
+    rng = new Rng(config.seed);
+    const epochRng = rng.state();
+    perm = rng.permutation(ds.count);
+    state = { step: 0, generatorSteps: 0, epoch: 0, batchInEpoch: 0, epochRng, rng: rng.state(), adamT: { generator: 0, critic: 0 }, wallSeconds: 0 };
+    await fs.rm(metricsFile, { force: true });
+  }
+
+  // Fixed noise for the per-epoch grids, from its own stream so it never shifts with training.
+  const sampleNoise = noiseFromSeed((config.seed ^ 0x5a17) >>> 0, SAMPLE_ROWS, arch.zDim);
+  const metrics = new MetricsWriter(metricsFile);
+  const stepSeconds: number[] = [];
+  const startWall = state.wallSeconds;
+  const t0 = performance.now();
+  const elapsed = () => startWall + (performance.now() - t0) / 1000;
+
+  const save = async () => {
+    await metrics.flush();
+    const { tensors, adamT } = await pool.state();
+    state.adamT = adamT;
+    state.rng = rng.state();
+    state.wallSeconds = elapsed();
+    return writeCheckpoint(opts.out, { config, state, tensors });
+  };
+  const samples = async (tag: string) => {
+    const labels = new Int32Array(SAMPLE_ROWS * arch.numClasses);
+    const z = new Float32Array(labels.length * arch.zDim);
+    for (let r = 0; r < SAMPLE_ROWS; r++) {
+      for (let c = 0; c < arch.numClasses; c++) {
+        labels[r * arch.numClasses + c] = c;
+        z.set(sampleNoise.subarray(r * arch.zDim, (r + 1) * arch.zDim), (r * arch.numClasses + c) * arch.zDim);
+      }
+    }
+    const images = await pool.generate(z, labels);
+    return writeSampleGrid(path.join(opts.out, 'samples', `${tag}.png`), images, labels, z, arch.numClasses, arch.imageSize);
+  };
+
+  let stoppedBy: TrainResult['stoppedBy'] = 'done';
+  let checkpoint = path.join(opts.out, CHECKPOINT_FILE);
+  try {
+    if (!resumed) await samples('epoch-0000');
+    const B = hyper.batchSize;
+    while (state.step < totalSteps) {
+      if (opts.signal?.aborted) {
+        stoppedBy = 'interrupted';
+        break;
+      }
+      const ts = performance.now();
+      const idx = perm.subarray(state.batchInEpoch * B, (state.batchInEpoch + 1) * B);
+      const labels = Int32Array.from(idx, (i) => ds.labels[i]);
+      const z = rng.fillNormal(new Float32Array(B * arch.zDim));
+      const alpha = Float32Array.from({ length: B }, () => rng.uniform());
+      const m = await pool.criticStep({ real: batchImages(ds, idx), labels, z, alpha });
+      state.step += 1;
+      state.batchInEpoch += 1;
+      const rec: MetricsRecord = {
+        step: state.step,
+        epoch: state.epoch + state.batchInEpoch / stepsPerEpoch,
+        real_score: m.realScore,
+        fake_score: m.fakeScore,
+        wasserstein: m.realScore - m.fakeScore,
+        penalty: m.penalty,
+        seconds: 0,
+      };
+      if (state.step % hyper.nCritic === 0) {
+        // The seed draws the generator's labels from the same batch; fresh noise.
+        const g = await pool.generatorStep(labels, rng.fillNormal(new Float32Array(B * arch.zDim)));
+        state.generatorSteps += 1;
+        rec.generator_score = g.score;
+      }
+      rec.seconds = elapsed();
+      stepSeconds.push((performance.now() - ts) / 1000);
+      metrics.add(rec);
+      opts.onStep?.(rec, { totalSteps, stepsPerEpoch });
+
+      if (state.batchInEpoch === stepsPerEpoch) {
+        state.epoch += 1;
+        state.batchInEpoch = 0;
+        state.epochRng = rng.state();
+        perm = rng.permutation(ds.count);
+        await samples(`epoch-${String(state.epoch).padStart(4, '0')}`);
+        checkpoint = await save();
+      } else if (opts.saveEvery && state.step % opts.saveEvery === 0) {
+        checkpoint = await save();
+      } else if (state.step % 20 === 0) {
+        await metrics.flush();
+      }
+    }
+    checkpoint = await save();
+  } catch (e) {
+    if (e instanceof NonFiniteError) {
+      await metrics.flush();
+      throw new Error(
+        `training diverged at step ${state.step + 1}: ${e.message}. The last good checkpoint (step ${await lastSavedStep(opts.out)}) ` +
+          `is kept at ${path.join(opts.out, CHECKPOINT_FILE)}; resume from it with a lower --lr or a higher --lambda.`,
+      );
+    }
+    throw e;
+  } finally {
+    await pool.close();
+  }
+  const all = await readMetrics(metricsFile);
+  await writeCurves(opts.out, all, hyper.lambda, `cWGAN-GP on ${config.dataset.name}, ${all.length} critic steps`);
+  return { state, config, checkpoint, backend: pool.backend, stoppedBy, stepSeconds };
+}
+
+async function lastSavedStep(dir: string): Promise<string> {
+  try {
+    return String((await readCheckpoint(dir)).state.step);
+  } catch {
+    return 'none';
+  }
+}
+
+function checkResumeData(c: Checkpoint, ds: Dataset): void {
+  const d = c.config.dataset;
+  if (d.count !== ds.count || d.numClasses !== ds.numClasses) {
+    throw new Error(
+      `the checkpoint was trained on ${d.count} examples of ${d.numClasses} classes (${d.imagesFile}) but the data given has ${ds.count} of ${ds.numClasses}: ` +
+        `resume with the same --data and --limit`,
+    );
+  }
+}

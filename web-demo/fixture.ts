@@ -1,0 +1,53 @@
+/**
+ * A randomly initialised generator exported to .onnx, for the browser tests and the benchmark.
+ *
+ * Weights are drawn with a fan-in scale (not the training init's N(0, 0.02)), so the images span
+ * the tanh range and a parity check compares real values rather than numbers near zero.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { buildGeneratorOnnx, type GeneratorArch, type WeightTensor } from '../export/onnx-generator.ts';
+import { Rng } from '../runtime/random.ts';
+
+export interface FixtureOptions {
+  /** Default 32 (the real model has 128): keeps WebGPU-on-SwiftShader runs short. */
+  genChannels?: number;
+  seed?: number;
+}
+
+export function fixtureArch(genChannels = 32): GeneratorArch {
+  return { numClasses: 10, zDim: 128, embedDim: 128, imageSize: 28, genChannels };
+}
+
+export function fixtureModel(opts: FixtureOptions = {}): Uint8Array {
+  const arch = fixtureArch(opts.genChannels);
+  const rng = new Rng(opts.seed ?? 1);
+  const g = arch.genChannels;
+  const s = arch.imageSize / 4;
+  const normal = (shape: number[], std: number): WeightTensor => {
+    const data = rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1)));
+    for (let i = 0; i < data.length; i++) data[i] *= std;
+    return { shape, data };
+  };
+  const fanIn = (k: number, c: number) => 1 / Math.sqrt(k * k * c);
+  const weights: Record<string, WeightTensor> = {
+    'generator.embedding': normal([arch.numClasses, arch.embedDim], 1),
+    'generator.dense.kernel': normal([arch.zDim + arch.embedDim, s * s * g], 1 / Math.sqrt(arch.zDim + arch.embedDim)),
+    'generator.dense.bias': normal([s * s * g], 0.1),
+    // conv2dTranspose with stride 2: each output sees a quarter of the 4x4 kernel.
+    'generator.deconv1.kernel': normal([4, 4, g, g], fanIn(2, g)),
+    'generator.deconv1.bias': normal([g], 0.1),
+    'generator.deconv2.kernel': normal([4, 4, g, g], fanIn(2, g)),
+    'generator.deconv2.bias': normal([g], 0.1),
+    'generator.conv.kernel': normal([3, 3, g, 1], fanIn(3, g)),
+    'generator.conv.bias': normal([1], 0.1),
+  };
+  const classNames = Array.from({ length: arch.numClasses }, (_, i) => String(i));
+  return buildGeneratorOnnx(weights, arch, { classNames, producerVersion: '0.0.0-fixture', step: null, dataset: 'random-fixture' }).bytes;
+}
+
+export function writeFixtureModel(path: string, opts: FixtureOptions = {}): string {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, fixtureModel(opts));
+  return path;
+}

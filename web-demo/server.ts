@@ -1,0 +1,146 @@
+/**
+ * The demo's HTTP server: the built page, one model, and onnxruntime-web's wasm files, all from this
+ * machine, so the demo works with no network beyond 127.0.0.1.
+ *
+ * Why sirv in production mode: it lists each directory once at start-up and then serves only paths
+ * in that list, so `..`, encoded `%2e%2e` and symlinks out of the tree have nothing to match. The
+ * ORT directory is further narrowed to the few files the page can ask for.
+ *
+ * Every response carries COOP/COEP so the page is cross-origin isolated, which is what lets
+ * onnxruntime-web's wasm backend use threads (SharedArrayBuffer).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sirv from 'sirv';
+
+export const DEMO_ROOT = dirname(fileURLToPath(import.meta.url));
+export const DIST_DIR = resolve(DEMO_ROOT, 'dist');
+export const DEFAULT_PORT = 4173;
+
+/** The URL path the page loads its default model from. */
+export const MODEL_PATH = '/model.onnx';
+/** The URL prefix the page gives onnxruntime-web as `env.wasm.wasmPaths`. */
+export const ORT_PREFIX = '/ort/';
+/** The only ORT files served: the wasm glue and binaries of the builds the page may import. */
+const ORT_FILE = /^ort-wasm-simd-threaded(\.jsep|\.asyncify)?\.(mjs|wasm)$/;
+
+const ISOLATION_HEADERS: Record<string, string> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+export interface DemoServerOptions {
+  /** The .onnx served at /model.onnx; null serves a 404 that says how to get one. */
+  model: string | null;
+  /** Default 127.0.0.1: the demo is for this machine; pass 0.0.0.0 deliberately to share it. */
+  host?: string;
+  /** Default 4173; 0 picks a free port. */
+  port?: number;
+  /** The built page (default web-demo/dist). */
+  distDir?: string;
+  /** Shown by the page (and the 404) when `model` is null. */
+  noModelMessage?: string;
+}
+
+export interface DemoServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export const NO_MODEL_MESSAGE =
+  'No model to serve: none was named and no exported model was found (models/mnist-cwgan.onnx, runs/*/*.onnx). ' +
+  'Export one with `npx cgan export <run-dir>` and run `npx cgan demo path/to/model.onnx`, ' +
+  'or load your own .onnx with the file picker on this page.';
+
+/** Directory holding onnxruntime-web's dist files (resolved through its exports map). */
+export function ortDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
+}
+
+export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServer> {
+  const distDir = opts.distDir ?? DIST_DIR;
+  if (!existsSync(resolve(distDir, 'index.html'))) {
+    throw new Error(`The demo page is not built (${distDir}/index.html is missing). Run \`npm run build:demo\` or \`npx cgan demo\`, which builds it.`);
+  }
+  if (opts.model !== null && !existsSync(opts.model)) {
+    throw new Error(`Model file not found: ${opts.model}. Export one with \`npx cgan export <run-dir>\` or name an existing .onnx.`);
+  }
+  const setHeaders = (res: ServerResponse) => {
+    for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+  };
+  const notFound = (res: ServerResponse, message = 'Not found') => {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(message);
+  };
+  const page = sirv(distDir, { dev: false, etag: true, setHeaders, onNoMatch: (_req, res) => notFound(res) });
+  const ort = sirv(ortDistDir(), { dev: false, etag: true, maxAge: 3600, setHeaders, onNoMatch: (_req, res) => notFound(res) });
+  const noModel = opts.noModelMessage ?? NO_MODEL_MESSAGE;
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    setHeaders(res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Method not allowed');
+      return;
+    }
+    const raw = req.url ?? '/';
+    const pathname = raw.split('?')[0];
+    if (pathname === MODEL_PATH) return serveModel(req, res, opts.model, noModel);
+    if (pathname.startsWith(ORT_PREFIX)) {
+      const name = pathname.slice(ORT_PREFIX.length);
+      if (!ORT_FILE.test(name)) return notFound(res);
+      req.url = '/' + name;
+      return ort(req, res);
+    }
+    return page(req, res);
+  };
+
+  const server = createServer(handle);
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port ?? DEFAULT_PORT;
+  await new Promise<void>((ok, fail) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      fail(e.code === 'EADDRINUSE' ? new Error(`Port ${port} on ${host} is in use. Pick another with --port <n> (0 picks a free one).`) : e);
+    });
+    server.listen(port, host, () => ok());
+  });
+  const addr = server.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${actualPort}/`,
+    server,
+    close: () => new Promise<void>((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    }),
+  };
+}
+
+function serveModel(req: IncomingMessage, res: ServerResponse, model: string | null, noModel: string): void {
+  if (model === null || !existsSync(model)) {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Cgan-No-Model': '1' });
+    res.end(model === null ? noModel : `Model file not found: ${model} (it was there when the demo started). ${noModel}`);
+    return;
+  }
+  const size = statSync(model).size;
+  // no-cache: re-exporting to the same path must show the new weights on reload.
+  res.writeHead(200, {
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': size,
+    'Cache-Control': 'no-cache',
+    'X-Model-Name': encodeURIComponent(basename(model)),
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  createReadStream(model).pipe(res);
+}

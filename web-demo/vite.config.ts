@@ -1,0 +1,29 @@
+/**
+ * Vite builds web-demo/ into web-demo/dist, a static page the demo server (server.ts) serves.
+ *
+ * The `onnxruntime-web-use-extern-wasm` condition picks ORT's builds that fetch their wasm glue and
+ * binary from `env.wasm.wasmPaths` at run time (the server's /ort/) instead of the `.bundle` builds,
+ * which would make Vite copy 14-28 MB of wasm into dist on every build.
+ */
+import { defineConfig, defaultClientConditions } from 'vite';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  root,
+  base: './',
+  logLevel: 'warn',
+  resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // ORT's minified builds are ~50-70 KB each; they are lazy chunks, not in the first load.
+    chunkSizeWarningLimit: 800,
+  },
+  server: {
+    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+    fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] },
+  },
+});

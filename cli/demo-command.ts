@@ -3,31 +3,41 @@
  * network use beyond that socket.
  */
 import type { Command } from 'commander';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { readModelInfo } from '../runtime/model-info.ts';
 
 /** The model the quality work ships; used when no model is named. */
 export const DEFAULT_MODEL = 'models/mnist-cwgan.onnx';
 
-/** DEFAULT_MODEL if present, else the newest .onnx under models/ or runs/ (a few levels deep). */
+/**
+ * DEFAULT_MODEL if present, else the newest generator .onnx under models/ or runs/ (a few levels
+ * deep). Other .onnx files there (a classifier, a broken export) are passed over.
+ */
 export function findDefaultModel(root = process.cwd()): string | null {
   const preferred = resolve(root, DEFAULT_MODEL);
   if (existsSync(preferred)) return preferred;
-  let best: { path: string; mtime: number } | null = null;
+  const found: { path: string; mtime: number }[] = [];
   const walk = (dir: string, depth: number) => {
     if (depth < 0 || !existsSync(dir)) return;
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory() && e.name !== 'node_modules' && !e.name.startsWith('.')) walk(p, depth - 1);
-      else if (e.isFile() && e.name.endsWith('.onnx')) {
-        const mtime = statSync(p).mtimeMs;
-        if (!best || mtime > best.mtime) best = { path: p, mtime };
-      }
+      else if (e.isFile() && e.name.endsWith('.onnx')) found.push({ path: p, mtime: statSync(p).mtimeMs });
     }
   };
   walk(resolve(root, 'models'), 2);
   walk(resolve(root, 'runs'), 3);
-  return (best as { path: string } | null)?.path ?? null;
+  found.sort((a, b) => b.mtime - a.mtime);
+  for (const f of found) {
+    try {
+      readModelInfo(readFileSync(f.path), f.path);
+      return f.path;
+    } catch {
+      // not a generator: keep looking
+    }
+  }
+  return null;
 }
 
 function parsePort(v: string): number {

@@ -18,6 +18,8 @@ const modules = [
   './export-command.ts',
   './info-command.ts',
   './generate-command.ts',
+  './classifier-command.ts',
+  './eval-command.ts',
 ];
 for (const m of modules) {
   const { register } = (await import(m)) as { register: (p: Command) => void };

@@ -43,7 +43,7 @@ async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
 
 export function formatParity(p: ParityReport, label: string): string {
   const rows = p.rows.map((r) => `batch ${r.batch}: ${r.maxAbsDiff.toExponential(2)}`).join(', ');
-  return `${label} parity, tfjs cpu vs onnxruntime-node ${p.device}, max abs diff ${p.maxAbsDiff.toExponential(2)} (${rows}); limit ${p.limit.toExponential(0)}: ${p.ok ? 'OK' : 'FAILED'}`;
+  return `${label} parity, tfjs ${p.reference} vs onnxruntime-node ${p.device}, max abs diff ${p.maxAbsDiff.toExponential(2)} (${rows}); limit ${p.limit.toExponential(0)}: ${p.ok ? 'OK' : 'FAILED'}`;
 }
 
 export async function exportGenerator(run: string, opts: ExportOptions): Promise<ExportResult> {

@@ -145,8 +145,12 @@ export function encodeModel(m: Model): Uint8Array {
   return ModelProto.encode(ModelProto.fromObject(m)).finish();
 }
 
-/** Decodes with protobufjs (full decode, initializers included); for `cgan info` and tests. */
+/**
+ * Decodes with protobufjs (full decode, initializers included); for `cgan info`, tests and the
+ * benchmark. Absent fields stay absent (no `defaults`), so decode -> edit -> encode round-trips:
+ * onnxruntime rejects an attribute that carries a value field besides the one its type names.
+ */
 export function decodeModel(bytes: Uint8Array): Model {
   const msg = ModelProto.decode(bytes);
-  return ModelProto.toObject(msg, { longs: Number, defaults: true, arrays: true }) as unknown as Model;
+  return ModelProto.toObject(msg, { longs: Number, arrays: true }) as unknown as Model;
 }

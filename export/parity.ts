@@ -6,7 +6,7 @@ import type { ArchConfig } from '../train/model.ts';
 import { Generator } from '../runtime/node.ts';
 import { noiseFromSeed } from '../runtime/random.ts';
 import type { WeightTensor } from './onnx-generator.ts';
-import { referenceImages } from './reference.ts';
+import { referenceBackend, referenceImages } from './reference.ts';
 
 export const PARITY_LIMIT = 1e-4;
 /** fp16 weights: rounding each weight to 11 significant bits moves outputs by ~1e-3. */
@@ -24,6 +24,8 @@ export interface ParityReport {
   ok: boolean;
   /** Execution provider that ran the ONNX side. */
   device: string;
+  /** tfjs backend of the reference side. */
+  reference: string;
 }
 
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -65,5 +67,5 @@ export async function checkParity(
     await g.dispose();
   }
   const worst = Math.max(...rows.map((r) => r.maxAbsDiff));
-  return { rows, maxAbsDiff: worst, limit, ok: worst <= limit, device: g.device };
+  return { rows, maxAbsDiff: worst, limit, ok: worst <= limit, device: g.device, reference: await referenceBackend() };
 }

@@ -1,24 +1,38 @@
 /**
  * The tfjs reference: train/model.ts's `generator` run on checkpoint weights, the ground truth the
- * ONNX graph is checked against. tfjs cpu backend: exact float32 and always present.
+ * ONNX graph is checked against. On the wasm backend with the trainer's kernels (train/backend.ts):
+ * stock tfjs runs conv2dTranspose as a scalar loop on both cpu and wasm, ~20 s for a batch of 64
+ * here; the trainer's sub-pixel replacement takes well under a second. Falls back to cpu.
  */
 import * as tf from '@tensorflow/tfjs';
 import { generator, type ArchConfig } from '../train/model.ts';
 import type { WeightTensor } from './onnx-generator.ts';
 
-let ready: Promise<void> | null = null;
+let ready: Promise<string> | null = null;
 
-async function useCpuBackend(): Promise<void> {
+async function startBackend(): Promise<string> {
   // PROD silences tfjs's "install tfjs-node" banner, which would land in the middle of the report.
   tf.env().set('PROD', true);
-  if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
-  await tf.ready();
+  try {
+    const { selectBackend } = await import('../train/backend.ts');
+    return (await selectBackend('wasm')).tfBackend;
+  } catch {
+    await tf.setBackend('cpu');
+    await tf.ready();
+    return 'cpu';
+  }
+}
+
+/** The tfjs backend the reference runs on ('wasm' or 'cpu'). */
+export async function referenceBackend(): Promise<string> {
+  ready ??= startBackend();
+  return ready;
 }
 
 /** Images NCHW [count, 1, S, S] (one channel: the same bytes as tfjs's NHWC output). */
 export async function referenceImages(weights: Record<string, WeightTensor>, arch: ArchConfig, noise: Float32Array, labels: ArrayLike<number>): Promise<Float32Array> {
-  ready ??= useCpuBackend();
-  await ready;
+  const backend = await referenceBackend();
+  if (tf.getBackend() !== backend) await tf.setBackend(backend);
   const count = labels.length;
   const out = tf.tidy(() => {
     const w: Record<string, tf.Tensor> = {};

@@ -7,6 +7,8 @@ import { testOnnx } from '../export/test-checkpoint.ts';
 import { Generator, missingCudaLibrary } from './node.ts';
 import { noiseFromSeed } from './random.ts';
 
+const maxDiff = (x: Float32Array, y: Float32Array) => x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i])), 0);
+
 let bytes: Uint8Array;
 let g: Generator;
 let dir: string;
@@ -38,10 +40,11 @@ test('seed noise is the shared recipe, and chunking does not change results', as
   const b = await g.generate({ labels, seed: 11, batchSize: 4 });
   const c = await g.generate({ labels, noise: noiseFromSeed(11, 23, 16) });
   assert.deepEqual(a.noise, noiseFromSeed(11, 23, 16));
-  assert.deepEqual(b.data, a.data);
   assert.deepEqual(c.data, a.data);
+  // Other batch splits may take other GEMM kernel paths: equal up to float rounding.
+  assert.ok(maxDiff(b.data, a.data) <= 1e-6, `chunked run differs by ${maxDiff(b.data, a.data)}`);
   const single = await g.generate({ labels: [labels[5]], noise: a.noise.slice(5 * 16, 6 * 16) });
-  assert.deepEqual(single.data, a.data.subarray(5 * 784, 6 * 784));
+  assert.ok(maxDiff(single.data, a.data.subarray(5 * 784, 6 * 784)) <= 1e-6);
 });
 
 test('bad generate requests name the problem', async () => {

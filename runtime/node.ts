@@ -67,9 +67,11 @@ export function nodeBackend(opts: NodeLoadOptions = {}): Backend {
     explain(ep: ExecutionProvider, err: unknown): Error {
       const m = message(err);
       if (ep === 'cuda') {
-        if (/shared library|libonnxruntime_providers|not (?:supported|found|available)|cuda/i.test(m)) {
-          return new Error(`device cuda is not available: ${CUDA_HELP} (onnxruntime: ${m})`);
-        }
+        // The provider library is there (precheck passed) but did not start: its own dependencies.
+        return new Error(
+          `device cuda is not available: onnxruntime-node's CUDA provider is installed but failed to start; it needs an NVIDIA GPU ` +
+            `and driver, and CUDA 12 and cuDNN 9 libraries on the library path (LD_LIBRARY_PATH); or use --device cpu (onnxruntime: ${m})`,
+        );
       }
       if (ep === 'webgpu' && /adapter|vulkan|webgpu|dawn/i.test(m)) {
         return new Error(`device webgpu is not available: ${WEBGPU_HELP} (onnxruntime: ${m})`);

@@ -22,7 +22,10 @@ after(() => {
 
 describe('selectBackend', () => {
   it('auto without tfjs-node falls through to wasm and says why', async () => {
+    const listeners = process.listeners('uncaughtException').length;
     const s = await selectBackend('auto', absent);
+    // Emscripten's rethrowing listener would print its 30 kB minified line above every uncaught error.
+    assert.equal(process.listeners('uncaughtException').length, listeners);
     assert.equal(s.name, 'wasm');
     assert.equal(s.tfBackend, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');

@@ -6,6 +6,7 @@
  * candidate that is skipped leaves a note saying why. Works inside worker_threads (the trainer
  * starts one backend per worker), since the wasm binary is read from node_modules with fs.
  */
+import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingFixes, WASM_REPLACEMENTS } from './kernels/register.ts';
@@ -74,10 +75,11 @@ async function tryTensorflow(opts: SelectOptions, notes: string[]): Promise<Atte
       continue;
     }
     // tfjs-node registers 'tensorflow' on the global engine, shared by every copy of tfjs-core.
-    if (tf.findBackendFactory('tensorflow') == null || !(await quietSetBackend('tensorflow', reasons, short))) {
-      if (tf.findBackendFactory('tensorflow') == null) reasons.push(`${short}: loaded but registered no 'tensorflow' backend`);
+    if (tf.findBackendFactory('tensorflow') == null) {
+      reasons.push(`${short}: loaded but registered no 'tensorflow' backend`);
       continue;
     }
+    if (!(await quietSetBackend('tensorflow', reasons, short))) continue;
     const selection = { name, tfBackend: 'tensorflow', notes: [...notes, ...reasons] };
     selection.notes.push(`${short}: running (native TensorFlow${name === 'tensorflow-gpu' ? '; GPU use needs CUDA/cuDNN that libtensorflow can find' : ''})`);
     return { ok: true, selection };
@@ -95,7 +97,8 @@ async function tryWasm(notes: string[]): Promise<Attempt> {
   // Node's threaded build cannot start its pthread workers (blob: URLs); parallelism comes from
   // the trainer's worker_threads instead, so say single-threaded explicitly.
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  if (!(await quietSetBackend('wasm', reasons, 'wasm'))) return { ok: false, notes: reasons };
+  const started = await withoutNewProcessListeners(() => quietSetBackend('wasm', reasons, 'wasm'));
+  if (!started) return { ok: false, notes: reasons };
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   return {
     ok: true,
@@ -105,6 +108,24 @@ async function tryWasm(notes: string[]): Promise<Attempt> {
       notes: [...notes, `wasm: running, SIMD ${simd ? 'on' : 'off'}, single-threaded`],
     },
   };
+}
+
+/**
+ * Emscripten's startup adds process listeners that rethrow uncaught exceptions from inside its
+ * minified file, so Node then prints that whole 30 kB line above the real error. Node's default
+ * handling (print the error, exit non-zero) is what users should see; the listeners are removed.
+ */
+async function withoutNewProcessListeners<T>(fn: () => Promise<T>): Promise<T> {
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const emitter = process as unknown as EventEmitter;
+  const before = events.map((e) => new Set(emitter.listeners(e)));
+  try {
+    return await fn();
+  } finally {
+    events.forEach((e, i) => {
+      for (const l of emitter.listeners(e)) if (!before[i].has(l)) emitter.removeListener(e, l as (...args: unknown[]) => void);
+    });
+  }
 }
 
 /** setBackend that turns tfjs's console warnings about a failed init into a note. */

@@ -2,11 +2,12 @@
  * A randomly initialised generator exported to .onnx, for the browser tests and the benchmark.
  *
  * Weights are drawn with a fan-in scale (not the training init's N(0, 0.02)), so the images span
- * the tanh range and a parity check compares real values rather than numbers near zero.
+ * much of the tanh range and a parity check compares real values rather than numbers near zero.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { buildGeneratorOnnx, type GeneratorArch, type WeightTensor } from '../export/onnx-generator.ts';
+import { DataType, IR_VERSION, OPSET, encodeModel } from '../export/onnx-schema.ts';
 import { Rng } from '../runtime/random.ts';
 
 export interface FixtureOptions {
@@ -50,4 +51,17 @@ export function writeFixtureModel(path: string, opts: FixtureOptions = {}): stri
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, fixtureModel(opts));
   return path;
+}
+
+/** A valid ONNX model that is not a generator (one Identity node): a user's wrong file. */
+export function notAGeneratorModel(): Uint8Array {
+  const io = (name: string) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_value: 4 }] } } } });
+  return encodeModel({
+    ir_version: IR_VERSION,
+    opset_import: [{ domain: '', version: OPSET }],
+    producer_name: 'some-other-tool',
+    producer_version: '1',
+    graph: { name: 'identity', node: [{ op_type: 'Identity', input: ['x'], output: ['y'] }], initializer: [], input: [io('x')], output: [io('y')] },
+    metadata_props: [],
+  });
 }

@@ -11,7 +11,7 @@ import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
 import { Generator } from '../runtime/node.ts';
 import { launchChromium, screenshotPath, watchErrors, watchRequests } from './chromium.ts';
-import { fixtureModel } from './fixture.ts';
+import { fixtureModel, notAGeneratorModel } from './fixture.ts';
 import { canvasStats, maxAbsDiff, pageGenerate, renders, settled, startTestDemo, type TestDemo } from './harness.ts';
 
 let browser: Browser;
@@ -114,6 +114,7 @@ test('a corrupt model file shows a readable error and keeps the current model', 
   for (const [name, bytes, expect] of [
     ['broken.onnx', Buffer.from('this is not an onnx file at all'), /Could not load broken\.onnx \(your file\): .+/],
     ['truncated.onnx', good.subarray(0, 4000), /Could not load truncated\.onnx \(your file\): .+/],
+    ['identity.onnx', Buffer.from(notAGeneratorModel()), /Could not load identity\.onnx \(your file\): .*not a cgan-onnx generator/],
   ] as const) {
     await page.setInputFiles('#file', { name, mimeType: 'application/octet-stream', buffer: bytes });
     await page.locator('#error', { hasText: name }).waitFor({ state: 'visible', timeout: 30_000 });

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { Generator } from '../runtime/node.ts';
-import { launchChromium, screenshotPath, watchErrors } from './chromium.ts';
+import { launchChromium, screenshotPath, watchErrors, watchRequests } from './chromium.ts';
 import { maxAbsDiff, pageGenerate, settled, startTestDemo, type TestDemo } from './harness.ts';
 
 const TOLERANCE = 1e-4;
@@ -29,13 +29,14 @@ after(async () => {
   await t?.close();
 });
 
-async function open(query: string): Promise<{ page: Page; errors: string[] }> {
+async function open(query: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const page = await browser.newPage();
   const errors = watchErrors(page);
+  const requests = watchRequests(page);
   await page.goto(`${t.demo.url}${query}`);
   const state = await settled(page, 1, 120_000);
   assert.equal(state, 'ready', `page did not get ready: ${await page.locator('#error').textContent()} ${errors.join('; ')}`);
-  return { page, errors };
+  return { page, errors, requests };
 }
 
 async function compare(page: Page, labels: number[], seed: number, what: string): Promise<number> {
@@ -51,7 +52,7 @@ async function compare(page: Page, labels: number[], seed: number, what: string)
 }
 
 test('WebGPU in the page matches onnxruntime-node cpu', async () => {
-  const { page, errors } = await open('');
+  const { page, errors, requests } = await open('');
   try {
     assert.equal(await page.locator('#ep').getAttribute('data-ep'), 'webgpu', 'auto picks WebGPU when there is an adapter');
     assert.match((await page.locator('#ep-why').textContent()) ?? '', /navigator\.gpu gave an adapter/);
@@ -59,6 +60,8 @@ test('WebGPU in the page matches onnxruntime-node cpu', async () => {
     const d = await compare(page, [4, 9], 2024, 'webgpu');
     assert.ok(d <= TOLERANCE, `webgpu max abs diff ${d} > ${TOLERANCE}`);
     assert.deepEqual(errors, []);
+    assert.deepEqual(requests.filter((u) => !u.startsWith(new URL(t.demo.url).origin)), [], 'everything comes from the demo server');
+    assert.ok(requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.asyncify.wasm')), 'the WebGPU build\'s wasm is served locally');
   } finally {
     await page.close();
   }
@@ -71,6 +74,19 @@ test('wasm in the page matches onnxruntime-node cpu', async () => {
     assert.match((await page.locator('#ep-why').textContent()) ?? '', /chosen on the page/);
     const d = await compare(page, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 4, 9], 2024, 'wasm');
     assert.ok(d <= TOLERANCE, `wasm max abs diff ${d} > ${TOLERANCE}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('threaded wasm (cross-origin isolated, 2 threads) matches onnxruntime-node cpu', async () => {
+  const { page, errors } = await open('?device=wasm&threads=2');
+  try {
+    assert.match((await page.locator('#ep-why').textContent()) ?? '', /2 thread\(s\), set by threads=2/);
+    const d = await compare(page, [1, 6, 8], 7, 'wasm, 2 threads');
+    assert.ok(page.workers().length >= 1, 'onnxruntime-web started its thread pool (web workers)');
+    assert.ok(d <= TOLERANCE, `threaded wasm max abs diff ${d} > ${TOLERANCE}`);
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

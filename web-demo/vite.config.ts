@@ -14,7 +14,12 @@ export default defineConfig({
   root,
   base: './',
   logLevel: 'warn',
-  resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
+  resolve: {
+    conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
+    // runtime/browser.ts falls back to plain `onnxruntime-web` (the 368 KB JSEP build) when no `ort`
+    // is passed; the page always passes one, so point the fallback at the 50 KB wasm build.
+    alias: [{ find: /^onnxruntime-web$/, replacement: 'onnxruntime-web/wasm' }],
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -2,11 +2,12 @@
  * Times the replacement kernels against the stock ones on this model's shapes (batch 64), and the
  * full critic / generator steps on wasm. Short on purpose: the machine is shared.
  *
- *   node --import tsx train/kernels/bench.ts [--reps 3] [--no-cpu] [--no-steps]
+ *   node --import tsx train/kernels/bench.ts [--reps 3] [--cpu] [--no-steps]
  *
- * Stock for Conv2DBackpropFilter is the cpu backend's kernel (wasm has none); stock for
- * Conv2DBackpropInput is wasm's own scalar-loop kernel.
+ * Stock is wasm's own kernel where it has one; Conv2DBackpropFilter has none on wasm, so --cpu
+ * times the cpu backend's (about a minute at batch 64, hence opt-in).
  */
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend.ts';
@@ -15,24 +16,32 @@ import { stockKernel } from './register.ts';
 
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] ?? 3) || 3;
-const withCpu = !args.includes('--no-cpu');
+const withCpu = args.includes('--cpu');
 const withSteps = !args.includes('--no-steps');
 const B = 64;
 
 type Shape4 = [number, number, number, number];
 
-function time(fn: () => tf.Tensor | tf.Tensor[], n = reps): number {
-  const once = () => {
+/** Median wall and CPU ms. CPU time (this process) stays meaningful when others load the machine. */
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+function time(fn: () => tf.Tensor | tf.Tensor[], n = reps, warmUp = true): Timing {
+  const once = (): Timing => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const out = tf.tidy(fn);
     for (const t of Array.isArray(out) ? out : [out]) t.dataSync();
     tf.dispose(out);
-    return performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
   };
-  once(); // warm-up: operator creation, weight packing
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) ms.push(once());
-  return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)];
+  if (warmUp) once(); // operator creation, weight packing
+  const runs = Array.from({ length: n }, once);
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)) };
 }
 
 function withStockKernel<T>(kernelName: string, fn: () => T): T {
@@ -54,11 +63,13 @@ const filterGrad = (x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: Shape4) =>
   tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 
 const rand = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', 1);
-const fmt = (ms: number) => `${ms.toFixed(1).padStart(8)} ms`;
+const fmt = (t: Timing) => `${t.wall.toFixed(1).padStart(7)} ms (cpu ${t.cpu.toFixed(1).padStart(7)})`;
+const ratio = (stock: Timing, ours: Timing) => `x${(stock.cpu / ours.cpu).toFixed(1)}`;
 
 const sel = await selectBackend('wasm');
 console.log(`backend ${sel.name}; ${sel.notes.join('; ')}`);
-console.log(`median of ${reps} after one warm-up, batch ${B}\n`);
+console.log(`median of ${reps} after one warm-up, batch ${B}; wall ms (cpu ms of this process); ratios from cpu ms`);
+console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores\n`);
 
 console.log('Conv2DBackpropInput (conv2dTranspose forward; conv2d input gradient), wasm stock loop vs sub-pixel:');
 const deconvs: { label: string; dy: Shape4; filter: Shape4; out: Shape4 }[] = [
@@ -73,11 +84,11 @@ for (const d of deconvs) {
   const run = () => tf.conv2dTranspose(dy, f, d.out, 2, 'same');
   const stock = withStockKernel(tf.Conv2DBackpropInput, () => time(run));
   const ours = time(run);
-  console.log(`  ${d.label.padEnd(42)} stock ${fmt(stock)}   sub-pixel ${fmt(ours)}   x${(stock / ours).toFixed(1)}`);
+  console.log(`  ${d.label.padEnd(42)} stock ${fmt(stock)}   sub-pixel ${fmt(ours)}   ${ratio(stock, ours)}`);
   tf.dispose([dy, f]);
 }
 
-console.log(`\nConv2DBackpropFilter (weight gradients), ${withCpu ? 'cpu stock (wasm has none) vs ' : ''}wasm dilated conv2d:`);
+console.log(`\nConv2DBackpropFilter (weight gradients; wasm has none), ${withCpu ? 'cpu stock (one run) vs ' : ''}wasm dilated conv2d:`);
 const filters: { label: string; x: Shape4; dy: Shape4; filter: Shape4; cpu: boolean }[] = [
   { label: 'critic conv1 28->14, 2->64ch', x: [B, 28, 28, 2], dy: [B, 14, 14, 64], filter: [4, 4, 2, 64], cpu: true },
   { label: 'critic conv2 14->7, 64->64ch', x: [B, 14, 14, 64], dy: [B, 7, 7, 64], filter: [4, 4, 64, 64], cpu: true },
@@ -88,19 +99,45 @@ const filters: { label: string; x: Shape4; dy: Shape4; filter: Shape4; cpu: bool
 for (const c of filters) {
   const x = rand(c.x) as tf.Tensor4D;
   const dy = rand(c.dy) as tf.Tensor4D;
-  let cpu = NaN;
+  let cpu: Timing | undefined;
   if (withCpu && c.cpu) {
     await tf.setBackend('cpu');
     const xc = tf.tensor(x.dataSync(), c.x) as tf.Tensor4D;
     const dyc = tf.tensor(dy.dataSync(), c.dy) as tf.Tensor4D;
-    cpu = time(() => filterGrad(xc, dyc, c.filter), 1);
+    cpu = time(() => filterGrad(xc, dyc, c.filter), 1, false);
     tf.dispose([xc, dyc]);
     await tf.setBackend('wasm');
   }
   const ours = time(() => filterGrad(x, dy, c.filter));
-  const stockText = Number.isNaN(cpu) ? '          (skipped)' : `cpu stock ${fmt(cpu)}`;
-  console.log(`  ${c.label.padEnd(42)} ${stockText}   wasm ${fmt(ours)}${Number.isNaN(cpu) ? '' : `   x${(cpu / ours).toFixed(0)}`}`);
+  const stockText = cpu ? `cpu stock ${fmt(cpu)}   ` : '';
+  console.log(`  ${c.label.padEnd(42)} ${stockText}wasm ${fmt(ours)}${cpu ? `   ${ratio(cpu, ours)}` : ''}`);
   tf.dispose([x, dy]);
+}
+
+console.log('\nBatchMatMul with a transposed operand (dense layers\' gradients), wasm stock vs explicit transpose:');
+const mats: { label: string; a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+  { label: 'generator dense dx: [64,6272] x [256,6272]^T', a: [B, 6272], b: [256, 6272], ta: false, tb: true },
+  { label: 'generator dense dW: [64,256]^T x [64,6272]', a: [B, 256], b: [B, 6272], ta: true, tb: false },
+  { label: 'critic dense dW: [64,3136]^T x [64,1]', a: [B, 3136], b: [B, 1], ta: true, tb: false },
+];
+for (const m of mats) {
+  const a = rand(m.a);
+  const b = rand(m.b);
+  const run = () => tf.matMul(a, b, m.ta, m.tb);
+  const stock = withStockKernel(tf.BatchMatMul, () => time(run));
+  const ours = time(run);
+  console.log(`  ${m.label.padEnd(46)} stock ${fmt(stock)}   replacement ${fmt(ours)}   ${ratio(stock, ours)}`);
+  tf.dispose([a, b]);
+}
+
+console.log('\nSum over leading axes (bias gradients), wasm stock vs ones x matMul:');
+for (const shape of [[B, 28, 28, 128], [B, 14, 14, 128], [B, 14, 14, 64]]) {
+  const x = rand(shape);
+  const run = () => tf.sum(x, [0, 1, 2]);
+  const stock = withStockKernel(tf.Sum, () => time(run));
+  const ours = time(run);
+  console.log(`  ${`[${shape}] -> [${shape[3]}]`.padEnd(46)} stock ${fmt(stock)}   replacement ${fmt(ours)}   ${ratio(stock, ours)}`);
+  x.dispose();
 }
 
 if (withSteps) {
@@ -129,7 +166,7 @@ if (withSteps) {
     const { value, grads } = tf.variableGrads(() => critic(w, a, generator(w, a, z, labels), labels).mean().neg() as tf.Scalar, generatorParams(w));
     return [value, ...Object.values(grads)];
   });
-  console.log(`  generator forward ${fmt(genFwd)}`);
-  console.log(`  critic step (fake from a generator forward, D(fake) - D(real) + 10 * penalty) ${fmt(criticStep)}`);
-  console.log(`  generator step (through the critic) ${fmt(genStep)}`);
+  console.log(`  generator forward                                          ${fmt(genFwd)}`);
+  console.log(`  critic step (generator forward for fakes, critic loss + 10 * penalty) ${fmt(criticStep)}`);
+  console.log(`  generator step (backprop through the critic)               ${fmt(genStep)}`);
 }

@@ -48,6 +48,8 @@ export function conv2dBackpropInputViaSubpixel(
   // Every phase is computed on a ceil(H/s) x ceil(W/s) grid; the interleaved result is cropped.
   const ch = Math.ceil(inH / sh);
   const cw = Math.ceil(inW / sw);
+  // The filter is small: re-laying it out per phase in JS beats wasm's gather/stridedSlice loops.
+  const filterValues = filter.dataSync() as Float32Array;
   return tf.tidy(() => {
     const rows: tf.Tensor4D[] = [];
     for (let ph = 0; ph < sh; ph++) {
@@ -55,7 +57,7 @@ export function conv2dBackpropInputViaSubpixel(
       const cols: tf.Tensor4D[] = [];
       for (let pw = 0; pw < sw; pw++) {
         const cp = axisPhase(pw, sw, info.padInfo.left, kw, outWidth, cw);
-        cols.push(phaseConv(dy, filter, rp, cp, sh, sw, [batch, ch, cw, inC]));
+        cols.push(phaseConv(dy, filterValues, filter.shape, rp, cp, sh, sw, [batch, ch, cw, inC]));
       }
       // [B, ch, cw, sw, C] -> columns interleaved
       rows.push(sw === 1 ? cols[0] : tf.reshape<tf.Rank.R4>(tf.stack(cols, 3), [batch, ch, cw * sw, inC]));
@@ -65,7 +67,28 @@ export function conv2dBackpropInputViaSubpixel(
   });
 }
 
-function phaseConv(dy: tf.Tensor4D, filter: tf.Tensor4D, rp: AxisPhase, cp: AxisPhase, sh: number, sw: number, outShape: Shape4): tf.Tensor4D {
+/** Filter indices first + s*(taps-1), ..., first + s, first. */
+function descendingTaps(p: AxisPhase, stride: number): number[] {
+  return Array.from({ length: p.taps }, (_, m) => p.first + stride * (p.taps - 1 - m));
+}
+
+/** This phase's taps of a [kh, kw, in, out] filter, flipped, as [taps_h, taps_w, out, in]. */
+export function phaseFilter(values: Float32Array, shape: Shape4, rowTaps: number[], colTaps: number[]): tf.Tensor4D {
+  const [, kw, inC, outC] = shape;
+  const out = new Float32Array(rowTaps.length * colTaps.length * outC * inC);
+  let k = 0;
+  for (const r of rowTaps) {
+    for (const c of colTaps) {
+      const base = (r * kw + c) * inC * outC;
+      for (let o = 0; o < outC; o++) {
+        for (let i = 0; i < inC; i++) out[k++] = values[base + i * outC + o];
+      }
+    }
+  }
+  return tf.tensor4d(out, [rowTaps.length, colTaps.length, outC, inC]);
+}
+
+function phaseConv(dy: tf.Tensor4D, filterValues: Float32Array, filterShape: Shape4, rp: AxisPhase, cp: AxisPhase, sh: number, sw: number, outShape: Shape4): tf.Tensor4D {
   if (rp.taps === 0 || cp.taps === 0) return tf.zeros(outShape);
   const [, dyH, dyW] = dy.shape;
   // Negative padding: those dy rows only reach input rows outside [0, H), so they are cropped.
@@ -75,9 +98,7 @@ function phaseConv(dy: tf.Tensor4D, filter: tf.Tensor4D, rp: AxisPhase, cp: Axis
   const cols = dyW - c0 + Math.min(cp.after, 0);
   if (rows <= 0 || cols <= 0) return tf.zeros(outShape);
   const d = r0 === 0 && c0 === 0 && rows === dyH && cols === dyW ? dy : tf.slice(dy, [0, r0, c0, 0], [-1, rows, cols, -1]);
-  const [kh, kw, inC, outC] = filter.shape;
-  let f: tf.Tensor4D = sh === 1 && sw === 1 ? filter : (tf.stridedSlice(filter, [rp.first, cp.first, 0, 0], [kh, kw, inC, outC], [sh, sw, 1, 1]) as tf.Tensor4D);
-  f = tf.transpose(tf.reverse(f, [0, 1]), [0, 1, 3, 2]);
+  const f = phaseFilter(filterValues, filterShape, descendingTaps(rp, sh), descendingTaps(cp, sw));
   const padding: tf.backend_util.ExplicitPadding = [[0, 0], [Math.max(rp.before, 0), Math.max(rp.after, 0)], [Math.max(cp.before, 0), Math.max(cp.after, 0)], [0, 0]];
   return tf.conv2d(d, f, 1, padding);
 }

@@ -4,10 +4,15 @@
  * checks the global kernel registry rather than a module flag.
  */
 import * as tf from '@tensorflow/tfjs';
+// The wasm package registers its stock kernels when imported; importing it here first means a later
+// import cannot overwrite the replacements, and the wrappers find the stock kernels they fall back to.
+import '@tensorflow/tfjs-backend-wasm';
 import { registerComparisonGradients } from './comparison-gradients.ts';
 import { conv2dBackpropFilterKernel } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputKernel } from './conv2d-backprop-input.ts';
 import { unsortedSegmentSumKernel } from './unsorted-segment-sum.ts';
+import { batchMatMulKernel } from './batch-mat-mul.ts';
+import { sumKernel } from './sum.ts';
 
 const REPLACEMENT = Symbol.for('cgan-onnx.replacement-kernel');
 const STOCK = Symbol.for('cgan-onnx.stock-kernels');
@@ -15,11 +20,19 @@ const STOCK = Symbol.for('cgan-onnx.stock-kernels');
 type Tagged = tf.KernelFunc & { [REPLACEMENT]?: true };
 type Store = typeof globalThis & { [STOCK]?: Map<string, tf.KernelConfig> };
 
+interface Replacement {
+  /** `stock` is the kernel being replaced; wrappers (which fall back to it) are skipped without one. */
+  make: (backend: string, stock: tf.KernelConfig | undefined) => tf.KernelConfig | undefined;
+  why: string;
+}
+
 /** Kernels replaced on wasm, and why (for notes and docs). */
-export const WASM_REPLACEMENTS: Record<string, { make: (backend: string) => tf.KernelConfig; why: string }> = {
-  [tf.Conv2DBackpropFilter]: { make: conv2dBackpropFilterKernel, why: 'missing on wasm; one dilated conv2d' },
-  [tf.Conv2DBackpropInput]: { make: conv2dBackpropInputKernel, why: 'stock wasm is a scalar loop; stride^2 sub-pixel conv2d' },
-  [tf.UnsortedSegmentSum]: { make: unsortedSegmentSumKernel, why: 'missing on wasm (gather gradient); one-hot matMul' },
+export const WASM_REPLACEMENTS: Record<string, Replacement> = {
+  [tf.Conv2DBackpropFilter]: { make: conv2dBackpropFilterKernel, why: 'missing; one dilated conv2d' },
+  [tf.Conv2DBackpropInput]: { make: conv2dBackpropInputKernel, why: 'stock is a scalar loop; stride^2 sub-pixel conv2d' },
+  [tf.UnsortedSegmentSum]: { make: unsortedSegmentSumKernel, why: 'missing, needed by gather; one-hot matMul' },
+  [tf.BatchMatMul]: { make: (b, stock) => stock && batchMatMulKernel(b, stock), why: 'transposed operands slow; explicit transpose' },
+  [tf.Sum]: { make: (b, stock) => stock && sumKernel(b, stock), why: 'leading-axis sums slow; ones x matMul' },
 };
 
 function stockStore(): Map<string, tf.KernelConfig> {
@@ -52,11 +65,10 @@ export function registerTrainingFixes(backends: readonly string[] = ['wasm']): R
     for (const [kernelName, { make }] of Object.entries(WASM_REPLACEMENTS)) {
       if (isReplacementKernel(kernelName, backendName)) continue;
       const existing = tf.getKernel(kernelName, backendName);
-      if (existing != null) {
-        stockStore().set(`${backendName}/${kernelName}`, existing);
-        tf.unregisterKernel(kernelName, backendName);
-      }
-      const config = make(backendName);
+      if (existing != null) stockStore().set(`${backendName}/${kernelName}`, existing);
+      const config = make(backendName, existing);
+      if (config == null) continue;
+      if (existing != null) tf.unregisterKernel(kernelName, backendName);
       (config.kernelFunc as Tagged)[REPLACEMENT] = true;
       tf.registerKernel(config);
       kernels.push(`${backendName}/${kernelName}`);

@@ -24,7 +24,7 @@ before(async () => {
 
 /** Fresh, unnamed variables with the initial values, created on the active backend. */
 function freshParams(): Params {
-  return Object.fromEntries(Object.entries(initial).map(([k, { shape, values }]) => [k, tf.variable(tf.tensor(values, shape), true)])) as Params;
+  return Object.fromEntries(Object.entries(initial).map(([k, { shape, values }]) => [k, tf.tidy(() => tf.variable(tf.tensor(values, shape), true))])) as Params;
 }
 
 function batch() {
@@ -105,7 +105,9 @@ describe('training path', () => {
 
   it('wasm with replacement kernels matches stock cpu: critic step with penalty', async () => {
     const cpu = await run('cpu', criticGrads);
+    const tensorsBefore = tf.memory().numTensors;
     const wasm = await run('wasm', criticGrads);
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'a step on wasm leaked tensors');
     assert.ok(Math.abs(cpu.loss - wasm.loss) <= 1e-4 * Math.max(1, Math.abs(cpu.loss)), `loss ${cpu.loss} vs ${wasm.loss}`);
     for (const k of Object.keys(cpu.grads)) {
       const d = relativeMaxDiff(wasm.grads[k], cpu.grads[k]);

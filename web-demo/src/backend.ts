@@ -5,6 +5,7 @@
  * there is an adapter, else `onnxruntime-web/wasm`, whose 50 KB of JS and 14 MB of wasm start faster
  * than the JSEP build's 368 KB and 28 MB.
  */
+import * as ortWasm from 'onnxruntime-web/wasm';
 export type PageDevice = 'webgpu' | 'wasm';
 export type DeviceRequest = 'auto' | PageDevice;
 
@@ -26,7 +27,8 @@ export function parseDeviceRequest(v: string | null): DeviceRequest {
 interface AdapterInfoLike { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean }
 
 async function probeWebGpu(): Promise<{ ok: true; label: string } | { ok: false; reason: string }> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: AdapterInfoLike } | null> } }).gpu;
+  // Own minimal shape: whether WebGPU's types are loaded (and how old they are) depends on the build.
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: AdapterInfoLike } | null> } }).gpu;
   if (!gpu) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
   try {
     const adapter = await gpu.requestAdapter();
@@ -62,7 +64,11 @@ export function chooseThreads(override: string | null): ThreadChoice {
   return { threads, why: `${threads} thread(s): cross-origin isolated, ${cores} logical core(s)` };
 }
 
-/** The onnxruntime-web build for a device, loaded on demand so the page fetches only one. */
-export async function importOrt(device: PageDevice): Promise<typeof import('onnxruntime-web')> {
-  return device === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
+/**
+ * The onnxruntime-web build for a device. The wasm build is in the page's main chunk (it is also
+ * what runtime/browser.ts's default resolves to, see vite.config.ts); the WebGPU build is a lazy
+ * chunk, fetched only when there is an adapter.
+ */
+export async function importOrt(device: PageDevice): Promise<typeof ortWasm> {
+  return device === 'webgpu' ? await import('onnxruntime-web/webgpu') : ortWasm;
 }

@@ -9,6 +9,7 @@ import { Generator, drawToCanvas, noiseFromSeed, renderGrid, renderImage } from 
 import type { Images } from '../../runtime/browser.ts';
 import { chooseDevice, chooseThreads, importOrt, parseDeviceRequest, type DeviceChoice } from './backend.ts';
 import { repeatNoise, slerpStrip } from './latent.ts';
+import { warmUp } from './warmup.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -256,6 +257,7 @@ const api = {
 (window as unknown as { cgan: typeof api }).cgan = api;
 
 async function start(): Promise<void> {
+  performance.mark('cgan:script-start');
   const seedParam = params.get('seed');
   if (seedParam !== null) ui.seed.value = seedParam;
   wire();
@@ -264,7 +266,10 @@ async function start(): Promise<void> {
   const model = fetchDefaultModel();
   choice = await chooseDevice(parseDeviceRequest(params.get('device')));
   performance.mark('cgan:device-chosen');
-  void importOrt(choice.device).catch(() => undefined);
+  const wasmPaths = new URL('ort/', location.href).href;
+  if (params.get('warmup') !== '0') {
+    void importOrt(choice.device).then((ort) => warmUp(ort, choice.device, wasmPaths, chooseThreads(params.get('threads')).threads)).catch(() => undefined);
+  }
   ui.ep.textContent = choice.device;
   ui.epWhy.textContent = `— ${choice.why}`;
   const m = await model;

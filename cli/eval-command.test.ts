@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { testOnnx } from '../export/test-checkpoint.ts';
+
+const run = promisify(execFile);
+const bin = new URL('../bin/cgan.js', import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), 'cgan-eval-cli-'));
+
+async function cgan(args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const r = await run(process.execPath, [bin, ...args], { cwd: root, timeout: 120_000 });
+    return { code: 0, out: r.stdout + r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, out: err.stdout + err.stderr };
+  }
+}
+
+test('`cgan eval` prints accuracy and Frechet distance with their counts, and writes --json', async () => {
+  const model = join(root, 'random.onnx');
+  writeFileSync(model, await testOnnx());
+  const json = join(root, 'eval.json');
+  const r = await cgan(['eval', model, '--samples', '100', '--test-limit', '500', '--device', 'cpu', '--json', json]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /conditional accuracy %.*\(100 samples, 10 per class, seed 0\)/);
+  assert.match(r.out, /real test accuracy %.*\(500 test images\)/);
+  assert.match(r.out, /Frechet distance +\d+\.\d+ +\(100 samples vs 500 test images, 128-d classifier features\)/);
+  assert.match(r.out, /real reference +\d+\.\d+ +\(100 training images/);
+  const j = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(j.generated.count, 100);
+  assert.ok(j.generated.conditionalAccuracy.overall < 0.3);
+  assert.ok(j.generated.frechetDistance > j.reference.frechetDistance);
+  assert.equal(j.reference.testAccuracy.count, 500);
+});
+
+test('`cgan eval` errors: no default model, bad --samples', async () => {
+  let r = await cgan(['eval']);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /no model named and models\/mnist-cwgan\.onnx does not exist/);
+  r = await cgan(['eval', 'm.onnx', '--samples', 'ten']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.out, /--samples must be an integer/);
+});

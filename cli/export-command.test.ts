@@ -1,0 +1,61 @@
+/** `cgan export` and `cgan info` end to end. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { smallArch, writeTestCheckpoint } from '../export/test-checkpoint.ts';
+
+const CGAN = fileURLToPath(new URL('../bin/cgan.js', import.meta.url));
+
+function cgan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CGAN, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+before(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cgan-export-cli-'));
+  await writeTestCheckpoint(path.join(dir, 'run'), 'trained', 5, smallArch());
+});
+after(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('cgan export prints the parity report; cgan info describes the file', async () => {
+  const out = path.join(dir, 'models', 'first.onnx');
+  const r = await cgan('export', path.join(dir, 'run'), '--out', out, '--fp16');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /float32 parity, tfjs \w+ vs onnxruntime-node cpu, max abs diff [\d.e+-]+ .*limit 1e-4: OK/);
+  assert.match(r.stdout, /wrote .*first.fp16.onnx .*float16 weights, max abs diff/);
+  assert.ok(existsSync(out));
+
+  const i = await cgan('info', out);
+  assert.equal(i.code, 0, i.stderr);
+  assert.match(i.stdout, /classes: +10 \(0, 1, 2/);
+  assert.match(i.stdout, /z size: +16/);
+  assert.match(i.stdout, /producer: +cgan-onnx \d/);
+  assert.match(i.stdout, /checkpoint: +step 1500, dataset mnist/);
+  assert.match(i.stdout, /inputs: +z: float32 \[batch, 16\]; label: int64 \[batch\]/);
+  const j = await cgan('info', out, '--json');
+  assert.equal(JSON.parse(j.stdout).info.zDim, 16);
+});
+
+test('cgan export / info: missing inputs exit 1 with the reason', async () => {
+  const [e, i, c] = await Promise.all([
+    cgan('export', path.join(dir, 'none'), '--out', path.join(dir, 'x.onnx')),
+    cgan('info', path.join(dir, 'none.onnx')),
+    cgan('info', path.join(dir, 'run', 'checkpoint.safetensors')),
+  ]);
+  assert.equal(e.code, 1);
+  assert.match(e.stderr, /no checkpoint at/);
+  assert.equal(i.code, 1);
+  assert.match(i.stderr, /none.onnx does not exist/);
+  assert.equal(c.code, 1);
+  assert.match(c.stderr, /checkpoint.safetensors: not (a valid ONNX file|an ONNX model)/);
+});

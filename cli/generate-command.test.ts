@@ -1,0 +1,105 @@
+/** `cgan generate` end to end, and every bad input: a message naming the problem and exit code 1. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
+import { decodeModel, encodeModel } from '../export/onnx-schema.ts';
+import { testOnnx } from '../export/test-checkpoint.ts';
+import { Generator, missingCudaLibrary } from '../runtime/node.ts';
+
+const CGAN = fileURLToPath(new URL('../bin/cgan.js', import.meta.url));
+
+function cgan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CGAN, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+let model: string;
+const f = (name: string) => path.join(dir, name);
+
+before(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cgan-generate-'));
+  model = f('g.onnx');
+  const bytes = await testOnnx();
+  await fs.writeFile(model, bytes);
+  await fs.writeFile(f('cut.onnx'), bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+  await fs.writeFile(f('junk.onnx'), Buffer.from('definitely not a protobuf '.repeat(40)));
+  const m = decodeModel(bytes);
+  m.metadata_props = m.metadata_props.filter((p) => p.key !== 'format');
+  m.graph.input[0].name = 'x';
+  await fs.writeFile(f('other.onnx'), encodeModel(m));
+  const z = new Float32Array(3 * 16).map((_, i) => Math.sin(i));
+  await fs.writeFile(f('z.bin'), Buffer.from(z.buffer));
+  await fs.writeFile(f('short.bin'), Buffer.from(z.buffer, 0, 2 * 16 * 4));
+  const nan = z.slice();
+  nan[17] = NaN;
+  await fs.writeFile(f('nan.bin'), Buffer.from(nan.buffer));
+});
+after(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('--labels 0-9 --count 8 --seed 42 --out grid.png: one row per label', async () => {
+  const r = await cgan('generate', model, '--labels', '0-9', '--count', '8', '--seed', '42', '--out', f('grid.png'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /generated 80 images \(0-9 x 8, seed 42\) on cpu/);
+  const png = PNG.sync.read(await fs.readFile(f('grid.png')));
+  assert.equal(png.width, 8 * 28 + 9 * 2);
+  assert.equal(png.height, 10 * 28 + 11 * 2);
+});
+
+test('--labels 3,3,7 --noise z.bin --raw out.bin --device cpu: the model output, byte for byte', async () => {
+  const r = await cgan('generate', model, '--labels', '3,3,7', '--noise', f('z.bin'), '--raw', f('out.bin'), '--device', 'cpu');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /on cpu/);
+  const raw = await fs.readFile(f('out.bin'));
+  assert.equal(raw.length, 3 * 28 * 28 * 4);
+  const g = await Generator.load(model, { device: 'cpu' });
+  const z = new Float32Array((await fs.readFile(f('z.bin'))).buffer.slice(0));
+  const want = await g.generate({ labels: [3, 3, 7], noise: z });
+  await g.dispose();
+  assert.deepEqual(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)), want.data);
+});
+
+const BAD: [string, string[], RegExp][] = [
+  ['missing model', ['generate', 'nope.onnx', '--labels', '1', '--raw', 'o.bin'], /model file .*nope.onnx does not exist/],
+  ['corrupt model', ['generate', 'junk.onnx', '--labels', '1', '--raw', 'o.bin'], /junk.onnx: not (a valid ONNX file|an ONNX model)/],
+  ['truncated model', ['generate', 'cut.onnx', '--labels', '1', '--raw', 'o.bin'], /cut.onnx: not a valid ONNX file, or truncated/],
+  ['not a generator', ['generate', 'other.onnx', '--labels', '1', '--raw', 'o.bin'], /other.onnx: not a cgan-onnx generator/],
+  ['label outside the classes', ['generate', 'g.onnx', '--labels', '0-10', '--raw', 'o.bin'], /label 10 is outside the model's classes: it has 10 \(0-9\)/],
+  ['label not an integer', ['generate', 'g.onnx', '--labels', '2.5', '--raw', 'o.bin'], /"2.5" is not a class index/],
+  ['noise of the wrong size', ['generate', 'g.onnx', '--labels', '3,3,7', '--noise', 'short.bin', '--raw', 'o.bin'], /noise file .*short.bin has 128 bytes; 3 images x zDim 16 x 4 bytes \(float32\) need 192 \(it holds noise for 2 images\)/],
+  ['noise with NaN', ['generate', 'g.onnx', '--labels', '3,3,7', '--noise', 'nan.bin', '--raw', 'o.bin'], /noise value 17 \(image 1, dim 1\) is NaN/],
+  ['nothing to write', ['generate', 'g.onnx', '--labels', '1'], /nothing to write/],
+  ['seed and noise', ['generate', 'g.onnx', '--labels', '1', '--seed', '1', '--noise', 'z.bin', '--raw', 'o.bin'], /either --seed or --noise/],
+  ['unknown device', ['generate', 'g.onnx', '--labels', '1', '--raw', 'o.bin', '--device', 'tpu'], /--device.*tpu.*(cpu, cuda, webgpu, auto)/],
+];
+
+test('bad input: each names the problem and exits 1', async () => {
+  const cases = BAD.map(([, args]) => args.map((a) => (/\.(onnx|bin)$/.test(a) ? f(a) : a)));
+  const results = await Promise.all(cases.map((args) => cgan(...args)));
+  results.forEach((r, i) => {
+    const [name, , re] = BAD[i];
+    assert.equal(r.code, 1, `${name}: exit code ${r.code}\n${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, re, `${name}`);
+  });
+});
+
+test('an absent cuda is an error that says how to get it', async (t) => {
+  if (!missingCudaLibrary()) return t.skip('the CUDA provider is installed here');
+  const r = await cgan('generate', model, '--labels', '1', '--raw', f('o.bin'), '--device', 'cuda');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /device cuda is not available: .*ONNXRUNTIME_NODE_INSTALL=cuda12/);
+  const fb = await cgan('generate', model, '--labels', '1', '--raw', f('o.bin'), '--device', 'cuda', '--fallback');
+  assert.equal(fb.code, 0, fb.stderr);
+  assert.match(fb.stderr, /cuda is not available, running on cpu/);
+  assert.match(fb.stdout, /on cpu/);
+});

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { readModelInfo } from '../runtime/model-info.ts';
+import { Generator } from '../runtime/node.ts';
+import { exportGenerator, fp16Path } from './export.ts';
+import { formatInfo, inspectOnnx } from './inspect.ts';
+import { smallArch, writeTestCheckpoint } from './test-checkpoint.ts';
+
+let dir: string;
+let run: string;
+before(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cgan-export-'));
+  run = path.join(dir, 'run');
+  await writeTestCheckpoint(run, 'trained', 3, smallArch());
+});
+after(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('export: checkpoint -> .onnx with a passing parity report and provenance', async () => {
+  const out = path.join(dir, 'models', 'g.onnx');
+  const lines: string[] = [];
+  const r = await exportGenerator(run, { out, fp16: true, log: (l) => lines.push(l) });
+  assert.ok(r.parity.ok);
+  assert.ok(r.parity.maxAbsDiff <= 1e-4 && r.parity.maxAbsDiff > 0, `diff ${r.parity.maxAbsDiff}`);
+  assert.match(lines[0], /^float32 parity, tfjs (wasm|cpu) vs onnxruntime-node cpu, max abs diff \S+ \(batch 1: .*batch 7: .*batch 13: .*\); limit 1e-4: OK$/);
+  assert.match(lines[1], /^float16-weights parity, .*limit 1e-2: OK$/);
+  assert.ok(r.fp16 && r.fp16.parity.maxAbsDiff > r.parity.maxAbsDiff, 'fp16 weights should cost some accuracy');
+
+  const info = readModelInfo(new Uint8Array(await fs.readFile(out)));
+  assert.equal(info.step, 1500);
+  assert.equal(info.dataset, 'mnist');
+  assert.equal(info.metadata['checkpoint.epoch'], '1');
+  assert.equal(info.metadata['checkpoint.seed'], '3');
+  assert.equal(info.zDim, 16);
+  assert.equal(existsSync(fp16Path(out)), true);
+  assert.equal(readModelInfo(new Uint8Array(await fs.readFile(fp16Path(out)))).precision, 'float16');
+  const g = await Generator.load(fp16Path(out), { device: 'cpu' });
+  const img = await g.generate({ labels: '0-9', seed: 1 });
+  assert.equal(img.count, 10);
+  await g.dispose();
+
+  const bytes = new Uint8Array(await fs.readFile(fp16Path(out)));
+  const { info: i2, graph } = inspectOnnx(bytes, 'g.fp16.onnx');
+  const text = formatInfo('g.fp16.onnx', i2, graph, bytes.length);
+  assert.match(text, /classes: +10 \(0, 1, 2, 3, 4, 5, 6, 7, 8, 9\)/);
+  assert.match(text, /z size: +16/);
+  assert.match(text, /checkpoint: +step 1500, dataset mnist, epoch 1/);
+  assert.match(text, /ops: +Gather -> Concat -> Gemm -> LeakyRelu -> Reshape -> ConvTranspose -> LeakyRelu -> ConvTranspose -> LeakyRelu -> Conv -> Tanh/);
+  assert.match(text, /weights: +float16, [\d,]+ parameters, sha256 [0-9a-f]{64}/);
+});
+
+test('export fails above the parity limit and writes nothing', async () => {
+  const out = path.join(dir, 'bad.onnx');
+  await assert.rejects(exportGenerator(run, { out, limit: 0 }), /export failed its parity check: .* nothing was written to .*bad.onnx/);
+  assert.equal(existsSync(out), false);
+  assert.deepEqual((await fs.readdir(dir)).filter((f) => f.includes('.tmp')), []);
+});
+
+test('export names a missing checkpoint', async () => {
+  await assert.rejects(exportGenerator(path.join(dir, 'nothing'), { out: path.join(dir, 'x.onnx') }), /no checkpoint at .*checkpoint.safetensors/);
+});

@@ -25,8 +25,8 @@ const CUDA_HELP =
   'download: drop its onnxruntime-node-install=skip line first), or use --device cpu';
 const WEBGPU_HELP =
   'onnxruntime-node\'s WebGPU EP (Linux: Dawn over Vulkan) found no GPU adapter; it needs the Vulkan loader (libvulkan1) and a ' +
-  'GPU\'s Vulkan driver (Mesa\'s lavapipe is not accepted; SwiftShader works, slowly: ' +
-  'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json), or use --device cpu';
+  'GPU\'s Vulkan driver (Mesa\'s lavapipe is not accepted; Debian\'s Chromium ships SwiftShader, which works, slowly: ' +
+  'LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json), or use --device cpu';
 
 /**
  * The CUDA EP is a separate shared library that onnxruntime-node's install script downloads next

@@ -14,6 +14,8 @@ import { launchChromium, screenshotPath, watchErrors, watchRequests } from './ch
 import { fixtureModel, notAGeneratorModel } from './fixture.ts';
 import { canvasStats, maxAbsDiff, pageGenerate, renders, settled, startTestDemo, type TestDemo } from './harness.ts';
 
+/** Per test: a stuck browser fails the test rather than blocking the suite. */
+const T = 180_000;
 let browser: Browser;
 let t: TestDemo;
 let page: Page;
@@ -29,14 +31,14 @@ before(async () => {
   requests = watchRequests(page);
   await page.goto(t.demo.url);
   assert.equal(await settled(page), 'ready', `page did not get ready: ${await page.locator('#error').textContent()} ${errors.join('; ')}`);
-});
+}, { timeout: T });
 
 after(async () => {
   await browser?.close();
   await t?.close();
-});
+}, { timeout: 30_000 });
 
-test('without a WebGPU adapter the page runs on wasm and says why', async () => {
+test('without a WebGPU adapter the page runs on wasm and says why', { timeout: T }, async () => {
   assert.equal(await page.locator('#ep').getAttribute('data-ep'), 'wasm');
   assert.equal(await page.locator('#ep').textContent(), 'wasm');
   const why = (await page.locator('#ep-why').textContent()) ?? '';
@@ -50,7 +52,7 @@ test('without a WebGPU adapter the page runs on wasm and says why', async () => 
   await page.screenshot({ path: screenshotPath('wasm-ready.png'), fullPage: true });
 });
 
-test('the grid and strip are drawn at their sizes and are not blank', async () => {
+test('the grid and strip are drawn at their sizes and are not blank', { timeout: T }, async () => {
   const grid = await canvasStats(page, 'grid');
   // 10 classes in 2 rows of 5, 28 px images, 2 px padding, scale 4.
   assert.ok(grid.width > 5 * 28 * 4 && grid.height > 2 * 28 * 4, `grid ${grid.width}x${grid.height}`);
@@ -60,7 +62,7 @@ test('the grid and strip are drawn at their sizes and are not blank', async () =
   assert.ok(strip.std > 10, `strip looks blank: std ${strip.std}`);
 });
 
-test('picking a class redraws the canvas with a different, non-blank image', async () => {
+test('picking a class redraws the canvas with a different, non-blank image', { timeout: T }, async () => {
   const before = await canvasStats(page, 'single');
   assert.equal(before.width, 28);
   const n = await renders(page);
@@ -74,7 +76,7 @@ test('picking a class redraws the canvas with a different, non-blank image', asy
   await page.screenshot({ path: screenshotPath('wasm-class-7.png'), fullPage: true });
 });
 
-test('the random button draws a new seed and a new figure', async () => {
+test('the random button draws a new seed and a new figure', { timeout: T }, async () => {
   const seed = await page.inputValue('#seed');
   const grid = await canvasStats(page, 'grid');
   const n = await renders(page);
@@ -85,7 +87,7 @@ test('the random button draws a new seed and a new figure', async () => {
   assert.ok(maxAbsDiff(grid.pixels, (await canvasStats(page, 'grid')).pixels) > 50);
 });
 
-test('the page draws what onnxruntime-node draws (grid row = generate with that label)', async () => {
+test('the page draws what onnxruntime-node draws (grid row = generate with that label)', { timeout: T }, async () => {
   // Seeded noise and labels through the page's generator vs onnxruntime-node cpu.
   const labels = [0, 3, 3, 9, 5, 1];
   const web = await pageGenerate(page, labels, 12345);
@@ -98,7 +100,7 @@ test('the page draws what onnxruntime-node draws (grid row = generate with that 
   assert.ok(d <= 1e-4, `max abs diff ${d}`);
 });
 
-test('download PNG saves the grid as a PNG', async () => {
+test('download PNG saves the grid as a PNG', { timeout: T }, async () => {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
   const path = screenshotPath('download.png');
   await download.saveAs(path);
@@ -109,7 +111,7 @@ test('download PNG saves the grid as a PNG', async () => {
   assert.match(download.suggestedFilename(), /^cgan-seed\d+\.png$/);
 });
 
-test('a corrupt model file shows a readable error and keeps the current model', async () => {
+test('a corrupt model file shows a readable error and keeps the current model', { timeout: T }, async () => {
   const good = readFileSync(t.model);
   for (const [name, bytes, expect] of [
     ['broken.onnx', Buffer.from('this is not an onnx file at all'), /Could not load broken\.onnx \(your file\): .+/],
@@ -128,7 +130,7 @@ test('a corrupt model file shows a readable error and keeps the current model', 
   }
 });
 
-test("a user's own .onnx loads by drag-and-drop and by the file picker", async () => {
+test("a user's own .onnx loads by drag-and-drop and by the file picker", { timeout: T }, async () => {
   const other = fixtureModel({ seed: 2 });
   const gridBefore = await canvasStats(page, 'grid');
   let n = await renders(page);
@@ -151,7 +153,7 @@ test("a user's own .onnx loads by drag-and-drop and by the file picker", async (
   await page.screenshot({ path: screenshotPath('own-model.png'), fullPage: true });
 });
 
-test('no console errors on the happy path, and nothing fetched from elsewhere', () => {
+test('no console errors on the happy path, and nothing fetched from elsewhere', { timeout: T }, () => {
   assert.deepEqual(errors, []);
   const origin = new URL(t.demo.url).origin;
   const outside = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
@@ -159,7 +161,7 @@ test('no console errors on the happy path, and nothing fetched from elsewhere', 
   assert.ok(requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.wasm')), 'the ORT wasm comes from the demo server');
 });
 
-test('a missing model: the page says how to get one', async () => {
+test('a missing model: the page says how to get one', { timeout: T }, async () => {
   const none = await startTestDemo({ noModel: true });
   const p = await browser.newPage();
   try {

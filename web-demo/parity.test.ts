@@ -13,6 +13,8 @@ import { launchChromium, screenshotPath, watchErrors, watchRequests } from './ch
 import { maxAbsDiff, pageGenerate, settled, startTestDemo, type TestDemo } from './harness.ts';
 
 const TOLERANCE = 1e-4;
+/** Per test: a stuck browser fails the test rather than blocking the suite. */
+const T = 180_000;
 let browser: Browser;
 let t: TestDemo;
 let ref: Generator;
@@ -21,13 +23,13 @@ before(async () => {
   t = await startTestDemo();
   ref = await Generator.load(t.model, { device: 'cpu' });
   browser = await launchChromium({ webgpu: true });
-});
+}, { timeout: T });
 
 after(async () => {
   await browser?.close();
   await ref?.dispose();
   await t?.close();
-});
+}, { timeout: 30_000 });
 
 async function open(query: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const page = await browser.newPage();
@@ -51,7 +53,7 @@ async function compare(page: Page, labels: number[], seed: number, what: string)
   return d;
 }
 
-test('WebGPU in the page matches onnxruntime-node cpu', async () => {
+test('WebGPU in the page matches onnxruntime-node cpu', { timeout: T }, async () => {
   const { page, errors, requests } = await open('');
   try {
     assert.equal(await page.locator('#ep').getAttribute('data-ep'), 'webgpu', 'auto picks WebGPU when there is an adapter');
@@ -67,7 +69,7 @@ test('WebGPU in the page matches onnxruntime-node cpu', async () => {
   }
 });
 
-test('wasm in the page matches onnxruntime-node cpu', async () => {
+test('wasm in the page matches onnxruntime-node cpu', { timeout: T }, async () => {
   const { page, errors } = await open('?device=wasm');
   try {
     assert.equal(await page.locator('#ep').getAttribute('data-ep'), 'wasm');
@@ -80,7 +82,7 @@ test('wasm in the page matches onnxruntime-node cpu', async () => {
   }
 });
 
-test('threaded wasm (cross-origin isolated, 2 threads) matches onnxruntime-node cpu', async () => {
+test('threaded wasm (cross-origin isolated, 2 threads) matches onnxruntime-node cpu', { timeout: T }, async () => {
   const { page, errors } = await open('?device=wasm&threads=2');
   try {
     assert.match((await page.locator('#ep-why').textContent()) ?? '', /2 thread\(s\), set by threads=2/);

@@ -147,7 +147,6 @@ async function useModel(bytes: ArrayBuffer, label: string): Promise<void> {
   ui.modelName.textContent = `loading ${label}…`;
   try {
     const ort = await importOrt(choice.device);
-    performance.mark('cgan:ort-imported');
     const threads = chooseThreads(params.get('threads'));
     const next = await Generator.load(bytes, {
       device: choice.device,
@@ -267,8 +266,10 @@ async function start(): Promise<void> {
   choice = await chooseDevice(parseDeviceRequest(params.get('device')));
   performance.mark('cgan:device-chosen');
   const wasmPaths = new URL('ort/', location.href).href;
-  if (params.get('warmup') !== '0') {
-    void importOrt(choice.device).then((ort) => warmUp(ort, choice.device, wasmPaths, chooseThreads(params.get('threads')).threads)).catch(() => undefined);
+  // wasm only: a warm-up session on the WebGPU EP, overlapping the real one, hung the page's session
+  // creation in headless Chromium (SwiftShader); WebGPU's start-up is dominated by the adapter anyway.
+  if (choice.device === 'wasm' && params.get('warmup') !== '0') {
+    void warmUp(await importOrt('wasm'), 'wasm', wasmPaths, chooseThreads(params.get('threads')).threads);
   }
   ui.ep.textContent = choice.device;
   ui.epWhy.textContent = `— ${choice.why}`;

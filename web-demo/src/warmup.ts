@@ -1,5 +1,5 @@
 /**
- * Starts onnxruntime-web's own start-up (fetch and compile its 14-27 MB wasm, create its runtime)
+ * Starts onnxruntime-web's own start-up on wasm (fetch and compile its 14 MB wasm, create its runtime)
  * while the model is still downloading, by opening a session on a 69-byte model. ORT does that
  * start-up on the first InferenceSession.create and shares it with every later one, and it has no
  * public call to do it alone. On a cold load this takes the wasm compile off the path from model
@@ -21,7 +21,7 @@ export function warmupModel(): Uint8Array {
  * `env` settings must be the ones the real load will use: they are read once, at start-up.
  * Never throws: if this fails, the real load fails too and reports why.
  */
-export async function warmUp(ort: typeof Ort, ep: 'webgpu' | 'wasm', wasmPaths: string, numThreads: number): Promise<void> {
+export async function warmUp(ort: typeof Ort, ep: 'wasm', wasmPaths: string, numThreads: number): Promise<void> {
   try {
     ort.env.wasm.wasmPaths = wasmPaths;
     ort.env.wasm.numThreads = numThreads;

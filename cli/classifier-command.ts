@@ -1,20 +1,7 @@
 /** `cgan classifier train|test`: the MNIST classifier that `cgan eval` judges generators with. */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { int, num } from './parse.ts';
 
-function int(name: string, min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-    return n;
-  };
-}
-function num(name: string, lo: number, hi: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be a number in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
-    return n;
-  };
-}
 const backendOption = () => new Option('--backend <name>', 'tfjs backend').choices(['auto', 'wasm', 'cpu']).default('auto');
 
 export function register(program: Command): void {

@@ -7,8 +7,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { readModelInfo } from '../runtime/model-info.ts';
 
-/** The model the quality work ships; used when no model is named. */
-export const DEFAULT_MODEL = 'models/mnist-cwgan.onnx';
+import { DEFAULT_MODEL } from './default-model.ts';
 
 /**
  * DEFAULT_MODEL if present, else the newest generator .onnx under models/ or runs/ (a few levels

@@ -1,16 +1,8 @@
 /** `cgan eval`: a generator's conditional accuracy and Frechet distance, next to real data's. */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { DEFAULT_MODEL, modelOrDefault } from './default-model.ts';
+import { int } from './parse.ts';
 
-function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
-    return n;
-  };
-}
-
-/** The model `cgan eval` judges when none is named. */
-export const DEFAULT_MODEL = 'models/mnist-cwgan.onnx';
 
 interface Opts {
   samples: number;
@@ -41,11 +33,7 @@ export function register(program: Command): void {
     .option('--data <dir>', 'IDX directory for the real images (default: bundled MNIST)')
     .addOption(new Option('--test-limit <n>', 'use only the first N test images (quick checks)').argParser(int('--test-limit', 2)).hideHelp())
     .action(async (modelArg: string | undefined, o: Opts) => {
-      const { existsSync } = await import('node:fs');
-      const model = modelArg ?? DEFAULT_MODEL;
-      if (modelArg === undefined && !existsSync(model)) {
-        throw new Error(`no model named and ${DEFAULT_MODEL} does not exist: pass an .onnx written by \`cgan export RUN --out FILE.onnx\``);
-      }
+      const model = modelOrDefault(modelArg);
       const { selectBackend } = await import('../train/backend.ts');
       const { evaluateGenerator, reportJson, displayPath } = await import('../eval/evaluate.ts');
       await selectBackend(o.backend);

@@ -1,13 +1,7 @@
 /** `cgan generate`: images from an exported .onnx, as a PNG grid and/or raw float32 NCHW. */
-import { Command, InvalidArgumentError, Option } from 'commander';
-
-function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
-    return n;
-  };
-}
+import { Command, Option } from 'commander';
+import { DEFAULT_MODEL, modelOrDefault } from './default-model.ts';
+import { int } from './parse.ts';
 
 interface Opts {
   labels: string;
@@ -27,7 +21,7 @@ export function register(program: Command): void {
   program
     .command('generate')
     .description('generate images with an exported generator')
-    .argument('<model>', '.onnx file written by `cgan export`')
+    .argument('[model]', `.onnx file written by \`cgan export\` (default ${DEFAULT_MODEL})`)
     .requiredOption('--labels <spec>', 'class indices and ranges, e.g. "0-9" or "3,3,7"')
     .option('--count <n>', 'images per label (grid: one row per label)', int('--count', 1, 100000), 1)
     .option('--seed <n>', 'noise seed (default 0); the same seed gives the same noise in Node and the browser', int('--seed', 0, 0xffffffff))
@@ -39,7 +33,8 @@ export function register(program: Command): void {
     .option('--cols <n>', 'grid columns (default: --count, or a square)', int('--cols', 1))
     .option('--scale <n>', 'grid upscaling factor', int('--scale', 1, 64), 1)
     .option('--batch-size <n>', 'images per session run', int('--batch-size', 1))
-    .action(async (model: string, o: Opts) => {
+    .action(async (modelArg: string | undefined, o: Opts) => {
+      const model = modelOrDefault(modelArg);
       const rt = await import('../runtime/node.ts');
       const { readFile } = await import('node:fs/promises');
       if (!o.out && !o.raw) throw new Error('nothing to write: pass --out FILE.png and/or --raw FILE.bin');

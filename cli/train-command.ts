@@ -1,7 +1,10 @@
 /** `cgan train`: the first pipeline stage (dataset -> checkpoint files). */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { checkpointPath } from '../train/checkpoint.ts';
+import { int, num } from './parse.ts';
 
 /** Hyperparameter presets. `wgan-gp` is the default: see docs/training.md for why. */
 export const PRESETS = {
@@ -11,21 +14,6 @@ export const PRESETS = {
   seed: { lr: 2e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, lambda: 10, nCritic: 5, batchSize: 64 },
 } as const;
 
-function int(name: string, min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-    return n;
-  };
-}
-function num(name: string, lo: number, hi: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be a number in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
-    return n;
-  };
-}
-
 export function register(program: Command): void {
   program
     .command('train')
@@ -34,6 +22,7 @@ export function register(program: Command): void {
     .option('--steps <n>', 'stop after N critic steps (total)', int('--steps', 1))
     .option('--out <dir>', 'run directory: checkpoint, metrics.jsonl, samples/, curves')
     .option('--resume <dir>', 'continue the run in DIR (or a checkpoint.safetensors) where it stopped')
+    .option('--continue', 'continue the run in --out if it has a checkpoint, else start it (for scripts)')
     .option('--data <dir>', 'directory with an IDX pair train-images-idx3-ubyte / train-labels-idx1-ubyte')
     .option('--limit <n>', 'use only the first N training examples', int('--limit', 1))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
@@ -60,6 +49,7 @@ export function register(program: Command): void {
         ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
       };
       const out: string = o.out ?? o.resume ?? path.join('runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19));
+      if (o.continue && !o.resume && existsSync(checkpointPath(out))) o.resume = out;
       if (o.resume && ['lr', 'beta1', 'beta2', 'lambda', 'nCritic', 'batchSize', 'seed', 'data'].some((k) => program.commands.find((c) => c.name() === 'train')!.getOptionValueSource(k) === 'cli')) {
         console.warn('note: a resumed run keeps the hyperparameters, seed and dataset stored in its checkpoint; the ones given here are ignored');
       }

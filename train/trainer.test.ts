@@ -150,3 +150,10 @@ test('a diverging run stops with a message and keeps the last good checkpoint', 
   const ck = await readCheckpoint(out);
   for (const t of Object.values(ck.tensors)) for (const v of t.data) assert.ok(Number.isFinite(v));
 });
+
+test('starting a new run over an existing one is refused, so its checkpoint is not lost', async () => {
+  const out = tmp('exists');
+  await train(base(out, { steps: 1 }));
+  await assert.rejects(train(base(out, { steps: 2 })), new RegExp(`${out} already holds a training run: pass --resume ${out} to continue it, or choose another --out`));
+  assert.equal((await readCheckpoint(out)).state.step, 1);
+});

@@ -2,7 +2,7 @@
  * The training loop: dataset -> critic/generator updates on a worker pool -> checkpoint files,
  * metrics.jsonl, per-epoch sample grids and the curves plot in the run directory.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Rng, noiseFromSeed } from '../runtime/random.ts';
 import type { BackendRequest } from './backend.ts';
@@ -53,6 +53,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? ((m: string) => console.log(m));
   let resumed: Checkpoint | undefined;
   if (opts.resume) resumed = await readCheckpoint(opts.resume);
+  else if (existsSync(checkpointPath(opts.out))) {
+    // Starting afresh would overwrite a run's checkpoint and metrics: make the user say which.
+    throw new Error(`${opts.out} already holds a training run: pass --resume ${opts.out} to continue it, or choose another --out`);
+  }
 
   const dataDir = opts.dataDir ?? (resumed && resumed.config.dataset.name !== 'mnist' ? path.dirname(resumed.config.dataset.imagesFile) : undefined);
   const limit = opts.limit ?? (resumed ? resumed.config.dataset.count : undefined);

@@ -1,0 +1,128 @@
+/**
+ * Time to quality: follows a training run and, each time its checkpoint has advanced by
+ * `--every` critic steps, exports it and measures it with `cgan eval`'s metrics, appending one line
+ * per measurement to `RUN/quality.jsonl`, then redraws `RUN/quality.svg/png` (accuracy and Frechet
+ * distance against steps and training hours). Run it beside `cgan train`:
+ *
+ *   node --import tsx eval/quality-curve.ts runs/mnist-default [--every 1000] [--samples 2000] [--once]
+ *
+ * It reads the checkpoint through its file format only (the trainer renames new checkpoints into
+ * place atomically, so a read never sees half a file).
+ */
+import { Command } from 'commander';
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { exportGenerator } from '../export/export.ts';
+import { selectBackend } from '../train/backend.ts';
+import { readCheckpoint } from '../train/checkpoint.ts';
+import { loadClassifier } from './classifier.ts';
+import { computeReference, evaluateGenerator, type Reference } from './evaluate.ts';
+
+export interface QualityPoint {
+  step: number;
+  epoch: number;
+  /** Training seconds at that checkpoint (across resumes). */
+  seconds: number;
+  samples: number;
+  accuracy: number;
+  perClass: number[];
+  fd: number;
+  referenceFd: number;
+}
+
+export async function readQuality(file: string): Promise<QualityPoint[]> {
+  if (!existsSync(file)) return [];
+  return (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as QualityPoint);
+}
+
+export function qualitySpec(points: QualityPoint[], title: string): object {
+  const rows = points.flatMap((p) => [
+    { step: p.step, hours: p.seconds / 3600, metric: 'conditional accuracy', value: p.accuracy, panel: 'accuracy' },
+    { step: p.step, hours: p.seconds / 3600, metric: 'worst class accuracy', value: Math.min(...p.perClass), panel: 'accuracy' },
+    { step: p.step, hours: p.seconds / 3600, metric: 'Frechet distance', value: p.fd, panel: 'fd' },
+    { step: p.step, hours: p.seconds / 3600, metric: '2x real-data reference', value: 2 * p.referenceFd, panel: 'fd' },
+  ]);
+  const panel = (name: string, yTitle: string, scale: object) => ({
+    width: 560,
+    height: 200,
+    transform: [{ filter: `datum.panel === '${name}'` }],
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'critic steps' },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale },
+      color: { field: 'metric', type: 'nominal', legend: { orient: 'top-right', title: null, labelLimit: 0 } },
+      tooltip: [{ field: 'hours', format: '.2f' }],
+    },
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    data: { values: rows },
+    vconcat: [panel('accuracy', 'share read as its label', { domain: [0, 1] }), panel('fd', 'Frechet distance (log)', { type: 'log' })],
+    resolve: { scale: { color: 'independent' } },
+    config: { font: 'DejaVu Sans' },
+  };
+}
+
+async function drawQuality(dir: string, points: QualityPoint[]): Promise<void> {
+  const vl = await import('vega-lite');
+  const vega = await import('vega');
+  const { spec } = vl.compile(qualitySpec(points, `Time to quality: ${path.basename(path.resolve(dir))}`) as never);
+  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  await fs.writeFile(path.join(dir, 'quality.svg'), svg);
+  const { Resvg } = await import('@resvg/resvg-js');
+  await fs.writeFile(path.join(dir, 'quality.png'), new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 1.5 } }).render().asPng());
+}
+
+async function measure(run: string, samples: number, reference: Reference, classifier: Awaited<ReturnType<typeof loadClassifier>>): Promise<QualityPoint> {
+  const ck = await readCheckpoint(run);
+  const tmp = path.join(os.tmpdir(), `cgan-quality-${process.pid}.onnx`);
+  // The export's own parity check runs too: a curve point is only taken from a verified model.
+  await exportGenerator(run, { out: tmp, log: () => undefined });
+  const r = await evaluateGenerator(tmp, { samples, classifier, reference, log: () => undefined });
+  await fs.rm(tmp, { force: true });
+  return {
+    step: ck.state.step,
+    epoch: ck.state.epoch + ck.state.batchInEpoch / Math.floor(ck.config.dataset.count / ck.config.hyper.batchSize),
+    seconds: ck.state.wallSeconds,
+    samples,
+    accuracy: r.generated.accuracy.overall,
+    perClass: r.generated.accuracy.perClass,
+    fd: r.generated.fd,
+    referenceFd: reference.real.fd,
+  };
+}
+
+async function main(): Promise<void> {
+  const o = new Command('quality-curve')
+    .argument('<run>', 'run directory written by `cgan train --out`')
+    .option('--every <steps>', 'measure when the checkpoint has advanced this many critic steps', '1000')
+    .option('--samples <n>', 'samples per measurement (multiple of 10)', '2000')
+    .option('--once', 'measure the current checkpoint and exit')
+    .parse();
+  const [run] = o.args;
+  const opts = o.opts<{ every: string; samples: string; once?: boolean }>();
+  const samples = Number(opts.samples);
+  const file = path.join(run, 'quality.jsonl');
+  await selectBackend('auto');
+  const classifier = await loadClassifier();
+  const reference = await computeReference(classifier, samples);
+  let last = (await readQuality(file)).at(-1)?.step ?? -Infinity;
+  for (;;) {
+    const step = existsSync(path.join(run, 'checkpoint.safetensors')) ? (await readCheckpoint(run)).state.step : -1;
+    if (step >= 0 && (opts.once || step - last >= Number(opts.every))) {
+      const p = await measure(run, samples, reference, classifier);
+      await fs.appendFile(file, JSON.stringify(p) + '\n');
+      last = p.step;
+      console.log(`step ${p.step} (${(p.seconds / 3600).toFixed(2)} h): accuracy ${p.accuracy.toFixed(3)}, worst class ${Math.min(...p.perClass).toFixed(3)}, Frechet ${p.fd.toFixed(1)} (2x reference ${(2 * p.referenceFd).toFixed(1)})`);
+      await drawQuality(run, await readQuality(file));
+    }
+    if (opts.once) return;
+    await new Promise((r) => setTimeout(r, 60_000));
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

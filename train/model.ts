@@ -8,6 +8,8 @@
  * Tensor names and shapes here are the checkpoint's names and shapes (docs/checkpoint-format.md).
  */
 import * as tf from '@tensorflow/tfjs';
+import { conv2dTransposeWithBias } from './kernels/conv2d-backprop-input.ts';
+import { leakyReluFast, leakyReluMasked } from './leaky-relu.ts';
 
 export const IMAGE_SIZE = 28;
 export const LEAKY_SLOPE = 0.2;
@@ -102,38 +104,79 @@ export function criticParams(p: Params): tf.Variable[] {
 
 type Weights = Record<string, tf.Tensor>;
 
+export interface GeneratorOptions {
+  /** No gradient will be taken (fakes for a critic step, samples): fuse biases into products. */
+  inference?: boolean;
+}
+
 /** Generator: (z [B, zDim], labels int32 [B]) -> images [B, 28, 28, 1] in [-1, 1]. */
-export function generator(w: Weights, a: ArchConfig, z: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor4D {
+export function generator(w: Weights, a: ArchConfig, z: tf.Tensor2D, labels: tf.Tensor1D, opts: GeneratorOptions = {}): tf.Tensor4D {
   const b = z.shape[0];
   const s = a.imageSize / 4;
   const g = a.genChannels;
   const emb = tf.gather(w['generator.embedding'], labels);
   // The seed concatenates [z, embedding] in that order; the dense kernel's rows follow it.
-  let x: tf.Tensor = tf.concat([z, emb], 1);
-  x = tf.leakyRelu(tf.add(tf.matMul(x, w['generator.dense.kernel']), w['generator.dense.bias']), LEAKY_SLOPE);
+  const zc = tf.concat([z, emb], 1) as tf.Tensor2D;
+  const dense = w['generator.dense.kernel'] as tf.Tensor2D;
+  const x = opts.inference
+    ? leakyReluFast(tf.fused.matMul({ a: zc, b: dense, bias: w['generator.dense.bias'] }), LEAKY_SLOPE)
+    : leakyReluMasked(tf.add(tf.matMul(zc, dense), w['generator.dense.bias']), LEAKY_SLOPE);
   let h = tf.reshape(x, [b, s, s, g]) as tf.Tensor4D;
   // ConvTranspose(k4, s2, p1) doubles the size; tfjs 'same' pads 1 on each side here, as p1 does.
-  h = tf.leakyRelu(
-    tf.add(tf.conv2dTranspose(h, w['generator.deconv1.kernel'] as tf.Tensor4D, [b, 2 * s, 2 * s, g], 2, 'same'), w['generator.deconv1.bias']),
-    LEAKY_SLOPE,
-  ) as tf.Tensor4D;
-  h = tf.leakyRelu(
-    tf.add(tf.conv2dTranspose(h, w['generator.deconv2.kernel'] as tf.Tensor4D, [b, 4 * s, 4 * s, g], 2, 'same'), w['generator.deconv2.bias']),
-    LEAKY_SLOPE,
-  ) as tf.Tensor4D;
-  h = tf.add(tf.conv2d(h, w['generator.conv.kernel'] as tf.Tensor4D, 1, 'same'), w['generator.conv.bias']) as tf.Tensor4D;
-  return tf.tanh(h);
+  const deconv = (input: tf.Tensor4D, layer: string, size: number): tf.Tensor4D => {
+    const kernel = w[`generator.${layer}.kernel`] as tf.Tensor4D;
+    const bias = w[`generator.${layer}.bias`] as tf.Tensor1D;
+    const shape: [number, number, number, number] = [b, size, size, g];
+    if (opts.inference) return leakyReluFast(conv2dTransposeWithBias(input, kernel, shape, 2, 'same', bias), LEAKY_SLOPE);
+    return leakyReluMasked(tf.add(tf.conv2dTranspose(input, kernel, shape, 2, 'same'), bias), LEAKY_SLOPE) as tf.Tensor4D;
+  };
+  h = deconv(h, 'deconv1', 2 * s);
+  h = deconv(h, 'deconv2', 4 * s);
+  return tf.tanh(tf.add(singleChannelConv(h, w['generator.conv.kernel'] as tf.Tensor4D), w['generator.conv.bias'])) as tf.Tensor4D;
+}
+
+/**
+ * A stride-1 'same' conv to ONE output channel, as a matrix product to one plane per filter tap
+ * ([N, C] x [C, kh*kw]) and a fixed one-hot conv that adds each plane at its tap's offset.
+ * XNNPACK runs the direct conv with one output channel at a few GFLOP/s; this is the same sum.
+ */
+function singleChannelConv(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
+  const [b, h, wd, c] = x.shape;
+  const [kh, kw] = kernel.shape;
+  const taps = kh * kw;
+  const perTap = tf.transpose(tf.reshape(kernel, [taps, c])); // [C, taps]
+  const planes = tf.reshape(tf.matMul(tf.reshape(x, [b * h * wd, c]), perTap), [b, h, wd, taps]) as tf.Tensor4D;
+  const place = new Float32Array(taps * taps);
+  for (let t = 0; t < taps; t++) place[t * taps + t] = 1; // tap t = (i, j) reads plane t only
+  return tf.conv2d(planes, tf.tensor4d(place, [kh, kw, taps, 1]), 1, 'same');
+}
+
+/**
+ * The label's part of the critic's first layer: the seed concatenates the label's 784-d embedding
+ * to the image as a second channel, and a convolution is linear in its input channels, so
+ * conv1([x, emb]) = conv1_x(x) + conv1_emb(emb). Computing the label part once lets the real, fake
+ * and interpolated batches share it, and the images skip the channel concat (slow on wasm), whose
+ * gradient the penalty would otherwise take through both channels.
+ */
+export function criticLabelTerm(w: Weights, a: ArchConfig, labels: tf.Tensor1D): tf.Tensor4D {
+  const b = labels.shape[0];
+  const n = a.imageSize;
+  const emb = tf.reshape(tf.gather(w['critic.embedding'], labels), [b, n, n, 1]) as tf.Tensor4D;
+  const kernel = tf.slice(w['critic.conv1.kernel'], [0, 0, 1, 0], [-1, -1, 1, -1]) as tf.Tensor4D;
+  return tf.add(tf.conv2d(emb, kernel, 2, 'same'), w['critic.conv1.bias']) as tf.Tensor4D;
+}
+
+/** Critic scores [B] of images [B, 28, 28, 1] given their `criticLabelTerm` [B, 14, 14, C]. */
+export function criticWithLabelTerm(w: Weights, a: ArchConfig, x: tf.Tensor4D, labelTerm: tf.Tensor4D): tf.Tensor1D {
+  const b = x.shape[0];
+  const kernel = tf.slice(w['critic.conv1.kernel'], [0, 0, 0, 0], [-1, -1, 1, -1]) as tf.Tensor4D;
+  let h = leakyReluMasked(tf.add(tf.conv2d(x, kernel, 2, 'same'), labelTerm), LEAKY_SLOPE) as tf.Tensor4D;
+  h = leakyReluMasked(tf.add(tf.conv2d(h, w['critic.conv2.kernel'] as tf.Tensor4D, 2, 'same'), w['critic.conv2.bias']), LEAKY_SLOPE) as tf.Tensor4D;
+  const flat = tf.reshape(h, [b, -1]);
+  return tf.reshape(tf.add(tf.matMul(flat, w['critic.dense.kernel']), w['critic.dense.bias']), [b]) as tf.Tensor1D;
 }
 
 /** Critic: (images [B, 28, 28, 1] in [-1, 1], labels int32 [B]) -> scores [B]. */
 export function critic(w: Weights, a: ArchConfig, x: tf.Tensor4D, labels: tf.Tensor1D): tf.Tensor1D {
-  const b = x.shape[0];
-  const n = a.imageSize;
-  // The label's 784-d embedding is the image's second channel.
-  const emb = tf.reshape(tf.gather(w['critic.embedding'], labels), [b, n, n, 1]);
-  let h = tf.concat([x, emb], 3) as tf.Tensor4D;
-  h = tf.leakyRelu(tf.add(tf.conv2d(h, w['critic.conv1.kernel'] as tf.Tensor4D, 2, 'same'), w['critic.conv1.bias']), LEAKY_SLOPE) as tf.Tensor4D;
-  h = tf.leakyRelu(tf.add(tf.conv2d(h, w['critic.conv2.kernel'] as tf.Tensor4D, 2, 'same'), w['critic.conv2.bias']), LEAKY_SLOPE) as tf.Tensor4D;
-  const flat = tf.reshape(h, [b, -1]);
-  return tf.reshape(tf.add(tf.matMul(flat, w['critic.dense.kernel']), w['critic.dense.bias']), [b]) as tf.Tensor1D;
+  return criticWithLabelTerm(w, a, x, criticLabelTerm(w, a, labels));
 }

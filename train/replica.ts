@@ -76,7 +76,7 @@ export class Replica {
     const real = tf.tensor4d(s.real, [n, a.imageSize, a.imageSize, 1]);
     const z = tf.tensor2d(s.z, [n, a.zDim]);
     const alpha = tf.tensor4d(s.alpha, [n, 1, 1, 1]);
-    const fake = tf.tidy(() => generator(this.params, a, z, labels));
+    const fake = tf.tidy(() => generator(this.params, a, z, labels, { inference: true }));
     const sums: Partial<CriticSums> = {};
     const vars = this.names.critic.map((k) => this.params[k]);
     const { value, grads } = tf.variableGrads(
@@ -126,7 +126,7 @@ export class Replica {
   generate(z: Float32Array, labels: Int32Array): Float32Array {
     return tf.tidy(() => {
       const n = labels.length;
-      const out = generator(this.params, this.arch, tf.tensor2d(z, [n, this.arch.zDim]), tf.tensor1d(labels, 'int32'));
+      const out = generator(this.params, this.arch, tf.tensor2d(z, [n, this.arch.zDim]), tf.tensor1d(labels, 'int32'), { inference: true });
       return out.dataSync() as Float32Array;
     });
   }

@@ -30,6 +30,14 @@ function axisPhase(phase: number, stride: number, padBefore: number, kernel: num
   return { first, taps, before, after };
 }
 
+/**
+ * A bias added by every phase's conv (fused into it), for conv2dTranspose forward passes that need
+ * no gradient: it saves an elementwise pass over the (large) result.
+ */
+export interface Epilogue {
+  bias: tf.Tensor1D;
+}
+
 export function conv2dBackpropInputViaSubpixel(
   dy: tf.Tensor4D,
   filter: tf.Tensor4D,
@@ -37,6 +45,7 @@ export function conv2dBackpropInputViaSubpixel(
   strides: number | [number, number],
   pad: ConvPad,
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  epilogue?: Epilogue,
 ): tf.Tensor4D {
   const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, outHeight, outWidth } = info;
@@ -57,7 +66,7 @@ export function conv2dBackpropInputViaSubpixel(
       const cols: tf.Tensor4D[] = [];
       for (let pw = 0; pw < sw; pw++) {
         const cp = axisPhase(pw, sw, info.padInfo.left, kw, outWidth, cw);
-        cols.push(phaseConv(dy, filterValues, filter.shape, rp, cp, sh, sw, [batch, ch, cw, inC]));
+        cols.push(phaseConv(dy, filterValues, filter.shape, rp, cp, sh, sw, [batch, ch, cw, inC], epilogue));
       }
       // [B, ch, cw, sw, C] -> columns interleaved
       rows.push(sw === 1 ? cols[0] : tf.reshape<tf.Rank.R4>(tf.stack(cols, 3), [batch, ch, cw * sw, inC]));
@@ -88,19 +97,29 @@ export function phaseFilter(values: Float32Array, shape: Shape4, rowTaps: number
   return tf.tensor4d(out, [rowTaps.length, colTaps.length, outC, inC]);
 }
 
-function phaseConv(dy: tf.Tensor4D, filterValues: Float32Array, filterShape: Shape4, rp: AxisPhase, cp: AxisPhase, sh: number, sw: number, outShape: Shape4): tf.Tensor4D {
-  if (rp.taps === 0 || cp.taps === 0) return tf.zeros(outShape);
+function phaseConv(dy: tf.Tensor4D, filterValues: Float32Array, filterShape: Shape4, rp: AxisPhase, cp: AxisPhase, sh: number, sw: number, outShape: Shape4, epilogue?: Epilogue): tf.Tensor4D {
+  const zeros = () => (epilogue ? tf.add(tf.zeros(outShape), epilogue.bias) : tf.zeros(outShape)) as tf.Tensor4D;
+  if (rp.taps === 0 || cp.taps === 0) return zeros();
   const [, dyH, dyW] = dy.shape;
   // Negative padding: those dy rows only reach input rows outside [0, H), so they are cropped.
   const r0 = Math.max(-rp.before, 0);
   const c0 = Math.max(-cp.before, 0);
   const rows = dyH - r0 + Math.min(rp.after, 0);
   const cols = dyW - c0 + Math.min(cp.after, 0);
-  if (rows <= 0 || cols <= 0) return tf.zeros(outShape);
+  if (rows <= 0 || cols <= 0) return zeros();
   const d = r0 === 0 && c0 === 0 && rows === dyH && cols === dyW ? dy : tf.slice(dy, [0, r0, c0, 0], [-1, rows, cols, -1]);
   const f = phaseFilter(filterValues, filterShape, descendingTaps(rp, sh), descendingTaps(cp, sw));
   const padding: tf.backend_util.ExplicitPadding = [[0, 0], [Math.max(rp.before, 0), Math.max(rp.after, 0)], [Math.max(cp.before, 0), Math.max(cp.after, 0)], [0, 0]];
-  return tf.conv2d(d, f, 1, padding);
+  if (!epilogue) return tf.conv2d(d, f, 1, padding);
+  return tf.fused.conv2d({ x: d, filter: f, strides: 1, pad: padding, bias: epilogue.bias });
+}
+
+/**
+ * conv2dTranspose(x, filter) + bias with the bias fused into the sub-pixel convs. Its ops are not
+ * differentiable as one unit: use it only where no gradient is taken.
+ */
+export function conv2dTransposeWithBias(x: tf.Tensor4D, filter: tf.Tensor4D, outputShape: Shape4, strides: number | [number, number], pad: ConvPad, bias: tf.Tensor1D): tf.Tensor4D {
+  return tf.tidy(() => conv2dBackpropInputViaSubpixel(x, filter, outputShape, strides, pad, undefined, { bias }));
 }
 
 export function conv2dBackpropInputKernel(backendName: string): tf.KernelConfig {

@@ -2,7 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterViaConv } from './conv2d-backprop-filter.ts';
-import { conv2dBackpropInputViaSubpixel } from './conv2d-backprop-input.ts';
+import { conv2dBackpropInputViaSubpixel, conv2dTransposeWithBias } from './conv2d-backprop-input.ts';
 import { isReplacementKernel } from './register.ts';
 import { initBackends, relativeMaxDiff, seededValues, valuesOn } from './kernel-test-util.ts';
 import type { ConvPad } from './tensor-info.ts';
@@ -87,6 +87,21 @@ describe('Conv2DBackpropInput as sub-pixel conv2ds', () => {
       assert.deepEqual(onWasm.shape, g.x);
       assert.ok(relativeMaxDiff(viaOpsOnCpu.values, stock.values) <= TOLERANCE, `cpu ops diff ${relativeMaxDiff(viaOpsOnCpu.values, stock.values)}`);
       assert.ok(relativeMaxDiff(onWasm.values, stock.values) <= TOLERANCE, `wasm diff ${relativeMaxDiff(onWasm.values, stock.values)}`);
+    });
+  }
+
+  for (const [i, g] of GEOMETRIES.entries()) {
+    it(`with the bias fused in, matches stock conv2dTranspose + bias on cpu: ${label(g)}`, async () => {
+      const dys = dyShape(g);
+      const fv = seededValues(g.filter.reduce((a, b) => a * b), 7 + i);
+      const dyv = seededValues(dys.reduce((a, b) => a * b), 41 + i);
+      const bv = seededValues(g.x[3], 71 + i);
+      const stock = await valuesOn('cpu', () =>
+        tf.add(tf.conv2dTranspose(tf.tensor4d(dyv, dys), tf.tensor4d(fv, g.filter), g.x, g.strides, g.pad as 'same'), tf.tensor1d(bv)),
+      );
+      const fused = await valuesOn('wasm', () => conv2dTransposeWithBias(tf.tensor4d(dyv, dys), tf.tensor4d(fv, g.filter), g.x, g.strides, g.pad, tf.tensor1d(bv)));
+      assert.deepEqual(fused.shape, g.x);
+      assert.ok(relativeMaxDiff(fused.values, stock.values) <= TOLERANCE, `wasm diff ${relativeMaxDiff(fused.values, stock.values)}`);
     });
   }
 

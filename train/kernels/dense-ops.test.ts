@@ -27,6 +27,11 @@ describe('BatchMatMul with transposed operands', () => {
     [[2, 4, 6], [2, 3, 6], false, true],
     [[2, 6, 4], [1, 6, 3], true, false], // broadcast batch
     [[64, 40], [64, 30], true, false], // the dense kernel's gradient, shrunk
+    // Large transposed operand, small other one: computed as (B'^T A'^T)^T instead.
+    [[300, 4], [300, 3], true, false],
+    [[2, 300], [40, 300], false, true],
+    [[3, 200, 5], [3, 200, 2], true, false],
+    [[40, 300], [2, 300], false, true], // small transposed operand: transposed directly
   ];
   for (const [i, [as, bs, ta, tb]] of cases.entries()) {
     it(`matches the stock cpu kernel: ${as} x ${bs} transposeA=${ta} transposeB=${tb}`, () =>

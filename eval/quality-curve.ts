@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { exportGenerator } from '../export/export.ts';
 import { selectBackend } from '../train/backend.ts';
+import { writeChart } from '../train/chart.ts';
 import { readCheckpoint } from '../train/checkpoint.ts';
 import { loadClassifier } from './classifier.ts';
 import { computeReference, evaluateGenerator, type Reference } from './evaluate.ts';
@@ -66,15 +67,7 @@ export function qualitySpec(points: QualityPoint[], title: string): object {
 }
 
 async function drawQuality(dir: string, points: QualityPoint[]): Promise<void> {
-  const vl = await import('vega-lite');
-  const vega = await import('vega');
-  const { spec } = vl.compile(qualitySpec(points, `Time to quality: ${path.basename(path.resolve(dir))}`) as never);
-  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  await fs.writeFile(path.join(dir, 'quality.svg'), svg);
-  const { Resvg } = await import('@resvg/resvg-js');
-  await fs.writeFile(path.join(dir, 'quality.png'), new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 1.5 } }).render().asPng());
+  await writeChart(qualitySpec(points, `Time to quality: ${path.basename(path.resolve(dir))}`), dir, 'quality');
 }
 
 async function measure(run: string, samples: number, reference: Reference, classifier: Awaited<ReturnType<typeof loadClassifier>>): Promise<QualityPoint> {

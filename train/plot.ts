@@ -2,10 +2,9 @@
  * The seed's training-curves figure: two panels sharing the step axis. Top: critic score on real
  * and fake samples; bottom: the Wasserstein estimate (real - fake) and 10x the gradient penalty,
  * y clipped to [0, 3] as the seed does. Raw values are drawn light, EMA(0.99)-smoothed ones bold.
- * Rendered with vega-lite to SVG, then to PNG with resvg.
+ * Rendered with vega-lite to SVG, then to PNG with resvg (train/chart.ts).
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { writeChart } from './chart.ts';
 import type { MetricsRecord } from './metrics.ts';
 
 /** The seed's smoothing: y_0 = x_0, y_t = beta * y_{t-1} + (1 - beta) * x_t. */
@@ -83,24 +82,5 @@ export function curvesSpec(records: MetricsRecord[], lambda: number, title: stri
 /** Writes `curves.svg` and `curves.png` into `dir`; returns their paths. */
 export async function writeCurves(dir: string, records: MetricsRecord[], lambda: number, title: string): Promise<string[]> {
   if (records.length === 0) return [];
-  const vl = await import('vega-lite');
-  const vega = await import('vega');
-  const { spec } = vl.compile(curvesSpec(records, lambda, title) as never);
-  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  const svgPath = path.join(dir, 'curves.svg');
-  await fs.writeFile(svgPath, svg);
-  const out = [svgPath];
-  try {
-    const { Resvg } = await import('@resvg/resvg-js');
-    const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 1.5 } }).render().asPng();
-    const pngPath = path.join(dir, 'curves.png');
-    await fs.writeFile(pngPath, png);
-    out.push(pngPath);
-  } catch (e) {
-    // The SVG is the figure; the PNG is a convenience that needs resvg's native binary.
-    console.warn(`curves.png not written (${(e as Error).message}); curves.svg has the same figure`);
-  }
-  return out;
+  return writeChart(curvesSpec(records, lambda, title), dir, 'curves');
 }

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { writeChart } from '../train/chart.ts';
+import { qualitySpec, readQuality, type QualityPoint } from './quality-curve.ts';
+
+test('quality.jsonl points become the two-panel time-to-quality figure', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cgan-quality-'));
+  const points: QualityPoint[] = [1000, 2000].map((step, i) => ({
+    step,
+    epoch: step / 937,
+    seconds: step * 0.5,
+    samples: 2000,
+    accuracy: 0.3 + 0.4 * i,
+    perClass: Array.from({ length: 10 }, (_, c) => 0.2 + 0.05 * c + 0.4 * i),
+    fd: 100 / (i + 1),
+    referenceFd: 5,
+  }));
+  writeFileSync(path.join(dir, 'quality.jsonl'), points.map((p) => JSON.stringify(p) + '\n').join(''));
+  const read = await readQuality(path.join(dir, 'quality.jsonl'));
+  assert.deepEqual(read, points);
+  const spec = qualitySpec(read, 'test') as { data: { values: { metric: string; value: number }[] } };
+  const worst = spec.data.values.filter((r) => r.metric === 'worst class accuracy').map((r) => r.value);
+  assert.deepEqual(worst.map((v) => +v.toFixed(9)), [0.2, 0.6]);
+  assert.deepEqual(spec.data.values.filter((r) => r.metric === '2x real-data reference').map((r) => r.value), [10, 10]);
+  const files = await writeChart(spec, dir, 'quality');
+  assert.equal(files.length, 2);
+  assert.ok(readFileSync(files[0], 'utf8').includes('Frechet distance'));
+});

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { checkpointPath } from '../train/checkpoint.ts';
+import { checkpointPath, type Hyper } from '../train/checkpoint.ts';
 import { int, num } from './parse.ts';
 
 /** Hyperparameter presets. `wgan-gp` is the default: see docs/training.md for why. */
@@ -39,8 +39,8 @@ export function register(program: Command): void {
     .action(async (o) => {
       const [{ train }, { ProgressReporter }] = await Promise.all([import('../train/trainer.ts'), import('../train/progress.ts')]);
       const preset = PRESETS[o.preset as keyof typeof PRESETS];
-      const hyper = {
-        ...preset,
+      // Only what the user typed overrides the preset (and, on resume, the checkpoint's values).
+      const overrides: Partial<Hyper> = {
         ...(o.lr !== undefined && { lr: o.lr }),
         ...(o.beta1 !== undefined && { beta1: o.beta1 }),
         ...(o.beta2 !== undefined && { beta2: o.beta2 }),
@@ -48,10 +48,12 @@ export function register(program: Command): void {
         ...(o.nCritic !== undefined && { nCritic: o.nCritic }),
         ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
       };
+      const hyper: Hyper = { ...preset, ...overrides };
       const out: string = o.out ?? o.resume ?? path.join('runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19));
       if (o.continue && !o.resume && existsSync(checkpointPath(out))) o.resume = out;
-      if (o.resume && ['lr', 'beta1', 'beta2', 'lambda', 'nCritic', 'batchSize', 'seed', 'data'].some((k) => program.commands.find((c) => c.name() === 'train')!.getOptionValueSource(k) === 'cli')) {
-        console.warn('note: a resumed run keeps the hyperparameters, seed and dataset stored in its checkpoint; the ones given here are ignored');
+      const train_ = program.commands.find((c) => c.name() === 'train')!;
+      if (o.resume && ['seed', 'preset'].some((k) => train_.getOptionValueSource(k) === 'cli')) {
+        console.warn('note: a resumed run keeps the seed and preset stored in its checkpoint; --seed/--preset are ignored');
       }
       const controller = new AbortController();
       let interrupts = 0;
@@ -76,6 +78,7 @@ export function register(program: Command): void {
           backend: o.backend,
           workers,
           hyper,
+          hyperOverrides: overrides,
           seed: o.seed,
           saveEvery: o.saveEvery,
           signal: controller.signal,

@@ -157,3 +157,15 @@ test('starting a new run over an existing one is refused, so its checkpoint is n
   await assert.rejects(train(base(out, { steps: 2 })), new RegExp(`${out} already holds a training run: pass --resume ${out} to continue it, or choose another --out`));
   assert.equal((await readCheckpoint(out)).state.step, 1);
 });
+
+test('a resume may lower the learning rate, but not change the batch size', async () => {
+  const out = tmp('override');
+  const logs: string[] = [];
+  await train(base(out, { steps: 1 }));
+  await assert.rejects(train(base(out, { steps: 2, resume: out, hyperOverrides: { batchSize: 32 } })), /trained with --batch-size 16; a resumed run keeps it/);
+  await train(base(out, { steps: 2, resume: out, hyperOverrides: { lr: 1e-4, lambda: 10 }, log: (m) => logs.push(m) }));
+  const ck = await readCheckpoint(out);
+  assert.equal(ck.config.hyper.lr, 1e-4);
+  assert.equal(ck.state.step, 2);
+  assert.deepEqual(logs.filter((l) => l.startsWith('resume:')), ['resume: lr 0.0002 -> 0.0001 (from the command line)']);
+});

@@ -28,6 +28,11 @@ export interface TrainOptions {
   backend: BackendRequest;
   workers?: number;
   hyper: Hyper;
+  /**
+   * On resume, the hyperparameters to change from the checkpoint's (e.g. a lower lr after a
+   * divergence); the batch size cannot change mid-run.
+   */
+  hyperOverrides?: Partial<Hyper>;
   seed: number;
   /** Also checkpoint every N critic steps (0: only at epoch ends, on interrupt and at the end). */
   saveEvery?: number;
@@ -71,7 +76,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         workers: 0,
         seed: opts.seed,
       };
-  if (resumed) checkResumeData(resumed, ds);
+  if (resumed) {
+    checkResumeData(resumed, ds);
+    const changes = Object.entries(opts.hyperOverrides ?? {}).filter(([k, v]) => resumed!.config.hyper[k as keyof Hyper] !== v);
+    for (const [k, v] of changes) {
+      if (k === 'batchSize') throw new Error(`the run was trained with --batch-size ${resumed.config.hyper.batchSize}; a resumed run keeps it (start a new run for another batch size)`);
+      log(`resume: ${k} ${resumed.config.hyper[k as keyof Hyper]} -> ${v} (from the command line)`);
+    }
+    config.hyper = { ...config.hyper, ...Object.fromEntries(changes) };
+  }
   const { hyper, arch } = config;
   const stepsPerEpoch = Math.floor(ds.count / hyper.batchSize);
   if (stepsPerEpoch < 1) throw new Error(`the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: lower --batch-size or use more data`);
@@ -81,6 +94,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const workers = opts.workers ?? 1;
   const pool = await WorkerPool.start(workers, arch, hyper, config.seed, opts.backend);
   config.workers = workers;
+  if (!resumed) config.backend = pool.backend; // what ran, not what was asked for ("auto")
   log(`backend: ${pool.backend} x ${workers} worker${workers > 1 ? 's' : ''}`);
   for (const note of pool.notes) log(`  ${note}`);
 

@@ -1,24 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { testOnnx } from '../export/test-checkpoint.ts';
+import { runCgan } from './run-cgan.ts';
 
-const run = promisify(execFile);
-const bin = new URL('../bin/cgan.js', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'cgan-eval-cli-'));
 
 async function cgan(args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const r = await run(process.execPath, [bin, ...args], { cwd: root, timeout: 120_000 });
-    return { code: 0, out: r.stdout + r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, out: err.stdout + err.stderr };
-  }
+  const r = await runCgan(args, { cwd: root });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 test('`cgan eval` prints accuracy and Frechet distance with their counts, and writes --json', async () => {

@@ -1,22 +1,13 @@
 /** `cgan export` and `cgan info` end to end. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { smallArch, writeTestCheckpoint } from '../export/test-checkpoint.ts';
+import { runCgan } from './run-cgan.ts';
 
-const CGAN = fileURLToPath(new URL('../bin/cgan.js', import.meta.url));
-
-function cgan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CGAN, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cgan = (...args: string[]) => runCgan(args);
 
 let dir: string;
 before(async () => {

@@ -1,25 +1,16 @@
 /** `cgan generate` end to end, and every bad input: a message naming the problem and exit code 1. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { decodeModel, encodeModel } from '../export/onnx-schema.ts';
 import { testOnnx } from '../export/test-checkpoint.ts';
 import { Generator, missingCudaLibrary } from '../runtime/node.ts';
+import { runCgan } from './run-cgan.ts';
 
-const CGAN = fileURLToPath(new URL('../bin/cgan.js', import.meta.url));
-
-function cgan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CGAN, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cgan = (...args: string[]) => runCgan(args);
 
 let dir: string;
 let model: string;
@@ -102,4 +93,10 @@ test('an absent cuda is an error that says how to get it', async (t) => {
   assert.equal(fb.code, 0, fb.stderr);
   assert.match(fb.stderr, /cuda is not available, running on cpu/);
   assert.match(fb.stdout, /on cpu/);
+});
+
+test('no model named: the default model, or an error that says what to pass', async () => {
+  const r = await runCgan(['generate', '--labels', '1', '--raw', 'o.bin'], { cwd: dir });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no model named and models\/mnist-cwgan\.onnx does not exist: pass an \.onnx written by `cgan export RUN --out FILE\.onnx`/);
 });

@@ -9,7 +9,7 @@
  * The second wins for weight gradients such as x^T dy with x [25088, 128], dy [25088, 9] (4x faster).
  */
 import * as tf from '@tensorflow/tfjs';
-import { asTensor } from './tensor-info.ts';
+import { asTensor, wrapStock } from './tensor-info.ts';
 
 function swapLastTwo(t: tf.Tensor): tf.Tensor {
   const perm = t.shape.map((_, i) => i);
@@ -35,15 +35,9 @@ export function matMulExplicitTransposes(a: tf.Tensor, b: tf.Tensor, transposeA:
 }
 
 export function batchMatMulKernel(backendName: string, stock: tf.KernelConfig): tf.KernelConfig {
-  return {
-    kernelName: tf.BatchMatMul,
-    backendName,
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
-    kernelFunc: (args) => {
-      const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
-      if (!transposeA && !transposeB) return stock.kernelFunc(args);
-      return tf.tidy(() => matMulExplicitTransposes(asTensor(args.inputs.a, 'a'), asTensor(args.inputs.b, 'b'), transposeA, transposeB));
-    },
-  };
+  return wrapStock(tf.BatchMatMul, backendName, stock, (args) => {
+    const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+    if (!transposeA && !transposeB) return null;
+    return tf.tidy(() => matMulExplicitTransposes(asTensor(args.inputs.a, 'a'), asTensor(args.inputs.b, 'b'), transposeA, transposeB));
+  });
 }

@@ -4,7 +4,7 @@
  * the matrix product at [64, 28, 28, 128]. Any other reduction goes to the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { asTensor } from './tensor-info.ts';
+import { asTensor, wrapStock } from './tensor-info.ts';
 
 /** Number of leading axes reduced, or 0 when the reduction is not over a leading block. */
 export function leadingReduction(shape: number[], axis: number | number[]): number {
@@ -24,17 +24,11 @@ export function sumLeadingAxes(x: tf.Tensor, k: number, keepDims: boolean): tf.T
 }
 
 export function sumKernel(backendName: string, stock: tf.KernelConfig): tf.KernelConfig {
-  return {
-    kernelName: tf.Sum,
-    backendName,
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
-    kernelFunc: (args) => {
-      const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
-      const x = args.inputs.x;
-      const k = x != null && x.dtype === 'float32' ? leadingReduction(x.shape, axis) : 0;
-      if (k === 0) return stock.kernelFunc(args);
-      return tf.tidy(() => sumLeadingAxes(asTensor(x, 'x'), k, Boolean(keepDims)));
-    },
-  };
+  return wrapStock(tf.Sum, backendName, stock, (args) => {
+    const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+    const x = args.inputs.x;
+    const k = x != null && x.dtype === 'float32' ? leadingReduction(x.shape, axis) : 0;
+    if (k === 0) return null;
+    return tf.tidy(() => sumLeadingAxes(asTensor(x, 'x'), k, Boolean(keepDims)));
+  });
 }

@@ -20,3 +20,22 @@ export function assertChannelsLast(kernel: string, dataFormat: string | undefine
 }
 
 export type ConvPad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+
+/**
+ * A kernel that takes over the cases `replace` handles (it returns null for the others, which go
+ * to the stock kernel it displaces, with the stock setup and teardown).
+ */
+export function wrapStock(
+  kernelName: string,
+  backendName: string,
+  stock: tf.KernelConfig,
+  replace: (args: Parameters<tf.KernelFunc>[0]) => tf.Tensor | null,
+): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName,
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+    kernelFunc: (args) => replace(args) ?? stock.kernelFunc(args),
+  };
+}

@@ -155,6 +155,9 @@ test('starting a new run over an existing one is refused, so its checkpoint is n
   const out = tmp('exists');
   await train(base(out, { steps: 1 }));
   await assert.rejects(train(base(out, { steps: 2 })), new RegExp(`${out} already holds a training run: pass --resume ${out} to continue it, or choose another --out`));
+  const other = tmp('other');
+  await train(base(other, { steps: 1 }));
+  await assert.rejects(train(base(out, { steps: 2, resume: other })), /already holds a training run/);
   assert.equal((await readCheckpoint(out)).state.step, 1);
 });
 

@@ -57,9 +57,10 @@ const SAMPLE_ROWS = 4;
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? ((m: string) => console.log(m));
   let resumed: Checkpoint | undefined;
+  const resumeDir = opts.resume && path.dirname(path.resolve(checkpointPath(opts.resume)));
   if (opts.resume) resumed = await readCheckpoint(opts.resume);
-  else if (existsSync(checkpointPath(opts.out))) {
-    // Starting afresh would overwrite a run's checkpoint and metrics: make the user say which.
+  if (existsSync(checkpointPath(opts.out)) && resumeDir !== path.resolve(opts.out)) {
+    // Starting afresh, or continuing another run, here would overwrite this run: make the user say which.
     throw new Error(`${opts.out} already holds a training run: pass --resume ${opts.out} to continue it, or choose another --out`);
   }
 
@@ -109,8 +110,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     rng = new Rng(state.rng);
     // The epoch's shuffle is regenerated from the RNG state saved when the epoch began.
     perm = new Rng(state.epochRng).permutation(ds.count);
-    const from = path.dirname(path.resolve(checkpointPath(opts.resume!)));
-    if (from !== path.resolve(opts.out)) await fs.copyFile(path.join(from, 'metrics.jsonl'), metricsFile).catch(() => undefined);
+    if (resumeDir !== path.resolve(opts.out)) await fs.copyFile(path.join(resumeDir!, 'metrics.jsonl'), metricsFile).catch(() => undefined);
     await truncateMetrics(metricsFile, state.step);
     log(`resumed from ${opts.resume} at step ${state.step} (epoch ${state.epoch}, batch ${state.batchInEpoch}/${stepsPerEpoch})`);
   } else {

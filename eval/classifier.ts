@@ -12,7 +12,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { decodeSafetensors, encodeSafetensors, type StoredTensor } from '../train/safetensors.ts';
+import { encodeSafetensors, readSafetensorsFile, type StoredTensor } from '../train/safetensors.ts';
 import { Rng } from '../runtime/random.ts';
 
 export const CLASSIFIER_FORMAT = 'cgan-onnx.classifier';
@@ -156,15 +156,7 @@ export async function saveClassifier(dirOrFile: string, arch: ClassifierArch, we
 export async function loadClassifier(dirOrFile: string | URL = DEFAULT_CLASSIFIER_DIR): Promise<Classifier> {
   const given = typeof dirOrFile === 'string' ? dirOrFile : decodeURIComponent(dirOrFile.pathname);
   const file = resolveFile(given);
-  let raw: Buffer;
-  try {
-    raw = await fs.readFile(file);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new Error(`classifier weights ${file} do not exist; train them with \`cgan classifier train --out ${path.dirname(file)}\``);
-    throw new Error(`cannot read classifier weights ${file}: ${err.message}`);
-  }
-  const st = decodeSafetensors(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), file);
+  const st = await readSafetensorsFile(file, (f) => `classifier weights ${f} do not exist; train them with \`cgan classifier train --out ${path.dirname(f)}\``);
   if (st.metadata.format !== CLASSIFIER_FORMAT) {
     throw new Error(`${file} is not classifier weights (metadata format is ${JSON.stringify(st.metadata.format ?? null)}, expected ${CLASSIFIER_FORMAT}); train them with \`cgan classifier train\``);
   }

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ArchConfig } from './model.ts';
 import type { RngState } from '../runtime/random.ts';
-import { decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, type SafetensorsFile, type StoredTensor } from './safetensors.ts';
 
 export const CHECKPOINT_FORMAT = 'cgan-onnx.checkpoint';
 export const CHECKPOINT_VERSION = '1';
@@ -81,7 +81,10 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, what: string): Checkpoint {
-  const f = decodeSafetensors(bytes, what);
+  return fromSafetensors(decodeSafetensors(bytes, what), what);
+}
+
+function fromSafetensors(f: SafetensorsFile, what: string): Checkpoint {
   if (f.metadata.format !== CHECKPOINT_FORMAT) {
     throw new Error(`${what}: not a cgan-onnx checkpoint (metadata.format is ${JSON.stringify(f.metadata.format)})`);
   }
@@ -98,15 +101,8 @@ export function checkpointPath(runOrFile: string): string {
 
 export async function readCheckpoint(runOrFile: string): Promise<Checkpoint> {
   const file = checkpointPath(runOrFile);
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new Error(`no checkpoint at ${file}: pass a run directory written by \`cgan train --out DIR\` or its ${CHECKPOINT_FILE}`);
-    throw err;
-  }
-  return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
+  const f = await readSafetensorsFile(file, (f) => `no checkpoint at ${f}: pass a run directory written by \`cgan train --out DIR\` or its ${CHECKPOINT_FILE}`);
+  return fromSafetensors(f, file);
 }
 
 /**

@@ -4,6 +4,8 @@
  * little-endian data. Chosen for checkpoints because Python reads it with `safetensors.numpy.load_file`
  * and every other stage reads it with the forty lines below. Only F32 and I32 are used here.
  */
+import { readFile } from 'node:fs/promises';
+
 export type DType = 'F32' | 'I32';
 
 export interface StoredTensor {
@@ -77,4 +79,19 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'checkpoint'): Safet
     else throw new Error(`${what}: tensor ${name} has dtype ${e.dtype}; this project writes only F32 and I32`);
   }
   return { tensors, metadata: (header.__metadata__ as Record<string, string>) ?? {} };
+}
+
+/**
+ * Reads and decodes a safetensors file; a missing file is an Error with `missing(file)` as its
+ * message (which should say how to make the file), any other read failure names the file.
+ */
+export async function readSafetensorsFile(file: string, missing: (file: string) => string): Promise<SafetensorsFile> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(err.code === 'ENOENT' ? missing(file) : `cannot read ${file}: ${err.message}`);
+  }
+  return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 }

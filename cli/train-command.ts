@@ -9,9 +9,10 @@ import { int, num } from './parse.ts';
 /** Hyperparameter presets. `wgan-gp` is the default: see docs/training.md for why. */
 export const PRESETS = {
   // Gulrajani et al. 2017's Adam betas; the seed's lr, lambda, critic steps and batch size.
-  'wgan-gp': { lr: 2e-4, beta1: 0.5, beta2: 0.9, eps: 1e-8, lambda: 10, nCritic: 5, batchSize: 64 },
-  // The seed notebook's settings: PyTorch's default Adam betas.
-  seed: { lr: 2e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, lambda: 10, nCritic: 5, batchSize: 64 },
+  'wgan-gp': { lr: 2e-4, beta1: 0.5, beta2: 0.9, eps: 1e-8, lambda: 10, nCritic: 5, batchSize: 64, emaDecay: 0.999 },
+  // The seed notebook's settings: PyTorch's default Adam betas. The weight average is kept too: it
+  // never feeds back into training, and `cgan export --weights raw` ships the last iterate instead.
+  seed: { lr: 2e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, lambda: 10, nCritic: 5, batchSize: 64, emaDecay: 0.999 },
 } as const;
 
 export function register(program: Command): void {
@@ -34,6 +35,7 @@ export function register(program: Command): void {
     .option('--beta2 <x>', 'Adam beta2 (default 0.9; preset seed: 0.999)', num('--beta2', 0, 0.999999))
     .option('--lambda <x>', 'gradient penalty weight (default 10)', num('--lambda', 0, 1e6))
     .option('--n-critic <n>', 'critic steps per generator step (default 5)', int('--n-critic', 1))
+    .option('--ema-decay <x>', 'decay of the generator weight average that export ships (default 0.999; 0: off)', num('--ema-decay', 0, 0.999999))
     .option('--seed <n>', 'random seed (weights, shuffling, noise)', int('--seed', 0), 0)
     .option('--save-every <n>', 'also checkpoint every N critic steps', int('--save-every', 1))
     .action(async (o) => {
@@ -47,6 +49,7 @@ export function register(program: Command): void {
         ...(o.lambda !== undefined && { lambda: o.lambda }),
         ...(o.nCritic !== undefined && { nCritic: o.nCritic }),
         ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
+        ...(o.emaDecay !== undefined && { emaDecay: o.emaDecay }),
       };
       const hyper: Hyper = { ...preset, ...overrides };
       const out: string = o.out ?? o.resume ?? path.join('runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19));

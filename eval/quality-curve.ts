@@ -13,7 +13,9 @@ import { Command } from 'commander';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { exportGenerator } from '../export/export.ts';
+import { exportGenerator, type WeightChoice } from '../export/export.ts';
+import { GENERATOR_TENSORS } from '../export/onnx-generator.ts';
+import { EMA_PREFIX } from '../train/ema.ts';
 import { selectBackend } from '../train/backend.ts';
 import { writeChart } from '../train/chart.ts';
 import { readCheckpoint } from '../train/checkpoint.ts';
@@ -30,6 +32,8 @@ export interface QualityPoint {
   perClass: number[];
   fd: number;
   referenceFd: number;
+  /** Which generator weights were measured (absent in points recorded before averaging existed: raw). */
+  weights?: WeightChoice;
 }
 
 export async function readQuality(file: string): Promise<QualityPoint[]> {
@@ -38,11 +42,14 @@ export async function readQuality(file: string): Promise<QualityPoint[]> {
 }
 
 export function qualitySpec(points: QualityPoint[], title: string): object {
+  // Label lines by weights only when the curve holds both kinds.
+  const both = new Set(points.map((p) => p.weights ?? 'raw')).size > 1;
+  const tag = (p: QualityPoint) => (both ? ` (${p.weights === 'ema' ? 'weight average' : 'last iterate'})` : '');
   const rows = points.flatMap((p) => [
-    { step: p.step, hours: p.seconds / 3600, metric: 'conditional accuracy', value: p.accuracy, panel: 'accuracy' },
-    { step: p.step, hours: p.seconds / 3600, metric: 'worst class accuracy', value: Math.min(...p.perClass), panel: 'accuracy' },
-    { step: p.step, hours: p.seconds / 3600, metric: 'Frechet distance', value: p.fd, panel: 'fd' },
-    { step: p.step, hours: p.seconds / 3600, metric: '2x real-data reference', value: 2 * p.referenceFd, panel: 'fd' },
+    { step: p.step, hours: p.seconds / 3600, metric: `conditional accuracy${tag(p)}`, value: p.accuracy, panel: 'accuracy' },
+    { step: p.step, hours: p.seconds / 3600, metric: `worst class accuracy${tag(p)}`, value: Math.min(...p.perClass), panel: 'accuracy' },
+    { step: p.step, hours: p.seconds / 3600, metric: `Frechet distance${tag(p)}`, value: p.fd, panel: 'fd' },
+    ...(p.weights === 'ema' ? [] : [{ step: p.step, hours: p.seconds / 3600, metric: '2x real-data reference', value: 2 * p.referenceFd, panel: 'fd' }]),
   ]);
   const panel = (name: string, yTitle: string, scale: object) => ({
     width: 560,
@@ -70,11 +77,17 @@ async function drawQuality(dir: string, points: QualityPoint[]): Promise<void> {
   await writeChart(qualitySpec(points, `Time to quality: ${path.basename(path.resolve(dir))}`), dir, 'quality');
 }
 
-async function measure(run: string, samples: number, reference: Reference, classifier: Awaited<ReturnType<typeof loadClassifier>>): Promise<QualityPoint> {
+async function measure(
+  run: string,
+  weights: WeightChoice,
+  samples: number,
+  reference: Reference,
+  classifier: Awaited<ReturnType<typeof loadClassifier>>,
+): Promise<QualityPoint> {
   const ck = await readCheckpoint(run);
   const tmp = path.join(os.tmpdir(), `cgan-quality-${process.pid}.onnx`);
   // The export's own parity check runs too: a curve point is only taken from a verified model.
-  await exportGenerator(run, { out: tmp, log: () => undefined });
+  await exportGenerator(run, { out: tmp, weights, log: () => undefined });
   const r = await evaluateGenerator(tmp, { samples, classifier, reference, log: () => undefined });
   await fs.rm(tmp, { force: true });
   return {
@@ -86,6 +99,7 @@ async function measure(run: string, samples: number, reference: Reference, class
     perClass: r.generated.accuracy.perClass,
     fd: r.generated.fd,
     referenceFd: reference.real.fd,
+    weights,
   };
 }
 
@@ -107,10 +121,22 @@ async function main(): Promise<void> {
   for (;;) {
     const step = existsSync(path.join(run, 'checkpoint.safetensors')) ? (await readCheckpoint(run)).state.step : -1;
     if (step >= 0 && (opts.once || step - last >= Number(opts.every))) {
-      const p = await measure(run, samples, reference, classifier);
-      await fs.appendFile(file, JSON.stringify(p) + '\n');
-      last = p.step;
-      console.log(`step ${p.step} (${(p.seconds / 3600).toFixed(2)} h): accuracy ${p.accuracy.toFixed(3)}, worst class ${Math.min(...p.perClass).toFixed(3)}, Frechet ${p.fd.toFixed(1)} (2x reference ${(2 * p.referenceFd).toFixed(1)})`);
+      // Both the weight average (what export ships) and the last iterate, when the run keeps an average.
+      // A snapshot, so both measurements see the same step while the trainer keeps saving.
+      const snapshot = path.join(os.tmpdir(), `cgan-quality-${process.pid}.safetensors`);
+      await fs.copyFile(path.join(run, 'checkpoint.safetensors'), snapshot);
+      const ck = await readCheckpoint(snapshot);
+      const kinds: WeightChoice[] = ck.tensors[`${EMA_PREFIX}${GENERATOR_TENSORS[0]}`] ? ['ema', 'raw'] : ['raw'];
+      for (const weights of kinds) {
+        const p = await measure(snapshot, weights, samples, reference, classifier);
+        await fs.appendFile(file, JSON.stringify(p) + '\n');
+        last = p.step;
+        console.log(
+          `step ${p.step} (${(p.seconds / 3600).toFixed(2)} h), ${weights}: accuracy ${p.accuracy.toFixed(3)}, worst class ${Math.min(...p.perClass).toFixed(3)}, ` +
+            `Frechet ${p.fd.toFixed(1)} (2x reference ${(2 * p.referenceFd).toFixed(1)})`,
+        );
+      }
+      await fs.rm(snapshot, { force: true });
       await drawQuality(run, await readQuality(file));
     }
     if (opts.once) return;

@@ -63,3 +63,33 @@ test('export fails above the parity limit and writes nothing', async () => {
 test('export names a missing checkpoint', async () => {
   await assert.rejects(exportGenerator(path.join(dir, 'nothing'), { out: path.join(dir, 'x.onnx') }), /no checkpoint at .*checkpoint.safetensors/);
 });
+
+test('export ships the weight average by default; --weights raw the last iterate; asking for a missing average fails', async () => {
+  const { readCheckpoint, writeCheckpoint } = await import('../train/checkpoint.ts');
+  const { testTensors } = await import('./test-checkpoint.ts');
+  // A checkpoint whose average is seed 4's weights and whose last iterate is seed 3's.
+  const withEma = path.join(dir, 'ema-run');
+  const ck = await readCheckpoint(run);
+  const avg = testTensors('trained', smallArch(), 4);
+  await writeCheckpoint(withEma, {
+    ...ck,
+    config: { ...ck.config, hyper: { ...ck.config.hyper, emaDecay: 0.999 } },
+    tensors: { ...ck.tensors, ...Object.fromEntries(Object.entries(avg).map(([k, v]) => [`ema.${k}`, v])) },
+  });
+  const seed4 = path.join(dir, 'seed4-run');
+  await writeTestCheckpoint(seed4, 'trained', 4, smallArch());
+
+  const sha = async (src: string, weights?: 'ema' | 'raw') => {
+    const r = await exportGenerator(src, { out: path.join(dir, `w-${weights}.onnx`), weights });
+    return { r, sha: r.metadata.weights_sha256, kind: r.metadata['checkpoint.weights'] };
+  };
+  const byDefault = await sha(withEma);
+  assert.equal(byDefault.r.weights, 'ema');
+  assert.equal(byDefault.kind, 'ema (decay 0.999)');
+  assert.equal(byDefault.sha, (await sha(seed4)).sha, 'the exported weights are the average');
+  const raw = await sha(withEma, 'raw');
+  assert.equal(raw.kind, 'raw');
+  assert.equal(raw.sha, (await sha(run)).sha, 'the exported weights are the last iterate');
+  assert.equal((await sha(run)).r.weights, 'raw', 'no average: the last iterate, without asking');
+  await assert.rejects(exportGenerator(run, { out: path.join(dir, 'none.onnx'), weights: 'ema' }), /has no generator weight average .*: export it with --weights raw/);
+});

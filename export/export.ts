@@ -6,6 +6,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readCheckpoint, checkpointPath } from '../train/checkpoint.ts';
+import { EMA_PREFIX } from '../train/ema.ts';
 import { buildGeneratorOnnx, GENERATOR_TENSORS, type WeightTensor } from './onnx-generator.ts';
 import { checkParity, FP16_LIMIT, PARITY_LIMIT, type ParityReport } from './parity.ts';
 
@@ -13,13 +14,22 @@ export interface ExportOptions {
   out: string;
   /** Also write `<out>.fp16.onnx` with float16 weights. */
   fp16?: boolean;
+  /**
+   * Which generator weights to export: `ema` (the run's weight average, train/ema.ts) or `raw` (the
+   * last training iterate). Default: `ema` when the checkpoint has it, else `raw`.
+   */
+  weights?: WeightChoice;
   /** Override the parity limit (tests). */
   limit?: number;
   log?: (line: string) => void;
 }
 
+export type WeightChoice = 'ema' | 'raw';
+
 export interface ExportResult {
   file: string;
+  /** The weights that were exported. */
+  weights: WeightChoice;
   bytes: number;
   metadata: Record<string, string>;
   parity: ParityReport;
@@ -50,9 +60,15 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
   const log = opts.log ?? (() => {});
   const ckpt = await readCheckpoint(run);
   const { arch, dataset } = ckpt.config;
+  const hasEma = GENERATOR_TENSORS.every((n) => ckpt.tensors[EMA_PREFIX + n]);
+  const choice: WeightChoice = opts.weights ?? (hasEma ? 'ema' : 'raw');
+  if (choice === 'ema' && !hasEma) {
+    throw new Error(`${checkpointPath(run)} has no generator weight average (it was trained with --ema-decay 0, or by an older build): export it with --weights raw`);
+  }
+  const prefix = choice === 'ema' ? EMA_PREFIX : '';
   const weights: Record<string, WeightTensor> = {};
   for (const name of GENERATOR_TENSORS) {
-    const t = ckpt.tensors[name];
+    const t = ckpt.tensors[prefix + name];
     if (!t) throw new Error(`${checkpointPath(run)} has no tensor ${name}: not a generator checkpoint of this project`);
     if (!(t.data instanceof Float32Array)) throw new Error(`${checkpointPath(run)}: tensor ${name} is not float32`);
     weights[name] = { shape: t.shape, data: t.data };
@@ -67,6 +83,7 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
       epoch: String(ckpt.state?.epoch ?? ''),
       generator_steps: String(ckpt.state?.generatorSteps ?? ''),
       seed: String(ckpt.config.seed ?? ''),
+      weights: choice === 'ema' ? `ema (decay ${ckpt.config.hyper?.emaDecay})` : 'raw',
     },
   };
 
@@ -80,7 +97,7 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
     );
   }
   await writeAtomically(opts.out, bytes);
-  const result: ExportResult = { file: opts.out, bytes: bytes.length, metadata, parity };
+  const result: ExportResult = { file: opts.out, weights: choice, bytes: bytes.length, metadata, parity };
 
   if (opts.fp16) {
     const half = buildGeneratorOnnx(weights, arch, prov, { fp16: true });

@@ -22,6 +22,11 @@ export interface Hyper {
   /** Critic steps per generator step. */
   nCritic: number;
   batchSize: number;
+  /**
+   * Decay of the generator weight average (train/ema.ts); 0 turns it off. Absent in checkpoints
+   * written before it existed: those runs start averaging (at the default decay) when resumed.
+   */
+  emaDecay?: number;
 }
 
 export interface DatasetInfo {
@@ -64,7 +69,7 @@ export interface TrainState {
 export interface Checkpoint {
   config: TrainConfig;
   state: TrainState;
-  /** Parameters by name (model.ts names), then `adam.m.<name>` and `adam.v.<name>`. */
+  /** Parameters by name (model.ts names), then `adam.m.<name>`, `adam.v.<name>` and, for generator weights, `ema.<name>`. */
   tensors: Record<string, StoredTensor>;
 }
 

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from './adam.ts';
+import { DEFAULT_EMA_DECAY, EMA_PREFIX, WeightAverage } from './ema.ts';
 import type { Hyper } from './checkpoint.ts';
 import { criticLoss, generatorLoss, type CriticSums } from './loss.ts';
 import { generator, initParams, type ArchConfig, type Params } from './model.ts';
@@ -45,6 +46,8 @@ export class Replica {
   readonly params: Params;
   private readonly names: Record<Group, string[]>;
   private readonly adam: Record<Group, Adam>;
+  /** Average of the generator's weights; absent when the run's emaDecay is 0. */
+  private readonly ema?: WeightAverage;
 
   constructor(
     readonly arch: ArchConfig,
@@ -62,6 +65,8 @@ export class Replica {
       generator: new Adam(cfg, new Map(this.names.generator.map((n) => [n, this.params[n]]))),
       critic: new Adam(cfg, new Map(this.names.critic.map((n) => [n, this.params[n]]))),
     };
+    const decay = hyper.emaDecay ?? DEFAULT_EMA_DECAY;
+    if (decay > 0) this.ema = new WeightAverage(decay, new Map(this.names.generator.map((n) => [n, this.params[n]])));
   }
 
   /** Number of float32 values in a group's flattened gradient. */
@@ -120,18 +125,20 @@ export class Replica {
     }
     this.adam[group].apply(grads);
     tf.dispose([...grads.values()]);
+    if (group === 'generator') this.ema?.update();
   }
 
-  /** Generator forward without gradient: NHWC images in [-1, 1]. */
+  /** Generator forward without gradient: NHWC images in [-1, 1], from the averaged weights when kept (what export ships). */
   generate(z: Float32Array, labels: Int32Array): Float32Array {
+    const params: Params = this.ema ? { ...this.params, ...Object.fromEntries(this.ema.avg) } : this.params;
     return tf.tidy(() => {
       const n = labels.length;
-      const out = generator(this.params, this.arch, tf.tensor2d(z, [n, this.arch.zDim]), tf.tensor1d(labels, 'int32'), { inference: true });
+      const out = generator(params, this.arch, tf.tensor2d(z, [n, this.arch.zDim]), tf.tensor1d(labels, 'int32'), { inference: true });
       return out.dataSync() as Float32Array;
     });
   }
 
-  /** Weights and Adam moments under their checkpoint names, plus Adam's step counters. */
+  /** Weights, Adam moments and the weight average under their checkpoint names, plus Adam's step counters. */
   state(): { tensors: Record<string, StoredTensor>; adamT: Record<Group, number> } {
     const tensors: Record<string, StoredTensor> = {};
     const put = (name: string, t: tf.Tensor) => {
@@ -144,6 +151,7 @@ export class Replica {
         put(`adam.v.${name}`, this.adam[group].v.get(name)!);
       }
     }
+    for (const [name, a] of this.ema?.avg ?? []) put(EMA_PREFIX + name, a);
     return { tensors, adamT: { generator: this.adam.generator.t, critic: this.adam.critic.t } };
   }
 
@@ -166,6 +174,16 @@ export class Replica {
         }
       }
       this.adam[group].t = adamT[group];
+    }
+    if (this.ema) {
+      // A checkpoint saved before averaging was on (or by an older build) starts it here.
+      if (this.names.generator.every((n) => tensors[EMA_PREFIX + n])) {
+        for (const [name, a] of this.ema.avg) {
+          const t = tensors[EMA_PREFIX + name];
+          if (t.shape.join(',') !== a.shape.join(',')) throw new Error(`checkpoint tensor ${EMA_PREFIX + name} has shape [${t.shape}] but the model needs [${a.shape}]`);
+          tf.tidy(() => a.assign(tf.tensor(t.data, t.shape, 'float32')));
+        }
+      } else this.ema.reset();
     }
   }
 

@@ -172,3 +172,30 @@ test('a resume may lower the learning rate, but not change the batch size', asyn
   assert.equal(ck.state.step, 2);
   assert.deepEqual(logs.filter((l) => l.startsWith('resume:')), ['resume: lr 0.0002 -> 0.0001 (from the command line)']);
 });
+
+test('the generator weight average: exact after one generator step, checkpointed, started on resume, and off at decay 0', async () => {
+  const out = tmp('ema');
+  // Steps 1..5: the generator moves once, at step 5; with decay 0.25 the average is 0.25 w0 + 0.75 w1.
+  await train(base(out, { steps: 5, hyper: { ...base('').hyper, emaDecay: 0.25 } }));
+  const ck = await readCheckpoint(out);
+  const w0 = await readCheckpoint((await train(base(tmp('ema0'), { steps: 1 }))).checkpoint);
+  assert.equal(ck.config.hyper.emaDecay, 0.25);
+  for (const name of ['generator.dense.kernel', 'generator.deconv2.kernel', 'generator.embedding']) {
+    const a = ck.tensors[`ema.${name}`].data;
+    const w1 = ck.tensors[name].data;
+    const want = Array.from(w1, (v, i) => 0.25 * w0.tensors[name].data[i] + 0.75 * v);
+    assert.ok(maxAbsDiff(a, want) < 1e-6, `${name}: ${maxAbsDiff(a, want)}`);
+    assert.ok(maxAbsDiff(a, w1) > 1e-7, `${name}: the average should differ from the last iterate`);
+  }
+  assert.equal(Object.keys(ck.tensors).some((k) => k.startsWith('ema.critic')), false, 'only the generator is averaged');
+
+  // A checkpoint without an average (an older build, or --ema-decay 0) starts one when resumed.
+  const off = tmp('ema-off');
+  await train(base(off, { steps: 2, hyper: { ...base('').hyper, emaDecay: 0 } }));
+  assert.equal(Object.keys((await readCheckpoint(off)).tensors).some((k) => k.startsWith('ema.')), false);
+  const logs: string[] = [];
+  await train(base(off, { steps: 3, resume: off, hyperOverrides: { emaDecay: 0.999 }, log: (m) => logs.push(m) }));
+  assert.ok(logs.some((l) => /no generator weight average; it starts now from the resumed weights \(decay 0.999\)/.test(l)), logs.join('\n'));
+  const resumed = await readCheckpoint(off);
+  assert.deepEqual(resumed.tensors['ema.generator.dense.kernel'].data, resumed.tensors['generator.dense.kernel'].data, 'no generator step yet: average = weights');
+});

@@ -9,6 +9,7 @@ import type { BackendRequest } from './backend.ts';
 import { CHECKPOINT_FILE, checkpointPath, readCheckpoint, writeCheckpoint, type Checkpoint, type Hyper, type TrainConfig, type TrainState } from './checkpoint.ts';
 import { batchImages, loadDataset, type Dataset } from './data.ts';
 import { MetricsWriter, readMetrics, truncateMetrics, type MetricsRecord } from './metrics.ts';
+import { DEFAULT_EMA_DECAY, EMA_PREFIX } from './ema.ts';
 import { defaultArch } from './model.ts';
 import { writeCurves } from './plot.ts';
 import { NonFiniteError, WorkerPool } from './pool.ts';
@@ -71,7 +72,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     ? resumed.config
     : {
         arch: defaultArch(ds.numClasses),
-        hyper: opts.hyper,
+        hyper: { ...opts.hyper, emaDecay: opts.hyper.emaDecay ?? DEFAULT_EMA_DECAY },
         dataset: { name: ds.name, imagesFile: ds.imagesFile, labelsFile: ds.labelsFile, count: ds.count, numClasses: ds.numClasses, classNames: ds.classNames },
         backend: opts.backend,
         workers: 0,
@@ -85,6 +86,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       log(`resume: ${k} ${resumed.config.hyper[k as keyof Hyper]} -> ${v} (from the command line)`);
     }
     config.hyper = { ...config.hyper, ...Object.fromEntries(changes) };
+    config.hyper.emaDecay ??= DEFAULT_EMA_DECAY; // checkpoints from before the average existed
+    if (config.hyper.emaDecay > 0 && !Object.keys(resumed.tensors).some((k) => k.startsWith(EMA_PREFIX))) {
+      log(`resume: this checkpoint has no generator weight average; it starts now from the resumed weights (decay ${config.hyper.emaDecay})`);
+    }
   }
   const { hyper, arch } = config;
   const stepsPerEpoch = Math.floor(ds.count / hyper.batchSize);

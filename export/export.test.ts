@@ -79,8 +79,9 @@ test('export ships the weight average by default; --weights raw the last iterate
   const seed4 = path.join(dir, 'seed4-run');
   await writeTestCheckpoint(seed4, 'trained', 4, smallArch());
 
+  let n = 0;
   const sha = async (src: string, weights?: 'ema' | 'raw') => {
-    const r = await exportGenerator(src, { out: path.join(dir, `w-${weights}.onnx`), weights });
+    const r = await exportGenerator(src, { out: path.join(dir, `w-${n++}.onnx`), weights });
     return { r, sha: r.metadata.weights_sha256, kind: r.metadata['checkpoint.weights'] };
   };
   const byDefault = await sha(withEma);
@@ -89,6 +90,8 @@ test('export ships the weight average by default; --weights raw the last iterate
   assert.equal(byDefault.sha, (await sha(seed4)).sha, 'the exported weights are the average');
   const raw = await sha(withEma, 'raw');
   assert.equal(raw.kind, 'raw');
+  const { info, graph } = inspectOnnx(new Uint8Array(await fs.readFile(byDefault.r.file)), 'w.onnx');
+  assert.match(formatInfo('w.onnx', info, graph, byDefault.r.bytes), /checkpoint: +step 1500, .*; weights: average, ema \(decay 0.999\)/);
   assert.equal(raw.sha, (await sha(run)).sha, 'the exported weights are the last iterate');
   assert.equal((await sha(run)).r.weights, 'raw', 'no average: the last iterate, without asking');
   await assert.rejects(exportGenerator(run, { out: path.join(dir, 'none.onnx'), weights: 'ema' }), /has no generator weight average .*: export it with --weights raw/);

@@ -60,7 +60,8 @@ export function formatInfo(file: string, info: ModelInfo, g: GraphSummary, fileB
     `producer:    ${info.producer} ${info.producerVersion}`,
     `checkpoint:  step ${info.step ?? '?'}, dataset ${info.dataset ?? '?'}` +
       (m['checkpoint.epoch'] ? `, epoch ${m['checkpoint.epoch']}` : '') +
-      (m['checkpoint.generator_steps'] ? `, generator steps ${m['checkpoint.generator_steps']}` : ''),
+      (m['checkpoint.generator_steps'] ? `, generator steps ${m['checkpoint.generator_steps']}` : '') +
+      (m['checkpoint.weights'] ? `; weights: ${m['checkpoint.weights'] === 'raw' ? 'last iterate' : `average, ${m['checkpoint.weights']}`}` : ''),
     `graph:       IR ${g.irVersion}, opset ${g.opset}, ${g.nodeCount} nodes`,
     `  inputs:    ${g.inputs.join('; ')}`,
     `  outputs:   ${g.outputs.join('; ')}`,

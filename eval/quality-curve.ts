@@ -2,7 +2,8 @@
  * Time to quality: follows a training run and, each time its checkpoint has advanced by
  * `--every` critic steps, exports it and measures it with `cgan eval`'s metrics, appending one line
  * per measurement to `RUN/quality.jsonl`, then redraws `RUN/quality.svg/png` (accuracy and Frechet
- * distance against steps and training hours). Run it beside `cgan train`:
+ * distance against steps and training hours). Runs that keep a generator weight average are
+ * measured twice per point: the average (what export ships) and the last iterate. Run it beside `cgan train`:
  *
  *   node --import tsx eval/quality-curve.ts runs/mnist-default [--every 1000] [--samples 2000] [--once]
  *
@@ -41,33 +42,54 @@ export async function readQuality(file: string): Promise<QualityPoint[]> {
   return (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as QualityPoint);
 }
 
+/** The bar the default model is held to (models/README.md), drawn as flat lines on the accuracy panels. */
+export const QUALITY_BAR = { accuracy: 0.97, worstClass: 0.93 };
+
+/**
+ * Accuracy (top) and Frechet distance (bottom), each against critic steps (left) and training
+ * hours (right), with the bar and 2x the real-data reference as flat lines.
+ */
 export function qualitySpec(points: QualityPoint[], title: string): object {
   // Label lines by weights only when the curve holds both kinds.
   const both = new Set(points.map((p) => p.weights ?? 'raw')).size > 1;
   const tag = (p: QualityPoint) => (both ? ` (${p.weights === 'ema' ? 'weight average' : 'last iterate'})` : '');
-  const rows = points.flatMap((p) => [
-    { step: p.step, hours: p.seconds / 3600, metric: `conditional accuracy${tag(p)}`, value: p.accuracy, panel: 'accuracy' },
-    { step: p.step, hours: p.seconds / 3600, metric: `worst class accuracy${tag(p)}`, value: Math.min(...p.perClass), panel: 'accuracy' },
-    { step: p.step, hours: p.seconds / 3600, metric: `Frechet distance${tag(p)}`, value: p.fd, panel: 'fd' },
-    ...(p.weights === 'ema' ? [] : [{ step: p.step, hours: p.seconds / 3600, metric: '2x real-data reference', value: 2 * p.referenceFd, panel: 'fd' }]),
-  ]);
-  const panel = (name: string, yTitle: string, scale: object) => ({
-    width: 560,
-    height: 200,
+  const rows = points.flatMap((p) => {
+    const at = { step: p.step, hours: p.seconds / 3600 };
+    const refs = p.weights === 'ema' ? [] : [
+      { ...at, metric: `bar: accuracy ${QUALITY_BAR.accuracy}`, value: QUALITY_BAR.accuracy, panel: 'accuracy' },
+      { ...at, metric: `bar: every class ${QUALITY_BAR.worstClass}`, value: QUALITY_BAR.worstClass, panel: 'accuracy' },
+      { ...at, metric: '2x real-data reference', value: 2 * p.referenceFd, panel: 'fd' },
+    ];
+    return [
+      { ...at, metric: `conditional accuracy${tag(p)}`, value: p.accuracy, panel: 'accuracy' },
+      { ...at, metric: `worst class accuracy${tag(p)}`, value: Math.min(...p.perClass), panel: 'accuracy' },
+      { ...at, metric: `Frechet distance${tag(p)}`, value: p.fd, panel: 'fd' },
+      ...refs,
+    ];
+  });
+  const panel = (name: string, x: 'step' | 'hours', yTitle: string, scale: object) => ({
+    width: 420,
+    height: 220,
     transform: [{ filter: `datum.panel === '${name}'` }],
-    mark: { type: 'line', point: true },
+    mark: { type: 'line', point: { size: 16 } },
     encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'critic steps' },
+      x: { field: x, type: 'quantitative', title: x === 'step' ? 'critic steps' : 'training hours' },
       y: { field: 'value', type: 'quantitative', title: yTitle, scale },
-      color: { field: 'metric', type: 'nominal', legend: { orient: 'top-right', title: null, labelLimit: 0 } },
-      tooltip: [{ field: 'hours', format: '.2f' }],
+      color: { field: 'metric', type: 'nominal', legend: { orient: 'right', title: null, labelLimit: 0 } },
+      // Targets and references dashed, measurements solid.
+      strokeDash: { condition: { test: "indexof(datum.metric, 'bar:') === 0 || indexof(datum.metric, '2x') === 0", value: [5, 4] }, value: [1, 0] },
     },
+  });
+  // One colour scale (and legend) per row, shared by its steps and hours panels.
+  const row = (name: string, yTitle: string, scale: object) => ({
+    hconcat: [panel(name, 'step', yTitle, scale), panel(name, 'hours', yTitle, scale)],
+    resolve: { scale: { color: 'shared' } },
   });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
+    title: `${title} (${points[0]?.samples ?? '?'} samples per point)`,
     data: { values: rows },
-    vconcat: [panel('accuracy', 'share read as its label', { domain: [0, 1] }), panel('fd', 'Frechet distance (log)', { type: 'log' })],
+    vconcat: [row('accuracy', 'share read as its label', { domain: [0, 1] }), row('fd', 'Frechet distance (log)', { type: 'log' })],
     resolve: { scale: { color: 'independent' } },
     config: { font: 'DejaVu Sans' },
   };

@@ -43,14 +43,16 @@ test('the shipped model: same pictures on onnxruntime-node cpu, onnxruntime-web 
   }
 });
 
-test('the shipped model draws digits the classifier reads as their labels', async () => {
+test('the shipped model draws every digit so that the classifier reads it as its label', async () => {
   await selectBackend('auto');
   const g = await NodeGenerator.load(readFileSync(MODEL), { device: 'cpu' });
-  const labels = Array.from({ length: 500 }, (_, i) => i % 10);
+  const labels = Array.from({ length: 1000 }, (_, i) => i % 10);
   const images = await g.generate({ labels, seed: 1 });
   await g.dispose();
   const c = await loadClassifier();
   const acc = accuracy(classify(c, images.data, images.count).predictions, labels, 10);
-  // Far above chance (0.1); the model card gives the full 10000-sample figure.
-  assert.ok(acc.overall > 0.6, `conditional accuracy ${acc.overall}`);
+  // The bar the default model is held to (models/README.md, 10,000 samples) is 0.97 overall and
+  // 0.93 per class; with 100 samples per class here, allow a few standard errors below it.
+  assert.ok(acc.overall >= 0.95, `conditional accuracy ${acc.overall}`);
+  acc.perClass.forEach((a, k) => assert.ok(a >= 0.88, `digit ${k}: conditional accuracy ${a}`));
 });

@@ -16,10 +16,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { exportGenerator, type WeightChoice } from '../export/export.ts';
 import { GENERATOR_TENSORS } from '../export/onnx-generator.ts';
-import { EMA_PREFIX } from '../train/ema.ts';
+import { hasWeightAverage } from '../train/ema.ts';
 import { selectBackend } from '../train/backend.ts';
 import { writeChart } from '../train/chart.ts';
-import { readCheckpoint } from '../train/checkpoint.ts';
+import { readCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { loadClassifier } from './classifier.ts';
 import { computeReference, evaluateGenerator, type Reference } from './evaluate.ts';
 
@@ -99,17 +99,18 @@ async function drawQuality(dir: string, points: QualityPoint[]): Promise<void> {
   await writeChart(qualitySpec(points, `Time to quality: ${path.basename(path.resolve(dir))}`), dir, 'quality');
 }
 
+/** Measures one weight kind of `file`, whose decoded contents `ck` supply the step and time. */
 async function measure(
-  run: string,
+  file: string,
+  ck: Checkpoint,
   weights: WeightChoice,
   samples: number,
   reference: Reference,
   classifier: Awaited<ReturnType<typeof loadClassifier>>,
 ): Promise<QualityPoint> {
-  const ck = await readCheckpoint(run);
   const tmp = path.join(os.tmpdir(), `cgan-quality-${process.pid}.onnx`);
   // The export's own parity check runs too: a curve point is only taken from a verified model.
-  await exportGenerator(run, { out: tmp, weights, log: () => undefined });
+  await exportGenerator(file, { out: tmp, weights, log: () => undefined });
   const r = await evaluateGenerator(tmp, { samples, classifier, reference, log: () => undefined });
   await fs.rm(tmp, { force: true });
   return {
@@ -148,9 +149,9 @@ async function main(): Promise<void> {
       const snapshot = path.join(os.tmpdir(), `cgan-quality-${process.pid}.safetensors`);
       await fs.copyFile(path.join(run, 'checkpoint.safetensors'), snapshot);
       const ck = await readCheckpoint(snapshot);
-      const kinds: WeightChoice[] = ck.tensors[`${EMA_PREFIX}${GENERATOR_TENSORS[0]}`] ? ['ema', 'raw'] : ['raw'];
+      const kinds: WeightChoice[] = hasWeightAverage(ck.tensors, GENERATOR_TENSORS) ? ['ema', 'raw'] : ['raw'];
       for (const weights of kinds) {
-        const p = await measure(snapshot, weights, samples, reference, classifier);
+        const p = await measure(snapshot, ck, weights, samples, reference, classifier);
         await fs.appendFile(file, JSON.stringify(p) + '\n');
         last = p.step;
         console.log(

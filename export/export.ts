@@ -6,7 +6,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readCheckpoint, checkpointPath } from '../train/checkpoint.ts';
-import { EMA_PREFIX } from '../train/ema.ts';
+import { EMA_PREFIX, hasWeightAverage } from '../train/ema.ts';
 import { buildGeneratorOnnx, GENERATOR_TENSORS, type WeightTensor } from './onnx-generator.ts';
 import { checkParity, FP16_LIMIT, PARITY_LIMIT, type ParityReport } from './parity.ts';
 
@@ -60,7 +60,7 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
   const log = opts.log ?? (() => {});
   const ckpt = await readCheckpoint(run);
   const { arch, dataset } = ckpt.config;
-  const hasEma = GENERATOR_TENSORS.every((n) => ckpt.tensors[EMA_PREFIX + n]);
+  const hasEma = hasWeightAverage(ckpt.tensors, GENERATOR_TENSORS);
   const choice: WeightChoice = opts.weights ?? (hasEma ? 'ema' : 'raw');
   if (choice === 'ema' && !hasEma) {
     throw new Error(`${checkpointPath(run)} has no generator weight average (it was trained with --ema-decay 0, or by an older build): export it with --weights raw`);

@@ -13,6 +13,11 @@ export const DEFAULT_EMA_DECAY = 0.999;
 /** Checkpoint tensor name prefix: `ema.generator.dense.kernel` averages `generator.dense.kernel`. */
 export const EMA_PREFIX = 'ema.';
 
+/** Whether a checkpoint's tensors hold an average of every one of the given weights. */
+export function hasWeightAverage(tensors: Record<string, unknown>, names: readonly string[]): boolean {
+  return names.every((n) => tensors[EMA_PREFIX + n] !== undefined);
+}
+
 export class WeightAverage {
   readonly avg = new Map<string, tf.Variable>();
 

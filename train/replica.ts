@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from './adam.ts';
-import { DEFAULT_EMA_DECAY, EMA_PREFIX, WeightAverage } from './ema.ts';
+import { DEFAULT_EMA_DECAY, EMA_PREFIX, hasWeightAverage, WeightAverage } from './ema.ts';
 import type { Hyper } from './checkpoint.ts';
 import { criticLoss, generatorLoss, type CriticSums } from './loss.ts';
 import { generator, initParams, type ArchConfig, type Params } from './model.ts';
@@ -177,7 +177,7 @@ export class Replica {
     }
     if (this.ema) {
       // A checkpoint saved before averaging was on (or by an older build) starts it here.
-      if (this.names.generator.every((n) => tensors[EMA_PREFIX + n])) {
+      if (hasWeightAverage(tensors, this.names.generator)) {
         for (const [name, a] of this.ema.avg) {
           const t = tensors[EMA_PREFIX + name];
           if (t.shape.join(',') !== a.shape.join(',')) throw new Error(`checkpoint tensor ${EMA_PREFIX + name} has shape [${t.shape}] but the model needs [${a.shape}]`);

@@ -9,8 +9,8 @@ import type { BackendRequest } from './backend.ts';
 import { CHECKPOINT_FILE, checkpointPath, readCheckpoint, writeCheckpoint, type Checkpoint, type Hyper, type TrainConfig, type TrainState } from './checkpoint.ts';
 import { batchImages, loadDataset, type Dataset } from './data.ts';
 import { MetricsWriter, readMetrics, truncateMetrics, type MetricsRecord } from './metrics.ts';
-import { DEFAULT_EMA_DECAY, EMA_PREFIX } from './ema.ts';
-import { defaultArch } from './model.ts';
+import { DEFAULT_EMA_DECAY, hasWeightAverage } from './ema.ts';
+import { defaultArch, generatorShapes } from './model.ts';
 import { writeCurves } from './plot.ts';
 import { NonFiniteError, WorkerPool } from './pool.ts';
 import { writeSampleGrid } from './samples.ts';
@@ -87,7 +87,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
     config.hyper = { ...config.hyper, ...Object.fromEntries(changes) };
     config.hyper.emaDecay ??= DEFAULT_EMA_DECAY; // checkpoints from before the average existed
-    if (config.hyper.emaDecay > 0 && !Object.keys(resumed.tensors).some((k) => k.startsWith(EMA_PREFIX))) {
+    if (config.hyper.emaDecay > 0 && !hasWeightAverage(resumed.tensors, Object.keys(generatorShapes(config.arch)))) {
       log(`resume: this checkpoint has no generator weight average; it starts now from the resumed weights (decay ${config.hyper.emaDecay})`);
     }
   }

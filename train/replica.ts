@@ -125,7 +125,7 @@ export class Replica {
     }
     this.adam[group].apply(grads);
     tf.dispose([...grads.values()]);
-    if (group === 'generator') this.ema?.update();
+    if (group === 'generator') this.ema?.update(this.adam.generator.t);
   }
 
   /** Generator forward without gradient: NHWC images in [-1, 1], from the averaged weights when kept (what export ships). */

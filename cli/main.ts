@@ -2,15 +2,19 @@
  * `cgan`: one command per pipeline stage. Each subcommand lives in its own file and loads its heavy
  * dependencies (tfjs, onnxruntime) only when it runs, so `cgan info` starts in a fraction of a second.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { EXIT, exitCodeOf } from './errors.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('cgan')
   .description('Train a conditional WGAN-GP, export its generator to ONNX, run it anywhere.')
   .version(pkg.version)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Throw instead of exiting, so usage errors get their own exit code (set before the subcommands,
+  // which inherit it).
+  .exitOverride();
 
 const modules = [
   './train-command.ts',
@@ -29,7 +33,12 @@ for (const m of modules) {
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  // Errors meant for users are plain Errors with a message that names the problem and the fix.
-  console.error(`cgan: ${(e as Error).message}`);
-  process.exitCode = 1;
+  if (e instanceof CommanderError) {
+    // commander has printed its message and usage already; --help and --version end here too.
+    process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    // Errors meant for users carry a message that names the problem and the fix (cli/errors.ts).
+    console.error(`cgan: ${(e as Error).message}`);
+    process.exitCode = exitCodeOf(e);
+  }
 }

@@ -43,3 +43,14 @@ test("leakyReluMasked has leakyRelu's values, gradient and second-order gradient
   assert.deepEqual([...masked.grads[w.name].dataSync()], [...stock.grads[w.name].dataSync()]);
   assert.equal(masked.value.dataSync()[0], stock.value.dataSync()[0]);
 });
+
+test('initial weights are a function of the seed alone, seed 0 included (tfjs reads seed 0 as unseeded)', () => {
+  for (const seed of [0, 1]) {
+    const [x, y] = [initParams(a, seed), initParams(a, seed)];
+    for (const name of Object.keys(x)) {
+      assert.deepEqual(x[name].dataSync(), y[name].dataSync(), `${name} differs between two inits at seed ${seed}`);
+    }
+  }
+  const [s0, s1] = [initParams(a, 0), initParams(a, 1)];
+  assert.notDeepEqual(s0['generator.embedding'].dataSync(), s1['generator.embedding'].dataSync());
+});

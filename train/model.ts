@@ -68,6 +68,16 @@ export function criticShapes(a: ArchConfig): Record<string, number[]> {
 }
 
 /**
+ * The seed tfjs draws the k-th initial tensor from. Never 0: tfjs's random ops read a falsy seed as
+ * "unseeded" and fall back to Math.random, which made `--seed 0` (the default) irreproducible and
+ * let data-parallel replicas start from different weights.
+ */
+export function tensorSeed(seed: number, k: number): number {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
+  return seed * 1000 + k + 1;
+}
+
+/**
  * Initial weights, drawn from tfjs's seeded initialisers so a run is reproducible from its seed.
  * Generator: every parameter N(0, 0.02), as the seed does. Critic: PyTorch's defaults (kaiming-uniform
  * with a=sqrt(5) for weights, which is U(-1/sqrt(fanIn), 1/sqrt(fanIn)), the same bound for biases;
@@ -76,7 +86,7 @@ export function criticShapes(a: ArchConfig): Record<string, number[]> {
 export function initParams(a: ArchConfig, seed: number): Params {
   const params: Params = {};
   let k = 0;
-  const next = () => seed * 1000 + k++;
+  const next = () => tensorSeed(seed, k++);
   for (const [name, shape] of Object.entries(generatorShapes(a))) {
     params[name] = tf.variable(tf.randomNormal(shape, 0, 0.02, 'float32', next()), true);
   }

@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findDefaultModel } from '../cli/demo-command.ts';
-import { ensureDemoBuilt } from './build.ts';
-import { launchChromium, watchErrors } from './chromium.ts';
-import { writeFixtureModel } from './fixture.ts';
-import { startDemoServer } from './server.ts';
+import { ensureDemoBuilt } from '../web-demo/build.ts';
+import { launchChromium, watchErrors } from '../test/chromium.ts';
+import { writeFixtureModel } from '../test/fixture-model.ts';
+import { startDemoServer } from '../web-demo/server.ts';
 
 const TARGET_MS = 1500;
 

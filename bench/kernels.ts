@@ -2,7 +2,7 @@
  * Times the replacement kernels against the stock ones on this model's shapes (batch 64), and the
  * full critic / generator steps on wasm. Short on purpose: the machine is shared.
  *
- *   node --import tsx train/kernels/bench.ts [--reps 3] [--cpu] [--no-steps]
+ *   node --import tsx bench/kernels.ts [--reps 3] [--cpu] [--no-steps]
  *
  * Stock is wasm's own kernel where it has one; Conv2DBackpropFilter has none on wasm, so --cpu
  * times the cpu backend's (about a minute at batch 64, hence opt-in).
@@ -10,9 +10,9 @@
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../backend.ts';
-import { critic, criticParams, defaultArch, generator, generatorParams, initParams } from '../model.ts';
-import { stockKernel } from './register.ts';
+import { selectBackend } from '../train/backend.ts';
+import { critic, criticParams, defaultArch, generator, generatorParams, initParams } from '../train/model.ts';
+import { stockKernel } from '../train/kernels/register.ts';
 
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] ?? 3) || 3;

@@ -5,7 +5,7 @@
  * 1024^3, same thread count) timed between the model runs, so a loaded machine lowers both.
  * Wasm is compared with the one-thread floor. Results go to docs/onnx-benchmarks.md by hand.
  *
- * Usage: node --import tsx export/bench.ts [model.onnx] [--quick]
+ * Usage: node --import tsx bench/onnx.ts [model.onnx] [--quick]
  * Without a model it builds one from trained-like test weights (speed does not depend on values).
  */
 import { promises as fs } from 'node:fs';
@@ -17,8 +17,8 @@ import { Generator as NodeGenerator } from '../runtime/node.ts';
 import { noiseFromSeed } from '../runtime/random.ts';
 import type { ArchConfig } from '../train/model.ts';
 import { defaultArch } from '../train/model.ts';
-import { DataType, IR_VERSION, OPSET, decodeModel, encodeModel } from './onnx-schema.ts';
-import { testOnnx } from './test-checkpoint.ts';
+import { DataType, IR_VERSION, OPSET, decodeModel, encodeModel } from '../export/onnx-schema.ts';
+import { testOnnx } from '../test/test-checkpoint.ts';
 
 /** Multiply-adds x 2 of one image through the generator. */
 export function generatorFlops(a: ArchConfig): number {

@@ -12,9 +12,9 @@ import { Command } from 'commander';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../runtime/random.ts';
-import { selectBackend, type BackendRequest } from './backend.ts';
-import { defaultArch } from './model.ts';
-import { WorkerPool } from './pool.ts';
+import { selectBackend, type BackendRequest } from '../train/backend.ts';
+import { defaultArch } from '../train/model.ts';
+import { WorkerPool } from '../train/pool.ts';
 
 const GEN_MFLOP = 133.5;
 const CRITIC_MFLOP = 6.83;

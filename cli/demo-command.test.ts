@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, utimesSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findDefaultModel } from './demo-command.ts';
-import { fixtureModel, notAGeneratorModel } from '../web-demo/fixture.ts';
+import { fixtureModel, notAGeneratorModel } from '../test/fixture-model.ts';
 
 test('default model: models/mnist-cwgan.onnx first, else the newest generator .onnx, else null', () => {
   const root = mkdtempSync(join(tmpdir(), 'cgan-demo-default-'));
@@ -32,7 +32,7 @@ test('default model: models/mnist-cwgan.onnx first, else the newest generator .o
 
 test('`cgan demo model.onnx --port 0` prints a 127.0.0.1 URL that serves the page and the model', async () => {
   const { spawn } = await import('node:child_process');
-  const { writeFixtureModel } = await import('../web-demo/fixture.ts');
+  const { writeFixtureModel } = await import('../test/fixture-model.ts');
   const root = mkdtempSync(join(tmpdir(), 'cgan-demo-cli-'));
   const model = writeFixtureModel(join(root, 'm.onnx'), { genChannels: 8 });
   const bin = new URL('../bin/cgan.js', import.meta.url).pathname;

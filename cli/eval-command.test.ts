@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testOnnx } from '../export/test-checkpoint.ts';
-import { runCgan } from './run-cgan.ts';
+import { testOnnx } from '../test/test-checkpoint.ts';
+import { runCgan } from '../test/run-cgan.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'cgan-eval-cli-'));
 

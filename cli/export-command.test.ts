@@ -4,8 +4,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { smallArch, writeTestCheckpoint } from '../export/test-checkpoint.ts';
-import { runCgan } from './run-cgan.ts';
+import { smallArch, writeTestCheckpoint } from '../test/test-checkpoint.ts';
+import { runCgan } from '../test/run-cgan.ts';
 
 const cgan = (...args: string[]) => runCgan(args);
 

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { decodeModel, encodeModel } from '../export/onnx-schema.ts';
-import { testOnnx } from '../export/test-checkpoint.ts';
+import { testOnnx } from '../test/test-checkpoint.ts';
 import { Generator, missingCudaLibrary } from '../runtime/node.ts';
-import { runCgan } from './run-cgan.ts';
+import { runCgan } from '../test/run-cgan.ts';
 
 const cgan = (...args: string[]) => runCgan(args);
 

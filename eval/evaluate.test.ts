@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { selectBackend } from '../train/backend.ts';
-import { testOnnx } from '../export/test-checkpoint.ts';
+import { testOnnx } from '../test/test-checkpoint.ts';
 import { loadClassifier } from './classifier.ts';
 import { computeReference, evaluateGenerator, reportJson } from './evaluate.ts';
 

@@ -7,7 +7,7 @@ import { readModelInfo } from '../runtime/model-info.ts';
 import { Generator } from '../runtime/node.ts';
 import { exportGenerator, fp16Path } from './export.ts';
 import { formatInfo, inspectOnnx } from './inspect.ts';
-import { smallArch, writeTestCheckpoint } from './test-checkpoint.ts';
+import { smallArch, writeTestCheckpoint } from '../test/test-checkpoint.ts';
 
 let dir: string;
 let run: string;
@@ -66,7 +66,7 @@ test('export names a missing checkpoint', async () => {
 
 test('export ships the weight average by default; --weights raw the last iterate; asking for a missing average fails', async () => {
   const { readCheckpoint, writeCheckpoint } = await import('../train/checkpoint.ts');
-  const { testTensors } = await import('./test-checkpoint.ts');
+  const { testTensors } = await import('../test/test-checkpoint.ts');
   // A checkpoint whose average is seed 4's weights and whose last iterate is seed 3's.
   const withEma = path.join(dir, 'ema-run');
   const ck = await readCheckpoint(run);

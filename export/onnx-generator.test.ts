@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DataType, decodeModel } from './onnx-schema.ts';
-import { smallArch, testOnnx } from './test-checkpoint.ts';
+import { smallArch, testOnnx } from '../test/test-checkpoint.ts';
 
 test('graph: the op list, explicit pads, no auto_pad, no Transpose, opset 17', async () => {
   const m = decodeModel(await testOnnx());

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { testOnnx } from '../export/test-checkpoint.ts';
+import { testOnnx } from '../test/test-checkpoint.ts';
 import { Generator, missingCudaLibrary } from './node.ts';
 import { noiseFromSeed } from './random.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeModel, encodeModel, type Model } from '../export/onnx-schema.ts';
-import { testOnnx } from '../export/test-checkpoint.ts';
+import { testOnnx } from '../test/test-checkpoint.ts';
 import { readModelInfo } from './model-info.ts';
 
 const good = await testOnnx();

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { DEMO_ROOT } from './server.ts';
+import { DEMO_ROOT } from '../web-demo/server.ts';
 
 export const CHROMIUM = process.env.CGAN_CHROMIUM ?? '/usr/bin/chromium';
 export const TEST_OUTPUT = resolve(DEMO_ROOT, '..', 'test-output', 'web-demo');

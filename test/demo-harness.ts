@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ensureDemoBuilt } from './build.ts';
-import { writeFixtureModel, type FixtureOptions } from './fixture.ts';
-import { startDemoServer, type DemoServer } from './server.ts';
+import { ensureDemoBuilt } from '../web-demo/build.ts';
+import { writeFixtureModel, type FixtureOptions } from './fixture-model.ts';
+import { startDemoServer, type DemoServer } from '../web-demo/server.ts';
 
 export interface TestDemo {
   demo: DemoServer;

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerTrainingFixes } from './register.ts';
+import { registerTrainingFixes } from '../train/kernels/register.ts';
 
 let ready: Promise<void> | undefined;
 

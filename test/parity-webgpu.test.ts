@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { maxAbsDiff } from '../export/parity.ts';
-import { smallArch, testOnnx } from '../export/test-checkpoint.ts';
+import { smallArch, testOnnx } from '../test/test-checkpoint.ts';
 import { Generator } from '../runtime/node.ts';
 
 test('onnxruntime-node webgpu matches cpu (float32 and float16 weights)', async (t) => {

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { buildGeneratorOnnx, GENERATOR_TENSORS, type WeightTensor } from '../export/onnx-generator.ts';
 import { cycleLabels, maxAbsDiff } from '../export/parity.ts';
 import { referenceImages } from '../export/reference.ts';
-import { writeTestCheckpoint, type TestWeights } from '../export/test-checkpoint.ts';
+import { writeTestCheckpoint, type TestWeights } from '../test/test-checkpoint.ts';
 import { Generator as WebGenerator } from '../runtime/browser.ts';
 import { Generator as NodeGenerator } from '../runtime/node.ts';
 import { noiseFromSeed } from '../runtime/random.ts';

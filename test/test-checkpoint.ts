@@ -75,7 +75,7 @@ export function smallArch(): ArchConfig {
 
 /** An exported .onnx (bytes) of `trained` test weights, built without tfjs. */
 export async function testOnnx(arch: ArchConfig = smallArch(), opts: { fp16?: boolean; seed?: number } = {}): Promise<Uint8Array> {
-  const { buildGeneratorOnnx } = await import('./onnx-generator.ts');
+  const { buildGeneratorOnnx } = await import('../export/onnx-generator.ts');
   const t = testTensors('trained', arch, opts.seed ?? 7);
   const weights = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, { shape: v.shape, data: v.data as Float32Array }]));
   const prov = { classNames: Array.from({ length: arch.numClasses }, (_, i) => String(i)), producerVersion: 'test', step: 1500, dataset: 'mnist' };

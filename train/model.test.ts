@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { initBackends, relativeMaxDiff, seededValues } from './kernels/kernel-test-util.ts';
+import { initBackends, relativeMaxDiff, seededValues } from '../test/kernel-test-util.ts';
 import { leakyReluMasked } from './leaky-relu.ts';
 import { critic, defaultArch, generator, initParams, LEAKY_SLOPE, type Params } from './model.ts';
 

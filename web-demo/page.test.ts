@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
 import { Generator } from '../runtime/node.ts';
-import { launchChromium, screenshotPath, watchErrors, watchRequests } from './chromium.ts';
-import { fixtureModel, notAGeneratorModel } from './fixture.ts';
-import { canvasStats, maxAbsDiff, pageGenerate, renders, settled, startTestDemo, type TestDemo } from './harness.ts';
+import { launchChromium, screenshotPath, watchErrors, watchRequests } from '../test/chromium.ts';
+import { fixtureModel, notAGeneratorModel } from '../test/fixture-model.ts';
+import { canvasStats, maxAbsDiff, pageGenerate, renders, settled, startTestDemo, type TestDemo } from '../test/demo-harness.ts';
 
 /** Per test: a stuck browser fails the test rather than blocking the suite. */
 const T = 180_000;

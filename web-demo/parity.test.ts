@@ -9,8 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { Generator } from '../runtime/node.ts';
-import { launchChromium, screenshotPath, watchErrors, watchRequests } from './chromium.ts';
-import { maxAbsDiff, pageGenerate, settled, startTestDemo, type TestDemo } from './harness.ts';
+import { launchChromium, screenshotPath, watchErrors, watchRequests } from '../test/chromium.ts';
+import { maxAbsDiff, pageGenerate, settled, startTestDemo, type TestDemo } from '../test/demo-harness.ts';
 
 const TOLERANCE = 1e-4;
 /** Per test: a stuck browser fails the test rather than blocking the suite. */

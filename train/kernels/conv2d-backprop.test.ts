@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterViaConv } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputViaSubpixel, conv2dTransposeWithBias } from './conv2d-backprop-input.ts';
 import { isReplacementKernel } from './register.ts';
-import { initBackends, relativeMaxDiff, seededValues, valuesOn } from './kernel-test-util.ts';
+import { initBackends, relativeMaxDiff, seededValues, valuesOn } from '../../test/kernel-test-util.ts';
 import type { ConvPad } from './tensor-info.ts';
 
 type Shape4 = [number, number, number, number];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { isReplacementKernel } from './register.ts';
 import { leadingReduction } from './sum.ts';
-import { initBackends, relativeMaxDiff, seededValues, valuesOn } from './kernel-test-util.ts';
+import { initBackends, relativeMaxDiff, seededValues, valuesOn } from '../../test/kernel-test-util.ts';
 
 before(initBackends);
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { critic, criticParams, defaultArch, generator, generatorParams, initParams, type ArchConfig, type Params } from '../model.ts';
 import { zeroGradientConfig } from './comparison-gradients.ts';
-import { initBackends, relativeMaxDiff, seededValues } from './kernel-test-util.ts';
+import { initBackends, relativeMaxDiff, seededValues } from '../../test/kernel-test-util.ts';
 
 const arch: ArchConfig = { ...defaultArch(), zDim: 8, embedDim: 8, genChannels: 8, criticChannels: 4 };
 const BATCH = 3;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { unsortedSegmentSumViaMatMul } from './unsorted-segment-sum.ts';
 import { isReplacementKernel } from './register.ts';
-import { initBackends, relativeMaxDiff, seededValues, valuesOn } from './kernel-test-util.ts';
+import { initBackends, relativeMaxDiff, seededValues, valuesOn } from '../../test/kernel-test-util.ts';
 
 before(initBackends);
 

@@ -7,14 +7,14 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { readModelInfo } from '../runtime/model-info.ts';
 
-import { DEFAULT_MODEL } from './default-model.ts';
+import { DEFAULT_MODEL, defaultModelPath } from './default-model.ts';
 
 /**
- * DEFAULT_MODEL if present, else the newest generator .onnx under models/ or runs/ (a few levels
+ * The shipped model (DEFAULT_MODEL) if present, else the newest generator .onnx under models/ or runs/ (a few levels
  * deep). Other .onnx files there (a classifier, a broken export) are passed over.
  */
-export function findDefaultModel(root = process.cwd()): string | null {
-  const preferred = resolve(root, DEFAULT_MODEL);
+export function findDefaultModel(root = process.cwd(), shipped = defaultModelPath()): string | null {
+  const preferred = shipped;
   if (existsSync(preferred)) return preferred;
   const found: { path: string; mtime: number }[] = [];
   const walk = (dir: string, depth: number) => {

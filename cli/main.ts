@@ -3,10 +3,11 @@
  * dependencies (tfjs, onnxruntime) only when it runs, so `cgan info` starts in a fraction of a second.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { EXIT, exitCodeOf } from './errors.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+// By the package's own name (its exports map lists package.json): the same from the sources and from dist/.
+const pkg = createRequire(import.meta.url)('cgan-onnx/package.json') as { version: string };
 
 const program = new Command('cgan')
   .description('Train a conditional WGAN-GP, export its generator to ONNX, run it anywhere.')

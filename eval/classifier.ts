@@ -10,6 +10,8 @@
  * Format: docs/eval.md.
  */
 import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { encodeSafetensors, readSafetensorsFile, type StoredTensor } from '../train/safetensors.ts';
@@ -18,8 +20,8 @@ import { Rng } from '../runtime/random.ts';
 export const CLASSIFIER_FORMAT = 'cgan-onnx.classifier';
 export const CLASSIFIER_VERSION = '1';
 export const CLASSIFIER_FILE = 'classifier.safetensors';
-/** Where the committed weights live, relative to the repository root. */
-export const DEFAULT_CLASSIFIER_DIR = new URL('../models/classifier/', import.meta.url);
+/** Where the committed weights live, relative to the package root (found by the package's own name, also from dist/). */
+export const DEFAULT_CLASSIFIER_DIR = new URL('models/classifier/', pathToFileURL(createRequire(import.meta.url).resolve('cgan-onnx/package.json')));
 
 export interface ClassifierArch {
   imageSize: number;

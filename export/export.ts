@@ -3,7 +3,8 @@
  * written to a temporary name and renamed only once the check passes, so a failed export never
  * leaves a bad model behind under the requested name.
  */
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { readCheckpoint, checkpointPath } from '../train/checkpoint.ts';
 import { EMA_PREFIX, hasWeightAverage } from '../train/ema.ts';
@@ -37,7 +38,8 @@ export interface ExportResult {
 }
 
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  // By the package's own name (its exports map lists package.json): the same from the sources and from dist/.
+  return (createRequire(import.meta.url)('cgan-onnx/package.json') as { version: string }).version;
 }
 
 export function fp16Path(out: string): string {

@@ -12,9 +12,9 @@
 import { createHash } from 'node:crypto';
 import { AttrType, DataType, IR_VERSION, OPSET, encodeModel, type Attribute, type Model, type Node, type Tensor, type ValueInfo } from './onnx-schema.ts';
 import { convKernelToOnnx, deconvKernelToOnnx, denseColumnsToNchw, toFloat16Array } from './layouts.ts';
+import { GENERATOR_FORMAT, GENERATOR_FORMAT_VERSION, TENSOR, imageShape, labelShape, zShape } from '../runtime/format.ts';
 
-export const GENERATOR_FORMAT = 'cgan-onnx.generator';
-export const GENERATOR_FORMAT_VERSION = '1';
+export { GENERATOR_FORMAT, GENERATOR_FORMAT_VERSION };
 export const LEAKY_SLOPE = 0.2;
 
 /** The checkpoint's generator tensors, in the canonical order used for the weights hash. */
@@ -152,9 +152,9 @@ export function buildGeneratorOnnx(
 
   const op = (op_type: string, name: string, input: string[], output: string, attribute: Attribute[] = []) =>
     nodes.push({ op_type, name, input, output: [output], attribute });
-  op('Gather', 'embed', ['embedding', 'label'], 'emb', [int('axis', 0)]);
+  op('Gather', 'embed', ['embedding', TENSOR.label], 'emb', [int('axis', 0)]);
   // The seed concatenates [z, embedding] in that order; the dense rows follow it.
-  op('Concat', 'concat', ['z', 'emb'], 'zc', [int('axis', 1)]);
+  op('Concat', 'concat', [TENSOR.z, 'emb'], 'zc', [int('axis', 1)]);
   op('Gemm', 'dense', ['zc', 'dense.weight', 'dense.bias'], 'dense.out', [float('alpha', 1), float('beta', 1), int('transA', 0), int('transB', 0)]);
   op('LeakyRelu', 'dense.act', ['dense.out'], 'dense.act', [float('alpha', LEAKY_SLOPE)]);
   op('Reshape', 'reshape', ['dense.act', 'reshape.shape'], 'map0');
@@ -166,7 +166,7 @@ export function buildGeneratorOnnx(
   op('Conv', 'conv', ['map2', 'conv.weight', 'conv.bias'], 'conv.out', [
     ints('kernel_shape', [3, 3]), ints('strides', [1, 1]), ints('pads', [1, 1, 1, 1]), ints('dilations', [1, 1]), int('group', 1),
   ]);
-  op('Tanh', 'tanh', ['conv.out'], 'image');
+  op('Tanh', 'tanh', ['conv.out'], TENSOR.image);
 
   const metadata: Record<string, string> = {
     format: GENERATOR_FORMAT,
@@ -196,8 +196,8 @@ export function buildGeneratorOnnx(
       name: 'cgan_generator',
       node: nodes,
       initializer: inits,
-      input: [tensorInfo('z', DataType.FLOAT, ['batch', arch.zDim]), tensorInfo('label', DataType.INT64, ['batch'])],
-      output: [tensorInfo('image', DataType.FLOAT, ['batch', 1, arch.imageSize, arch.imageSize])],
+      input: [tensorInfo(TENSOR.z, DataType.FLOAT, zShape(arch.zDim)), tensorInfo(TENSOR.label, DataType.INT64, labelShape())],
+      output: [tensorInfo(TENSOR.image, DataType.FLOAT, imageShape(arch.imageSize))],
     },
     metadata_props: Object.entries(metadata).map(([key, value]) => ({ key, value })),
   };

@@ -35,11 +35,16 @@ async function hasWebGpuAdapter(): Promise<string | null> {
   return null;
 }
 
+/** Read through globalThis: this entry is type-checked without Node's types (tsconfig.browser.json). */
+function runsInNode(): boolean {
+  return Boolean((globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node);
+}
+
 export function browserBackend(opts: BrowserLoadOptions = {}): Backend {
   const ort = opts.ort ?? ortWeb;
   if (opts.wasmPaths !== undefined) ort.env.wasm.wasmPaths = opts.wasmPaths;
   if (opts.numThreads !== undefined) ort.env.wasm.numThreads = opts.numThreads;
-  else if (typeof process !== 'undefined' && process.versions?.node) ort.env.wasm.numThreads = 1; // threaded wasm does not start in Node
+  else if (runsInNode()) ort.env.wasm.numThreads = 1; // threaded wasm does not start in Node
   return {
     platform: 'browser',
     ort: ort as unknown as OrtLike,

@@ -6,6 +6,7 @@
  */
 import { candidates, type Device, type ExecutionProvider, type Platform } from './devices.ts';
 import type { Images } from './images.ts';
+import { TENSOR } from './format.ts';
 import { checkLabels, parseLabels } from './labels.ts';
 import { readModelInfo, type ModelInfo } from './model-info.ts';
 import { noiseFromSeed } from './random.ts';
@@ -155,8 +156,8 @@ export class GeneratorBase {
       const n = Math.min(batch, count - start);
       const z = new this.ort.Tensor('float32', noise.subarray(start * zDim, (start + n) * zDim), [n, zDim]);
       const lab = new this.ort.Tensor('int64', BigInt64Array.from(labels.slice(start, start + n), (v) => BigInt(v)), [n]);
-      const out = await this.session.run({ z, label: lab });
-      const image = out.image;
+      const out = await this.session.run({ [TENSOR.z]: z, [TENSOR.label]: lab });
+      const image = out[TENSOR.image];
       if (!image || image.dims.join() !== [n, 1, imageSize, imageSize].join()) {
         throw new Error(`the model returned ${image ? `image [${image.dims}]` : 'no "image" output'}, expected [${n}, 1, ${imageSize}, ${imageSize}]`);
       }

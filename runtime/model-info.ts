@@ -3,9 +3,10 @@
  * export/onnx-generator.ts, documented in docs/export.md) and the graph's input/output signature.
  * Works without onnxruntime, so bad files get a clear message before a session is ever created.
  */
+import { ELEM_FLOAT, ELEM_INT64, GENERATOR_FORMAT, TENSOR } from './format.ts';
 import { ProtoError, fields, int64, str } from './protobuf-reader.ts';
 
-export const GENERATOR_FORMAT = 'cgan-onnx.generator';
+export { GENERATOR_FORMAT };
 
 export interface ModelInfo {
   numClasses: number;
@@ -45,8 +46,7 @@ export interface OnnxSummary {
   initializerCount: number;
 }
 
-export const ELEM_FLOAT = 1;
-export const ELEM_INT64 = 7;
+export { ELEM_FLOAT, ELEM_INT64 };
 
 function valueInfo(b: Uint8Array): IoSignature {
   const sig: IoSignature = { name: '', elemType: 0, dims: [] };
@@ -160,9 +160,9 @@ export function readModelInfo(bytes: Uint8Array, what = 'model'): ModelInfo {
   }
 
   const input = (name: string) => s.inputs.find((i) => i.name === name);
-  const z = input('z');
-  const label = input('label');
-  const image = s.outputs.find((o) => o.name === 'image');
+  const z = input(TENSOR.z);
+  const label = input(TENSOR.label);
+  const image = s.outputs.find((o) => o.name === TENSOR.image);
   if (!z || z.elemType !== ELEM_FLOAT || z.dims.length !== 2 || z.dims[1] !== zDim) {
     throw notOurs(`input "z" must be float32 [batch, ${zDim}]${z ? `, it is ${dimsText(z.dims)} of type ${z.elemType}` : ', there is none'}`);
   }

@@ -3,5 +3,6 @@ export { DEFAULT_BATCH, GeneratorBase, type Backend, type GenerateRequest, type 
 export { AUTO_ORDER, DEVICES, FALLBACK, deviceNames, type Device, type ExecutionProvider, type Platform } from './devices.ts';
 export { gridLayout, renderGrid, renderImage, toByte, toGray8, type AnyImages, type GridOptions, type ImageBatch, type Images, type RGBAImage } from './images.ts';
 export { checkLabels, parseLabels, repeatLabels } from './labels.ts';
+export { GENERATOR_FORMAT_VERSION, TENSOR, imageShape, labelShape, zShape } from './format.ts';
 export { GENERATOR_FORMAT, readModelInfo, readOnnxSummary, type IoSignature, type ModelInfo, type OnnxSummary } from './model-info.ts';
 export { Rng, noiseFromSeed, type RngState } from './random.ts';

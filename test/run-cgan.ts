@@ -2,7 +2,12 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const CGAN_BIN = fileURLToPath(new URL('../bin/cgan.js', import.meta.url));
+/**
+ * Node arguments that start the CLI from its TypeScript sources through tsx's loader, so tests never
+ * run a stale dist/ (the package's bin/cgan.js runs the compiled dist/cli/main.js; the consumer
+ * test, test/consumer.test.ts, runs that one).
+ */
+export const CGAN_ARGV = ['--import', 'tsx', fileURLToPath(new URL('../cli/main.ts', import.meta.url))];
 
 export interface CganResult {
   code: number;
@@ -12,7 +17,7 @@ export interface CganResult {
 
 export function runCgan(args: string[], opts: { cwd?: string; timeout?: number } = {}): Promise<CganResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CGAN_BIN, ...args], { cwd: opts.cwd, timeout: opts.timeout ?? 120_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...CGAN_ARGV, ...args], { cwd: opts.cwd, timeout: opts.timeout ?? 120_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

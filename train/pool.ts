@@ -22,7 +22,9 @@ class WorkerClient {
   readonly worker: Worker;
 
   constructor() {
-    this.worker = new Worker(new URL('./worker-bootstrap.js', import.meta.url));
+    // From the sources a worker needs tsx registered first (worker-bootstrap.js); compiled, it starts worker.js.
+    const compiled = import.meta.url.endsWith('.js');
+    this.worker = new Worker(new URL(compiled ? './worker.js' : './worker-bootstrap.js', import.meta.url));
     this.worker.on('message', (m: Reply) => {
       const p = this.pending.get(m.id);
       if (!p) return;

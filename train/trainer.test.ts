@@ -13,6 +13,7 @@ import { decodeCheckpoint, encodeCheckpoint, readCheckpoint } from './checkpoint
 import { effectiveDecay } from './ema.ts';
 import { readMetrics } from './metrics.ts';
 import { train, type TrainOptions } from './trainer.ts';
+import { CGAN_ARGV } from '../test/run-cgan.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = (p: string) => mkdtempSync(path.join(os.tmpdir(), `cgan-${p}-`));
@@ -118,7 +119,7 @@ test('a checkpoint round-trips bit-exactly and a resume reproduces the uninterru
 
 test('a SIGKILLed `cgan train` resumes from its last checkpoint and its curve continues', async () => {
   const out = tmp('killed');
-  const args = ['bin/cgan.js', 'train', '--limit', '64', '--batch-size', '16', '--backend', 'wasm', '--workers', '1', '--seed', '3', '--save-every', '2', '--out', out];
+  const args = [...CGAN_ARGV, 'train', '--limit', '64', '--batch-size', '16', '--backend', 'wasm', '--workers', '1', '--seed', '3', '--save-every', '2', '--out', out];
   const child = spawn(process.execPath, [...args, '--steps', '40'], { cwd: root, stdio: 'ignore' });
   const metricsFile = path.join(out, 'metrics.jsonl');
   // Kill it once it has checkpointed a few steps in.

@@ -1,7 +1,7 @@
 /**
  * Builds the page with Vite when web-demo/dist is missing or older than anything it is built from,
  * so a fresh clone needs only `npm ci` before `npm run demo`. Run directly to force a build:
- * `node --import tsx web-demo/build.ts`.
+ * `node --import tsx web-demo/build.ts` (`--if-stale`: only when stale).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -48,5 +48,6 @@ export async function ensureDemoBuilt(opts: { force?: boolean; log?: (msg: strin
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await ensureDemoBuilt({ force: true, log: console.log });
+  // --if-stale (npm prepack): skip the build when web-demo/dist is current.
+  await ensureDemoBuilt({ force: !process.argv.includes('--if-stale'), log: console.log });
 }

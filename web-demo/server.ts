@@ -13,10 +13,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 
-export const DEMO_ROOT = dirname(fileURLToPath(import.meta.url));
+/** web-demo/ in the package (found by its own name, so dist/web-demo/server.js serves the same files). */
+export const DEMO_ROOT = resolve(dirname(createRequire(import.meta.url).resolve('cgan-onnx/package.json')), 'web-demo');
 export const DIST_DIR = resolve(DEMO_ROOT, 'dist');
 export const DEFAULT_PORT = 4173;
 

@@ -15,8 +15,9 @@ export default defineConfig({
   base: './',
   logLevel: 'warn',
   resolve: {
-    conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
-    // runtime/browser.ts falls back to plain `onnxruntime-web` (the 368 KB JSEP build) when no `ort`
+    // `source`: the page imports @cgan-onnx/runtime by name and builds from its TypeScript (runtime/package.json).
+    conditions: ['source', 'onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
+    // The runtime's browser entry falls back to plain `onnxruntime-web` (the 368 KB JSEP build) when no `ort`
     // is passed; the page always passes one, so point the fallback at the 50 KB wasm build.
     alias: [{ find: /^onnxruntime-web$/, replacement: 'onnxruntime-web/wasm' }],
   },

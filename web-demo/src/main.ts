@@ -5,8 +5,8 @@
  * Tests and the benchmark drive it through `window.cgan` and `<html data-state>`.
  */
 import './style.css';
-import { Generator, drawToCanvas, noiseFromSeed, renderGrid, renderImage } from '../../runtime/browser.ts';
-import type { Images } from '../../runtime/browser.ts';
+import { Generator, drawToCanvas, noiseFromSeed, renderGrid, renderImage } from '@cgan-onnx/runtime/browser';
+import type { Images } from '@cgan-onnx/runtime/browser';
 import { chooseDevice, chooseThreads, importOrt, parseDeviceRequest, type DeviceChoice } from './backend.ts';
 import { repeatNoise, slerpStrip } from './latent.ts';
 import { warmUp } from './warmup.ts';

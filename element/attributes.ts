@@ -1,0 +1,50 @@
+/**
+ * The `<cgan-generator>` attributes, parsed and checked without a DOM (so Node's test runner can
+ * test them): each bad value is an error that names the attribute and what it accepts.
+ */
+import { DEVICES, type Device } from '@cgan-onnx/runtime/core';
+
+export interface ElementSettings {
+  src: string | null;
+  /** A label spec ("0-9", "3,3,7"), checked against the model when it is loaded. */
+  labels: string;
+  seed: number;
+  device: Device;
+  /** Images per label. */
+  count: number;
+  /** Grid columns; null: one row per label when count > 1, else a square. */
+  cols: number | null;
+  /** Integer upscaling of the drawn grid. */
+  scale: number;
+}
+
+/** Names the element observes; a change to any of them redraws (src and device reload the model). */
+export const OBSERVED = ['src', 'labels', 'seed', 'device', 'count', 'cols', 'scale'] as const;
+
+/** Device names a page may ask for: the browser column of the runtime's one device table. */
+export function browserDevices(): Device[] {
+  return ['auto', ...(Object.keys(DEVICES.browser) as Device[])];
+}
+
+function int(name: string, v: string | null, dflt: number, min: number, max: number): number {
+  if (v === null || v.trim() === '') return dflt;
+  const n = Number(v);
+  if (!/^\s*\d+\s*$/.test(v) || n < min || n > max) throw new Error(`<cgan-generator> ${name}="${v}": expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+export function readSettings(get: (name: string) => string | null): ElementSettings {
+  const device = (get('device') ?? 'auto').trim() || 'auto';
+  const devices = browserDevices();
+  if (!devices.includes(device as Device)) throw new Error(`<cgan-generator> device="${device}": expected one of ${devices.join(', ')}`);
+  const cols = get('cols');
+  return {
+    src: get('src'),
+    labels: (get('labels') ?? '0-9').trim() || '0-9',
+    seed: int('seed', get('seed'), 0, 0, 0xffffffff),
+    device: device as Device,
+    count: int('count', get('count'), 1, 1, 1024),
+    cols: cols === null || cols.trim() === '' ? null : int('cols', cols, 1, 1, 1024),
+    scale: int('scale', get('scale'), 1, 1, 64),
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * `<cgan-generator src="model.onnx" labels="0-9" seed="42">`: draws a cgan-onnx generator's images
+ * into a canvas, with the runtime's browser entry (onnxruntime-web: WebGPU when the browser has an
+ * adapter, else wasm, threaded only when the page is cross-origin isolated).
+ *
+ * Built (vite.config.ts) into one ES module, dist/cgan-generator.js, with onnxruntime-web bundled;
+ * its wasm files sit beside the module and are found from the module's own URL, so a plain page
+ * needs one `<script type="module">` and no bundler, CDN or COOP/COEP headers.
+ *
+ * Events: `ready` (model loaded; detail: device, model info), `render` (images drawn; detail: the
+ * images), `error` (detail: the Error; its message also shows in the element).
+ */
+import { Generator, drawToCanvas, renderGrid, type Images, type ModelInfo } from '@cgan-onnx/runtime/browser';
+import { OBSERVED, readSettings, type ElementSettings } from './attributes.ts';
+
+export type { ElementSettings };
+
+export interface ReadyDetail {
+  /** The execution provider that runs the model ('webgpu' or 'wasm'). */
+  device: string;
+  info: ModelInfo;
+}
+
+export class CganGeneratorElement extends HTMLElement {
+  static observedAttributes = [...OBSERVED];
+  /**
+   * Where onnxruntime-web's .wasm/.mjs files are: beside this module unless a page sets it (before
+   * the first element loads a model), e.g. to serve them from another folder.
+   */
+  static wasmPaths: string = new URL('./', import.meta.url).href;
+
+  private readonly canvas: HTMLCanvasElement;
+  private readonly message: HTMLElement;
+  private generator: Generator | null = null;
+  private loadedKey = '';
+  private last: Images | null = null;
+  private pending: Promise<Images | null> | null = null;
+  private queued = false;
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    root.innerHTML =
+      '<style>:host{display:inline-block}canvas{image-rendering:pixelated;width:100%;display:block}' +
+      'p{color:#b00020;font:13px system-ui,sans-serif;margin:4px 0}</style><canvas part="canvas"></canvas><p part="error" hidden></p>';
+    this.canvas = root.querySelector('canvas') as HTMLCanvasElement;
+    this.message = root.querySelector('p') as HTMLElement;
+  }
+
+  connectedCallback(): void {
+    this.schedule();
+  }
+
+  attributeChangedCallback(): void {
+    if (this.isConnected) this.schedule();
+  }
+
+  disconnectedCallback(): void {
+    void this.generator?.dispose();
+    this.generator = null;
+    this.loadedKey = '';
+  }
+
+  /** The execution provider in use, once loaded. */
+  get device(): string | null {
+    return this.generator?.device ?? null;
+  }
+
+  /** The loaded model's description, once loaded. */
+  get info(): ModelInfo | null {
+    return this.generator?.info ?? null;
+  }
+
+  /** The images last drawn (float32 NCHW in [-1, 1], with labels and noise), or null. */
+  get images(): Images | null {
+    return this.last;
+  }
+
+  /** The drawn grid as a PNG. */
+  toBlob(): Promise<Blob> {
+    return new Promise((resolve, reject) =>
+      this.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('<cgan-generator>: nothing drawn yet'))), 'image/png'),
+    );
+  }
+
+  /** Loads (if needed) and draws for the current attributes; resolves to the images drawn. */
+  async generate(): Promise<Images> {
+    const s = readSettings((n) => this.getAttribute(n));
+    if (!s.src) throw new Error('<cgan-generator> has no src: set src="model.onnx" (a URL of an exported generator)');
+    const key = `${s.src}\n${s.device}`;
+    if (!this.generator || key !== this.loadedKey) {
+      await this.generator?.dispose();
+      this.generator = null;
+      const src = new URL(s.src, document.baseURI);
+      this.generator = await Generator.load(src, { device: s.device, fallback: s.device === 'auto', wasmPaths: CganGeneratorElement.wasmPaths });
+      this.loadedKey = key;
+      this.emit<ReadyDetail>('ready', { device: this.generator.device, info: this.generator.info });
+    }
+    const labels = this.generator.labels(s.labels).flatMap((l) => Array<number>(s.count).fill(l));
+    const images = await this.generator.generate({ labels, seed: s.seed });
+    this.draw(images, s);
+    this.last = images;
+    this.emit('render', images);
+    return images;
+  }
+
+  private draw(images: Images, s: ElementSettings): void {
+    const cols = s.cols ?? (s.count > 1 ? s.count : undefined);
+    drawToCanvas(this.canvas, renderGrid(images, { cols, scale: s.scale }));
+    this.message.hidden = true;
+  }
+
+  /** Coalesces attribute changes made together into one generate(). */
+  private schedule(): void {
+    if (this.pending) {
+      this.queued = true;
+      return;
+    }
+    this.pending = Promise.resolve()
+      .then(() => (this.getAttribute('src') ? this.generate() : null))
+      .catch((e: unknown) => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        this.message.textContent = err.message;
+        this.message.hidden = false;
+        this.emit('error', err);
+        return null;
+      })
+      .finally(() => {
+        this.pending = null;
+        if (this.queued) {
+          this.queued = false;
+          this.schedule();
+        }
+      });
+  }
+
+  private emit<T>(type: string, detail: T): void {
+    this.dispatchEvent(new CustomEvent<T>(type, { detail }));
+  }
+}
+
+if (!customElements.get('cgan-generator')) customElements.define('cgan-generator', CganGeneratorElement);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cgan-generator': CganGeneratorElement;
+  }
+}

@@ -1,13 +1,14 @@
 /** `cgan eval`: a generator's conditional accuracy and Frechet distance, next to real data's. */
 import { Command, Option } from 'commander';
 import { DEFAULT_MODEL, modelOrDefault } from './default-model.ts';
+import { deviceNames, type Device } from '../runtime/devices.ts';
 import { int } from './parse.ts';
 
 
 interface Opts {
   samples: number;
   seed: number;
-  device: 'cpu' | 'cuda' | 'webgpu' | 'auto';
+  device: Device;
   fallback?: boolean;
   backend: 'auto' | 'wasm' | 'cpu';
   classifier?: string;
@@ -25,7 +26,7 @@ export function register(program: Command): void {
     .argument('[model]', `.onnx file written by \`cgan export\` (default ${DEFAULT_MODEL})`)
     .option('--samples <n>', 'samples to generate, a multiple of the class count (equal per class)', int('--samples', 1), 10000)
     .option('--seed <n>', 'noise seed', int('--seed', 0, 0xffffffff), 0)
-    .addOption(new Option('--device <name>', 'onnxruntime execution provider for the generator').choices(['cpu', 'cuda', 'webgpu', 'auto']).default('auto'))
+    .addOption(new Option('--device <name>', 'onnxruntime execution provider for the generator').choices(deviceNames('node')).default('auto'))
     .option('--fallback', 'run on cpu if the device is not available, instead of failing')
     .addOption(new Option('--backend <name>', 'tfjs backend for the classifier').choices(['auto', 'wasm', 'cpu']).default('auto'))
     .option('--classifier <path>', 'classifier directory or .safetensors (default: the committed models/classifier)')

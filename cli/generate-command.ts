@@ -1,6 +1,7 @@
 /** `cgan generate`: images from an exported .onnx, as a PNG grid and/or raw float32 NCHW. */
 import { Command, Option } from 'commander';
 import { DEFAULT_MODEL, modelOrDefault } from './default-model.ts';
+import { deviceNames, type Device } from '../runtime/devices.ts';
 import { int } from './parse.ts';
 
 interface Opts {
@@ -10,7 +11,7 @@ interface Opts {
   noise?: string;
   out?: string;
   raw?: string;
-  device: 'cpu' | 'cuda' | 'webgpu' | 'auto';
+  device: Device;
   fallback?: boolean;
   cols?: number;
   scale: number;
@@ -28,7 +29,7 @@ export function register(program: Command): void {
     .option('--noise <file>', 'raw little-endian float32 noise [images, zDim] instead of a seed')
     .option('--out <file>', 'write a PNG grid')
     .option('--raw <file>', 'write the images as raw little-endian float32 NCHW, exactly as the model output them')
-    .addOption(new Option('--device <name>', 'execution provider').choices(['cpu', 'cuda', 'webgpu', 'auto']).default('auto'))
+    .addOption(new Option('--device <name>', 'execution provider').choices(deviceNames('node')).default('auto'))
     .option('--fallback', 'run on cpu if the device is not available, instead of failing')
     .option('--cols <n>', 'grid columns (default: --count, or a square)', int('--cols', 1))
     .option('--scale <n>', 'grid upscaling factor', int('--scale', 1, 64), 1)

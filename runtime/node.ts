@@ -6,10 +6,9 @@ import { existsSync, promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ortNode from 'onnxruntime-node';
-import { PNG } from 'pngjs';
 import type { ExecutionProvider } from './devices.ts';
 import { GeneratorBase, openSession, type Backend, type LoadOptions, type OrtLike } from './generator.ts';
-import type { ImageBatch, RGBAImage } from './images.ts';
+import type { ImageBatch } from './images.ts';
 import { readModelInfo, type ModelInfo } from './model-info.ts';
 
 export * from './shared.ts';
@@ -107,15 +106,7 @@ export async function loadModelInfo(file: string): Promise<ModelInfo> {
   return readModelInfo(await readModelFile(file), file);
 }
 
-export function encodePng(img: RGBAImage): Buffer {
-  const png = new PNG({ width: img.width, height: img.height });
-  png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  return PNG.sync.write(png);
-}
-
-export async function writePng(file: string, img: RGBAImage): Promise<void> {
-  await fs.writeFile(file, encodePng(img));
-}
+export { encodePng, writePng } from './png.ts';
 
 /** Raw little-endian float32 noise, [count, zDim]. */
 export async function readNoiseFile(file: string, count: number, zDim: number): Promise<Float32Array> {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
  * run a stale dist/ (the package's bin/cgan.js runs the compiled dist/cli/main.js; the consumer
  * test, test/consumer.test.ts, runs that one).
  */
-export const CGAN_ARGV = ['--import', 'tsx', fileURLToPath(new URL('../cli/main.ts', import.meta.url))];
+export const CGAN_ARGV = ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../cli/main.ts', import.meta.url))];
 
 export interface CganResult {
   code: number;

@@ -3,7 +3,8 @@
  * successive epochs show how the same noise turns into each digit. Drawn with the runtime's own grid
  * and PNG helpers, so training previews and `cgan generate` look the same.
  */
-import { renderGrid, writePng } from '../runtime/node.ts';
+import { renderGrid } from '../runtime/images.ts';
+import { writePng } from '../runtime/png.ts';
 
 /** `images`: NHWC [n, size, size, 1] in [-1, 1] (for one channel, the same bytes as NCHW). */
 export async function writeSampleGrid(file: string, images: Float32Array, labels: Int32Array, noise: Float32Array, numClasses: number, size: number): Promise<string> {

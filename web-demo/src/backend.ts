@@ -5,6 +5,7 @@
  * there is an adapter, else `onnxruntime-web/wasm`, whose 50 KB of JS and 14 MB of wasm start faster
  * than the JSEP build's 368 KB and 28 MB.
  */
+import { DEVICES } from '@cgan-onnx/runtime/core';
 import * as ortWasm from 'onnxruntime-web/wasm';
 export type PageDevice = 'webgpu' | 'wasm';
 export type DeviceRequest = 'auto' | PageDevice;
@@ -21,7 +22,9 @@ export interface ThreadChoice {
 }
 
 export function parseDeviceRequest(v: string | null): DeviceRequest {
-  return v === 'webgpu' || v === 'wasm' ? v : 'auto';
+  // The runtime's device table, browser column (so ?device=cpu means wasm here, as in the runtime).
+  const ep = v === null ? undefined : DEVICES.browser[v as keyof typeof DEVICES.browser];
+  return ep === 'webgpu' || ep === 'wasm' ? ep : 'auto';
 }
 
 interface AdapterInfoLike { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean }

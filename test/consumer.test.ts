@@ -1,0 +1,169 @@
+/**
+ * The packages as users get them: `npm pack` all three, install the tarballs into a fresh project
+ * (offline, from the npm cache), then use them the four ways the README shows, from outside the
+ * clone. Slow by nature (packing builds dist/ and the demo page); about 2-3 minutes here.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { PNG } from 'pngjs';
+import sirv from 'sirv';
+import { defaultModelPath } from '../cli/default-model.ts';
+import { Generator } from '../runtime/node.ts';
+import { launchChromium, watchErrors } from './chromium.ts';
+import { REPO, installProject, installedPackages, packAll, type Tarballs } from './packages.ts';
+
+const exec = promisify(execFile);
+const FIXTURES = join(REPO, 'test', 'consumer');
+const MODEL = defaultModelPath();
+const work = mkdtempSync(join(tmpdir(), 'cgan-consumer-'));
+const app = join(work, 'app');
+let tarballs: Tarballs;
+
+/** What the clone draws, from the sources: the reference every consumer must match. */
+async function cloneImages(labels: string, seed: number): Promise<Float32Array> {
+  const g = await Generator.load(MODEL, { device: 'cpu' });
+  try {
+    return (await g.generate({ labels, seed })).data;
+  } finally {
+    await g.dispose();
+  }
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'different image sizes');
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** A static file server with no COOP/COEP headers: a plain host, as most pages have. */
+async function serve(dir: string): Promise<{ url: string; server: Server }> {
+  const handler = sirv(dir, { dev: true });
+  const server = createServer((req, res) => handler(req, res, () => {
+    res.writeHead(404).end();
+  }));
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
+}
+
+/** Opens `url` in headless Chromium, waits for data-state, returns window.result and any errors. */
+async function pageResult(url: string): Promise<{ result: { device?: string; isolated?: boolean; data?: number[]; error?: string }; errors: string[] }> {
+  const browser = await launchChromium({ webgpu: false });
+  try {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(url);
+    await page.waitForFunction(() => document.documentElement.dataset.state !== 'loading', undefined, { timeout: 90_000 });
+    return { result: await page.evaluate(() => (window as unknown as { result: never }).result), errors };
+  } finally {
+    await browser.close();
+  }
+}
+
+before(async () => {
+  tarballs = await packAll(join(work, 'tarballs'));
+  await installProject(app, [tarballs.runtime, tarballs.element, tarballs.cli, 'onnxruntime-node@1.30.0', 'onnxruntime-web@1.30.0']);
+});
+
+after(() => rmSync(work, { recursive: true, force: true }));
+
+test('the tarballs hold what ships and nothing else (no tests, benches, docs images, CI files)', async () => {
+  for (const t of Object.values(tarballs)) {
+    const { stdout } = await exec('tar', ['-tzf', t], { maxBuffer: 16 << 20 });
+    const files = stdout.split('\n').filter(Boolean);
+    const bad = files.filter((f) => /\.test\.|\/test\/|\/bench\/|\.ci\/|docs\/|\.png$|\.ts$/.test(f) && !f.endsWith('.d.ts'));
+    assert.deepEqual(bad, [], `${t} ships ${bad.join(', ')}`);
+    assert.ok(files.includes('package/LICENSE'), `${t} has no LICENSE`);
+  }
+  const { stdout } = await exec('tar', ['-tzf', tarballs.cli], { maxBuffer: 16 << 20 });
+  assert.equal(stdout.split('\n').filter((f) => f.endsWith('.onnx')).length, 1, 'the default model ships once, alone');
+});
+
+test('(a) a Node ESM script imports @cgan-onnx/runtime and draws the numbers the clone draws', async () => {
+  cpSync(join(FIXTURES, 'node-generate.mjs'), join(app, 'node-generate.mjs'));
+  await exec(process.execPath, ['node-generate.mjs', MODEL, 'out.json'], { cwd: app });
+  const got = JSON.parse(readFileSync(join(app, 'out.json'), 'utf8')) as { device: string; count: number; data: number[] };
+  assert.equal(got.device, 'cpu');
+  assert.equal(got.count, 10);
+  assert.ok(maxAbsDiff(got.data, await cloneImages('0-9', 42)) <= 1e-6);
+});
+
+test('(b) a consumer .ts type-checks under strict + nodenext; misuse does not', async () => {
+  for (const f of ['typed.ts', 'misuse.ts', 'tsconfig.json']) cpSync(join(FIXTURES, f), join(app, f));
+  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+  // @types/node comes from the repo, as a service's own devDependency would provide it.
+  mkdirSync(join(app, 'node_modules', '@types'), { recursive: true });
+  cpSync(join(REPO, 'node_modules', '@types', 'node'), join(app, 'node_modules', '@types', 'node'), { recursive: true });
+  cpSync(join(REPO, 'node_modules', 'undici-types'), join(app, 'node_modules', 'undici-types'), { recursive: true });
+  await exec(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app });
+  const bad = await exec(process.execPath, [tsc, '--strict', '--module', 'nodenext', '--noEmit', 'misuse.ts'], { cwd: app }).then(
+    () => null,
+    (e: { stdout: string }) => e.stdout,
+  );
+  assert.ok(bad, 'misuse.ts type-checked: the published types accept anything');
+  assert.match(bad, /"tpu"/);
+  assert.match(bad, /labels/);
+});
+
+test('(c) a Vite build of a page that imports the runtime draws a digit in Chromium, without onnxruntime-node', async () => {
+  const page = join(app, 'vite-page');
+  cpSync(join(FIXTURES, 'vite-page'), page, { recursive: true });
+  const vite = await import('vite');
+  await vite.build({ root: page, configFile: false, logLevel: 'warn', build: { outDir: 'dist', target: 'es2022' } });
+  const out = join(page, 'dist');
+  cpSync(MODEL, join(out, 'model.onnx'));
+  const built = readdirSync(join(out, 'assets')).filter((f) => f.endsWith('.js'));
+  for (const f of built) assert.doesNotMatch(readFileSync(join(out, 'assets', f), 'utf8'), /onnxruntime_binding|onnxruntime-node/, `${f} bundles onnxruntime-node`);
+  const { url, server } = await serve(out);
+  try {
+    const { result, errors } = await pageResult(url);
+    assert.equal(result.error, undefined, result.error);
+    assert.equal(result.device, 'wasm');
+    assert.ok(maxAbsDiff(result.data ?? [], await cloneImages('7', 42)) < 1e-4);
+    assert.deepEqual(errors, []);
+  } finally {
+    server.close();
+  }
+});
+
+test('(d) a static page with one <script type="module" src="cgan-generator.js"> draws a digit, no console errors', async () => {
+  const site = join(work, 'static');
+  cpSync(join(FIXTURES, 'static'), site, { recursive: true });
+  cpSync(join(app, 'node_modules', '@cgan-onnx', 'element', 'dist'), join(site, 'lib'), { recursive: true });
+  cpSync(MODEL, join(site, 'model.onnx'));
+  const { url, server } = await serve(site);
+  try {
+    const { result, errors } = await pageResult(url);
+    assert.equal(result.error, undefined, result.error);
+    assert.equal(result.isolated, false, 'the page must work without cross-origin isolation');
+    assert.equal(result.device, 'wasm', 'no WebGPU adapter in this Chromium: wasm');
+    assert.ok(maxAbsDiff(result.data ?? [], await cloneImages('3', 42)) < 1e-4);
+    assert.deepEqual(errors, []);
+  } finally {
+    server.close();
+  }
+});
+
+test('(e) the installed `cgan` generates from another directory with its shipped model', async () => {
+  const elsewhere = join(work, 'elsewhere');
+  mkdirSync(elsewhere);
+  const bin = join(app, 'node_modules', '.bin', 'cgan');
+  const { stdout } = await exec(bin, ['generate', '--labels', '3', '--seed', '42', '--out', 'three.png', '--raw', 'three.bin'], { cwd: elsewhere });
+  assert.match(stdout, /generated 1 images/);
+  const png = PNG.sync.read(readFileSync(join(elsewhere, 'three.png')));
+  assert.deepEqual([png.width, png.height], [32, 32]); // 28 + 2 px padding each side
+  const raw = readFileSync(join(elsewhere, 'three.bin'));
+  const data = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  assert.ok(maxAbsDiff(data, await cloneImages('3', 42)) <= 1e-6);
+  // It runs dist/ (compiled), not the TypeScript sources.
+  assert.ok(!existsSync(join(app, 'node_modules', 'cgan-onnx', 'cli')), 'the CLI package ships its sources');
+  assert.ok(!installedPackages(app).includes('tsx'), 'tsx was installed: the CLI still needs a TypeScript loader');
+  writeFileSync(join(elsewhere, 'done'), '');
+});

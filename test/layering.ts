@@ -1,0 +1,91 @@
+/**
+ * The direction imports may flow, as data, and a checker over the repository's sources (run by
+ * test/layering.test.ts). Stages depend downstream -> upstream only:
+ *
+ *   runtime core (browser-safe) <- runtime entries (node.ts, browser.ts, png.ts) <- export, eval, cli
+ *   runtime core <- train (never an entry: training must not load onnxruntime)
+ *   @cgan-onnx/runtime (by name) <- web-demo/src, element;  test/ and bench/ <- nothing in production
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+
+/** The browser-safe core: runtime/tsconfig.core.json's files, which import nothing but each other. */
+export const CORE = JSON.parse(
+  readFileSync(new URL('../runtime/tsconfig.core.json', import.meta.url), 'utf8').replace(/^\s*\/\/.*$/gm, ''),
+).files.map((f: string) => `runtime/${f}`) as string[];
+
+export interface Violation {
+  file: string;
+  spec: string;
+  why: string;
+}
+
+/** Import specifiers of a source file: static imports/exports, side-effect imports, import(). */
+export function importsOf(source: string): string[] {
+  const out: string[] = [];
+  const re = /\b(?:import|export)\s+(?:type\s+)?[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+  // Comments may quote imports (docs, examples): not code.
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  for (const m of code.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3]);
+  return out;
+}
+
+const isTest = (f: string) => /\.test\.ts$/.test(f) || f.startsWith('test/');
+
+/** The rule for one import; `target` is the repo-relative file for relative specifiers, else null. */
+function check(file: string, spec: string, target: string | null): string | null {
+  const pkg = target === null ? spec : null;
+  const top = (f: string) => f.split('/')[0];
+  if (!isTest(file) && !file.startsWith('bench/') && target && (target.startsWith('test/') || target.startsWith('bench/'))) {
+    return 'production code imports a test helper or a bench';
+  }
+  if (CORE.includes(file)) {
+    if (pkg) return 'the browser-safe core imports a package (Node, onnxruntime, tfjs...)';
+    if (target && !CORE.includes(target)) return `the browser-safe core imports ${target}, which is not in the core`;
+    return null;
+  }
+  if (file.startsWith('runtime/') && !isTest(file)) {
+    if (target && top(target) !== 'runtime') return 'the runtime imports another stage (train, export, eval, cli, ...)';
+    if (file === 'runtime/browser.ts' && pkg && pkg !== 'onnxruntime-web') return 'the browser entry imports a package other than onnxruntime-web';
+    if (file === 'runtime/browser.ts' && target && !CORE.includes(target)) return `the browser entry imports ${target}, not a core file`;
+    return null;
+  }
+  if (file.startsWith('train/') && !isTest(file) && target && ['runtime/node.ts', 'runtime/browser.ts'].includes(target)) {
+    return 'training imports a runtime entry (it would load onnxruntime); import the core file or runtime/png.ts';
+  }
+  if (file.startsWith('web-demo/') && !isTest(file) && target && top(target) === 'cli') return 'the web demo imports the CLI';
+  // Page code: what a browser runs (element/build.ts is the Node script that bundles it).
+  const page = file.startsWith('web-demo/src/') || (file.startsWith('element/') && file !== 'element/build.ts');
+  if (page && !isTest(file) && ((target && top(target) === 'runtime') || pkg?.startsWith('node:'))) {
+    return 'page code reaches into the runtime sources or Node; import @cgan-onnx/runtime by name';
+  }
+  return null;
+}
+
+/** Every violation in `files` (repo-relative path -> source text). */
+export function violations(files: Map<string, string>): Violation[] {
+  const out: Violation[] = [];
+  for (const [file, source] of files) {
+    for (const spec of importsOf(source)) {
+      const target = spec.startsWith('.') ? normalize(join(dirname(file), spec)) : null;
+      const why = check(file, spec, target);
+      if (why) out.push({ file, spec, why });
+    }
+  }
+  return out;
+}
+
+/** The repository's TypeScript sources, repo-relative, skipping node_modules and build output. */
+export function repoSources(root: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === 'node_modules' || e.name === 'dist' || e.name.startsWith('.')) continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|mjs|js)$/.test(e.name) && !e.name.endsWith('.d.ts')) files.set(relative(root, p), readFileSync(p, 'utf8'));
+    }
+  };
+  walk(root);
+  return files;
+}

@@ -10,7 +10,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { findDefaultModel } from '../cli/demo-command.ts';
+import { int } from '../cli/parse.ts';
 import { ensureDemoBuilt } from '../web-demo/build.ts';
 import { launchChromium, watchErrors } from '../test/chromium.ts';
 import { writeFixtureModel } from '../test/fixture-model.ts';
@@ -19,15 +21,11 @@ import { startDemoServer } from '../web-demo/server.ts';
 const TARGET_MS = 1500;
 
 function args(): { model: string | null; runs: number } {
-  const a = process.argv.slice(2);
-  let model: string | null = null;
-  let runs = 5;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === '--runs') runs = Number(a[++i]);
-    else model = a[i];
-  }
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
-  return { model, runs };
+  const cmd = new Command('bench/demo.ts')
+    .argument('[model]', '.onnx to serve (default: the shipped model, else a random full-size fixture)')
+    .option('--runs <n>', 'page loads to time', int('--runs', 1), 5)
+    .parse();
+  return { model: (cmd.args[0] as string | undefined) ?? null, runs: cmd.opts<{ runs: number }>().runs };
 }
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];

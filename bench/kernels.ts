@@ -10,14 +10,21 @@
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
+import { Command } from 'commander';
+import { int } from '../cli/parse.ts';
 import { selectBackend } from '../train/backend.ts';
 import { critic, criticParams, defaultArch, generator, generatorParams, initParams } from '../train/model.ts';
 import { stockKernel } from '../train/kernels/register.ts';
 
-const args = process.argv.slice(2);
-const reps = Number(args[args.indexOf('--reps') + 1] ?? 3) || 3;
-const withCpu = args.includes('--cpu');
-const withSteps = !args.includes('--no-steps');
+const opts = new Command('bench/kernels.ts')
+  .option('--reps <n>', 'repetitions per kernel', int('--reps', 1), 3)
+  .option('--cpu', 'also time the pure-JS cpu backend (slow)')
+  .option('--no-steps', 'skip the whole training-step timings')
+  .parse()
+  .opts<{ reps: number; cpu?: boolean; steps: boolean }>();
+const reps = opts.reps;
+const withCpu = opts.cpu === true;
+const withSteps = opts.steps;
 const B = 64;
 
 type Shape4 = [number, number, number, number];

@@ -11,6 +11,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
 import * as ortNode from 'onnxruntime-node';
 import { Generator as WebGenerator } from '../runtime/browser.ts';
 import { Generator as NodeGenerator } from '../runtime/node.ts';
@@ -113,9 +114,12 @@ async function matmulTimer(threads: number | undefined): Promise<{ run: () => Pr
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const quick = args.includes('--quick');
-  const file = args.find((a) => !a.startsWith('--'));
+  const cmd = new Command('bench/onnx.ts')
+    .argument('[model]', '.onnx to time (default: test weights, default architecture)')
+    .option('--quick', 'fewer batch sizes and runs')
+    .parse();
+  const quick = cmd.opts<{ quick?: boolean }>().quick === true;
+  const file = cmd.args[0] as string | undefined;
   const arch = defaultArch();
   const bytes = file ? new Uint8Array(await fs.readFile(file)) : await testOnnx(arch);
   const flops = generatorFlops(arch);

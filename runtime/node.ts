@@ -20,8 +20,8 @@ export interface NodeLoadOptions extends LoadOptions {
 
 const CUDA_HELP =
   'onnxruntime-node ships without its CUDA provider; on a Linux x64 machine with an NVIDIA GPU, CUDA 12 and cuDNN 9, ' +
-  'reinstall it with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node` (this project\'s .npmrc skips that ' +
-  'download: drop its onnxruntime-node-install=skip line first), or use --device cpu';
+  'run its download step with `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` ' +
+  '(npm 11 does not run dependencies\' install scripts unless package.json allowScripts lets it), or use --device cpu';
 const WEBGPU_HELP =
   'onnxruntime-node\'s WebGPU EP (Linux: Dawn over Vulkan) found no GPU adapter; it needs the Vulkan loader (libvulkan1) and a ' +
   'GPU\'s Vulkan driver (Mesa\'s lavapipe is not accepted; Debian\'s Chromium ships SwiftShader, which works, slowly: ' +

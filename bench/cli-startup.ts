@@ -34,6 +34,9 @@ function wallMs(argv: string[]): number {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const bare: number[] = [];
+for (let i = 0; i <= runs; i++) bare.push(wallMs(['-e', '0']));
+console.log(`node -e 0 (Node's own start-up, the floor): ${median(bare.slice(1)).toFixed(0)} ms`);
 console.log(`Node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join('/')}, ${runs} runs each, in turn`);
 for (const c of cases) {
   wallMs([...compiled, ...c.args]);

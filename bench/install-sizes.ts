@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installProject, installedPackages, packAll, treeBytes } from '../test/packages.ts';
 
-const MB = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+const MB = (b: number) => (b < 1e6 ? `${(b / 1e3).toFixed(1)} kB` : `${(b / 1e6).toFixed(1)} MB`);
 /** What a Node-only / page install must not contain. */
 const HEAVY = ['onnxruntime-web', 'onnxruntime-node', '@tensorflow/tfjs', 'vite', 'vega', 'vega-lite', '@resvg/resvg-js', 'tsx'];
 

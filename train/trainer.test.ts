@@ -132,7 +132,7 @@ test('a SIGKILLed `cgan train` resumes from its last checkpoint and its curve co
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
   const killedAt = (await readCheckpoint(out)).state.step;
-  const resumed = spawn(process.execPath, [...args.slice(0, 2), '--resume', out, '--steps', String(killedAt + 3)], { cwd: root, stdio: 'pipe' });
+  const resumed = spawn(process.execPath, [...CGAN_ARGV, 'train', '--resume', out, '--steps', String(killedAt + 3)], { cwd: root, stdio: 'pipe' });
   let text = '';
   resumed.stdout!.on('data', (d) => (text += d));
   resumed.stderr!.on('data', (d) => (text += d));

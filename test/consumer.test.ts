@@ -1,7 +1,7 @@
 /**
  * The packages as users get them: `npm pack` all three, install the tarballs into a fresh project
  * (offline, from the npm cache), then use them the four ways the README shows, from outside the
- * clone. Slow by nature (packing builds dist/ and the demo page); about 2-3 minutes here.
+ * clone. Slow by nature (packing builds dist/ and the demo page): about 4 minutes on the shared 2-core machine.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -43,33 +43,60 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-/** A static file server with no COOP/COEP headers: a plain host, as most pages have. */
-async function serve(dir: string): Promise<{ url: string; server: Server }> {
+/** COOP/COEP: what makes a page cross-origin isolated (and lets wasm use threads). */
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+/** A static file server; by default with no COOP/COEP headers: a plain host, as most pages have. */
+async function serve(dir: string, headers: Record<string, string> = {}): Promise<{ url: string; server: Server }> {
   const handler = sirv(dir, { dev: true });
-  const server = createServer((req, res) => handler(req, res, () => {
-    res.writeHead(404).end();
-  }));
+  const server = createServer((req, res) => {
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    handler(req, res, () => {
+      res.writeHead(404).end();
+    });
+  });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
 
 /** Opens `url` in headless Chromium, waits for data-state, returns window.result and any errors. */
-async function pageResult(url: string): Promise<{ result: { device?: string; isolated?: boolean; data?: number[]; error?: string }; errors: string[] }> {
-  const browser = await launchChromium({ webgpu: false });
+async function pageResult(
+  url: string,
+  webgpu = false,
+): Promise<{ result: { device?: string; isolated?: boolean; data?: number[]; error?: string }; errors: string[] }> {
+  const browser = await launchChromium({ webgpu });
   try {
     const page = await browser.newPage();
     const errors = watchErrors(page);
     await page.goto(url);
-    await page.waitForFunction(() => document.documentElement.dataset.state !== 'loading', undefined, { timeout: 90_000 });
+    await page.waitForFunction(() => document.documentElement.dataset.state !== 'loading', undefined, {
+      timeout: 90_000,
+    });
     return { result: await page.evaluate(() => (window as unknown as { result: never }).result), errors };
   } finally {
     await browser.close();
   }
 }
 
+/** The static page, with the installed element's dist/ copied to lib/ as the README says. */
+function staticSite(): string {
+  const site = join(work, 'static');
+  if (existsSync(site)) return site;
+  cpSync(join(FIXTURES, 'static'), site, { recursive: true });
+  cpSync(join(app, 'node_modules', '@cgan-onnx', 'element', 'dist'), join(site, 'lib'), { recursive: true });
+  cpSync(MODEL, join(site, 'model.onnx'));
+  return site;
+}
+
 before(async () => {
   tarballs = await packAll(join(work, 'tarballs'));
-  await installProject(app, [tarballs.runtime, tarballs.element, tarballs.cli, 'onnxruntime-node@1.30.0', 'onnxruntime-web@1.30.0']);
+  await installProject(app, [
+    tarballs.runtime,
+    tarballs.element,
+    tarballs.cli,
+    'onnxruntime-node@1.30.0',
+    'onnxruntime-web@1.30.0',
+  ]);
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -78,7 +105,9 @@ test('the tarballs hold what ships and nothing else (no tests, benches, docs ima
   for (const t of Object.values(tarballs)) {
     const { stdout } = await exec('tar', ['-tzf', t], { maxBuffer: 16 << 20 });
     const files = stdout.split('\n').filter(Boolean);
-    const bad = files.filter((f) => /\.test\.|\/test\/|\/bench\/|\.ci\/|docs\/|\.png$|\.ts$/.test(f) && !f.endsWith('.d.ts'));
+    const bad = files.filter(
+      (f) => /\.test\.|\/test\/|\/bench\/|\.ci\/|docs\/|\.png$|\.ts$/.test(f) && !f.endsWith('.d.ts'),
+    );
     assert.deepEqual(bad, [], `${t} ships ${bad.join(', ')}`);
     assert.ok(files.includes('package/LICENSE'), `${t} has no LICENSE`);
   }
@@ -89,7 +118,11 @@ test('the tarballs hold what ships and nothing else (no tests, benches, docs ima
 test('(a) a Node ESM script imports @cgan-onnx/runtime and draws the numbers the clone draws', async () => {
   cpSync(join(FIXTURES, 'node-generate.mjs'), join(app, 'node-generate.mjs'));
   await exec(process.execPath, ['node-generate.mjs', MODEL, 'out.json'], { cwd: app });
-  const got = JSON.parse(readFileSync(join(app, 'out.json'), 'utf8')) as { device: string; count: number; data: number[] };
+  const got = JSON.parse(readFileSync(join(app, 'out.json'), 'utf8')) as {
+    device: string;
+    count: number;
+    data: number[];
+  };
   assert.equal(got.device, 'cpu');
   assert.equal(got.count, 10);
   assert.ok(maxAbsDiff(got.data, await cloneImages('0-9', 42)) <= 1e-6);
@@ -100,10 +133,14 @@ test('(b) a consumer .ts type-checks under strict + nodenext; misuse does not', 
   const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
   // @types/node comes from the repo, as a service's own devDependency would provide it.
   mkdirSync(join(app, 'node_modules', '@types'), { recursive: true });
-  cpSync(join(REPO, 'node_modules', '@types', 'node'), join(app, 'node_modules', '@types', 'node'), { recursive: true });
+  cpSync(join(REPO, 'node_modules', '@types', 'node'), join(app, 'node_modules', '@types', 'node'), {
+    recursive: true,
+  });
   cpSync(join(REPO, 'node_modules', 'undici-types'), join(app, 'node_modules', 'undici-types'), { recursive: true });
   await exec(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app });
-  const bad = await exec(process.execPath, [tsc, '--strict', '--module', 'nodenext', '--noEmit', 'misuse.ts'], { cwd: app }).then(
+  const bad = await exec(process.execPath, [tsc, '--strict', '--module', 'nodenext', '--noEmit', 'misuse.ts'], {
+    cwd: app,
+  }).then(
     () => null,
     (e: { stdout: string }) => e.stdout,
   );
@@ -112,38 +149,59 @@ test('(b) a consumer .ts type-checks under strict + nodenext; misuse does not', 
   assert.match(bad, /misuse.ts\(5,\d+\): error TS2322: Type 'number' is not assignable/);
 });
 
-test('(c) a Vite build of a page that imports the runtime draws a digit in Chromium, without onnxruntime-node', async () => {
-  const page = join(app, 'vite-page');
-  cpSync(join(FIXTURES, 'vite-page'), page, { recursive: true });
-  const vite = await import('vite');
-  await vite.build({ root: page, configFile: false, logLevel: 'warn', build: { outDir: 'dist', target: 'es2022' } });
-  const out = join(page, 'dist');
-  cpSync(MODEL, join(out, 'model.onnx'));
-  const built = readdirSync(join(out, 'assets')).filter((f) => f.endsWith('.js'));
-  for (const f of built) assert.doesNotMatch(readFileSync(join(out, 'assets', f), 'utf8'), /onnxruntime_binding|onnxruntime-node/, `${f} bundles onnxruntime-node`);
-  const { url, server } = await serve(out);
-  try {
-    const { result, errors } = await pageResult(url);
-    assert.equal(result.error, undefined, result.error);
-    assert.equal(result.device, 'wasm');
-    assert.ok(maxAbsDiff(result.data ?? [], await cloneImages('7', 42)) < 1e-4);
-    assert.deepEqual(errors, []);
-  } finally {
-    server.close();
-  }
-});
+test(
+  '(c) a Vite build of a page that imports the runtime draws a digit in Chromium, without ' + 'onnxruntime-node',
+  async () => {
+    const page = join(app, 'vite-page');
+    cpSync(join(FIXTURES, 'vite-page'), page, { recursive: true });
+    const vite = await import('vite');
+    await vite.build({ root: page, configFile: false, logLevel: 'warn', build: { outDir: 'dist', target: 'es2022' } });
+    const out = join(page, 'dist');
+    cpSync(MODEL, join(out, 'model.onnx'));
+    const built = readdirSync(join(out, 'assets')).filter((f) => f.endsWith('.js'));
+    for (const f of built)
+      assert.doesNotMatch(
+        readFileSync(join(out, 'assets', f), 'utf8'),
+        /onnxruntime_binding|onnxruntime-node/,
+        `${f} bundles onnxruntime-node`,
+      );
+    const { url, server } = await serve(out);
+    try {
+      const { result, errors } = await pageResult(url);
+      assert.equal(result.error, undefined, result.error);
+      assert.equal(result.device, 'wasm');
+      assert.ok(maxAbsDiff(result.data ?? [], await cloneImages('7', 42)) < 1e-4);
+      assert.deepEqual(errors, []);
+    } finally {
+      server.close();
+    }
+  },
+);
 
-test('(d) a static page with one <script type="module" src="cgan-generator.js"> draws a digit, no console errors', async () => {
-  const site = join(work, 'static');
-  cpSync(join(FIXTURES, 'static'), site, { recursive: true });
-  cpSync(join(app, 'node_modules', '@cgan-onnx', 'element', 'dist'), join(site, 'lib'), { recursive: true });
-  cpSync(MODEL, join(site, 'model.onnx'));
-  const { url, server } = await serve(site);
+test(
+  '(d) a static page with one <script type="module" src="cgan-generator.js"> draws a digit, no console ' + 'errors',
+  async () => {
+    const { url, server } = await serve(staticSite());
+    try {
+      const { result, errors } = await pageResult(url);
+      assert.equal(result.error, undefined, result.error);
+      assert.equal(result.isolated, false, 'the page must work without cross-origin isolation');
+      assert.equal(result.device, 'wasm', 'no WebGPU adapter in this Chromium: wasm');
+      assert.ok(maxAbsDiff(result.data ?? [], await cloneImages('3', 42)) < 1e-4);
+      assert.deepEqual(errors, []);
+    } finally {
+      server.close();
+    }
+  },
+);
+
+test('(d) the same page, cross-origin isolated and with a WebGPU adapter, runs on WebGPU', async () => {
+  const { url, server } = await serve(staticSite(), ISOLATION);
   try {
-    const { result, errors } = await pageResult(url);
+    const { result, errors } = await pageResult(url, true);
     assert.equal(result.error, undefined, result.error);
-    assert.equal(result.isolated, false, 'the page must work without cross-origin isolation');
-    assert.equal(result.device, 'wasm', 'no WebGPU adapter in this Chromium: wasm');
+    assert.equal(result.isolated, true);
+    assert.equal(result.device, 'webgpu');
     assert.ok(maxAbsDiff(result.data ?? [], await cloneImages('3', 42)) < 1e-4);
     assert.deepEqual(errors, []);
   } finally {
@@ -155,7 +213,11 @@ test('(e) the installed `cgan` generates from another directory with its shipped
   const elsewhere = join(work, 'elsewhere');
   mkdirSync(elsewhere);
   const bin = join(app, 'node_modules', '.bin', 'cgan');
-  const { stdout } = await exec(bin, ['generate', '--labels', '3', '--seed', '42', '--out', 'three.png', '--raw', 'three.bin'], { cwd: elsewhere });
+  const { stdout } = await exec(
+    bin,
+    ['generate', '--labels', '3', '--seed', '42', '--out', 'three.png', '--raw', 'three.bin'],
+    { cwd: elsewhere },
+  );
   assert.match(stdout, /generated 1 images/);
   const png = PNG.sync.read(readFileSync(join(elsewhere, 'three.png')));
   assert.deepEqual([png.width, png.height], [32, 32]); // 28 + 2 px padding each side

@@ -169,7 +169,7 @@ export function checkpointTensors(bytes: Uint8Array, info: ModelInfo, what = 'mo
     if (!t || t.dataType !== (fp16 ? FLOAT16 : FLOAT) || t.raw.length !== count * size) {
       throw new BadModelError(`${what}: weight ${onnxName} is missing or has the wrong size; the file is damaged: export it again`);
     }
-    const copy = t.raw.slice(); // aligned for the typed array view
+    const copy = new Uint8Array(t.raw); // a copy, aligned for the typed array view (Buffer.slice would not copy)
     return fp16 ? new Uint16Array(copy.buffer) : new Float32Array(copy.buffer);
   };
   const kernel = (onnxName: string, shape: number[]) => {

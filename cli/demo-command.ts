@@ -8,6 +8,7 @@ import { join, relative, resolve } from 'node:path';
 import { readModelInfo } from '../runtime/model-info.ts';
 
 import { DEFAULT_MODEL } from './default-model.ts';
+import { InputError, UsageError } from './errors.ts';
 
 /**
  * DEFAULT_MODEL if present, else the newest generator .onnx under models/ or runs/ (a few levels
@@ -41,7 +42,7 @@ export function findDefaultModel(root = process.cwd()): string | null {
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be an integer from 0 to 65535, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${v}"`);
   return n;
 }
 
@@ -59,7 +60,7 @@ export function register(program: Command): void {
       let model: string | null;
       if (modelArg !== undefined) {
         model = resolve(modelArg);
-        if (!existsSync(model)) throw new Error(`Model file not found: ${modelArg}. Export one with \`npx cgan export <run-dir>\`, or leave the argument out to use ${DEFAULT_MODEL}.`);
+        if (!existsSync(model)) throw new InputError(`Model file not found: ${modelArg}. Export one with \`npx cgan export <run-dir>\`, or leave the argument out to use ${DEFAULT_MODEL}.`);
       } else {
         model = findDefaultModel();
       }

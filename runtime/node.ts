@@ -138,7 +138,13 @@ export async function readNoiseFile(file: string, count: number, zDim: number): 
     );
   }
   const out = new Float32Array(count * zDim);
-  for (let i = 0; i < out.length; i++) out[i] = b.readFloatLE(i * 4);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = b.readFloatLE(i * 4);
+    // A NaN in a file is the file's fault (exit 3), not the request's.
+    if (!Number.isFinite(out[i])) {
+      throw new BadFileError(`noise file ${file}: value ${i} (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${out[i]}; noise must be finite`);
+    }
+  }
   return out;
 }
 

@@ -56,7 +56,7 @@ export function register(program: Command): void {
     .option('--rebuild', 'rebuild the page even if web-demo/dist looks current')
     .action(async (modelArg: string | undefined, opts: { port: number; host: string; rebuild?: boolean }) => {
       const { ensureDemoBuilt } = await import('../web-demo/build.ts');
-      const { startDemoServer, NO_MODEL_MESSAGE } = await import('../web-demo/server.ts');
+      const { checkModel, startDemoServer, NO_MODEL_MESSAGE } = await import('../web-demo/server.ts');
       let model: string | null;
       if (modelArg !== undefined) {
         model = resolve(modelArg);
@@ -64,6 +64,8 @@ export function register(program: Command): void {
       } else {
         model = findDefaultModel();
       }
+      // A bad model fails now, not after a page build.
+      if (model) await checkModel(model);
       await ensureDemoBuilt({ force: opts.rebuild, log: (m) => console.log(m) });
       const demo = await startDemoServer({ model, host: opts.host, port: opts.port });
       const shown = model && relative(process.cwd(), model);

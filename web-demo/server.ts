@@ -158,7 +158,7 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
 }
 
 /** Refuses, at start-up, a model path that is missing, a directory, too big, not a generator or damaged. */
-async function checkModel(model: string): Promise<void> {
+export async function checkModel(model: string): Promise<void> {
   const bytes = await readFileChecked(model, {
     what: 'Model file',
     maxBytes: MAX_MODEL_BYTES,

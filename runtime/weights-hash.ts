@@ -106,26 +106,18 @@ function packedVarints(b: Uint8Array): number[] {
   return out;
 }
 
-/** Axis permutation of a dense row-major array: out axis k is input axis perm[k]. */
-function permute<T extends HashValues>(data: T, shape: number[], perm: number[]): T {
-  const n = shape.length;
-  const outShape = perm.map((p) => shape[p]);
-  const inStrides = new Array<number>(n);
-  let s = 1;
-  for (let i = n - 1; i >= 0; i--) {
-    inStrides[i] = s;
-    s *= shape[i];
-  }
-  const stride = perm.map((p) => inStrides[p]);
+/**
+ * ONNX kernel [b, a, kh, kw] back to tfjs [kh, kw, a, b] (the exporter's [3, 2, 0, 1] undone), as
+ * four plain loops: this runs on every load, over ~0.5M values.
+ */
+function kernelToTfjs<T extends HashValues>(data: T, kh: number, kw: number, a: number, b: number): T {
   const out = new (data.constructor as new (n: number) => T)(data.length);
-  const idx = new Array<number>(n).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let src = 0;
-    for (let k = 0; k < n; k++) src += idx[k] * stride[k];
-    out[o] = data[src];
-    for (let k = n - 1; k >= 0; k--) {
-      if (++idx[k] < outShape[k]) break;
-      idx[k] = 0;
+  let o = 0;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      for (let x = 0; x < a; x++) {
+        for (let y = 0; y < b; y++) out[o++] = data[((y * a + x) * kh + i) * kw + j];
+      }
     }
   }
   return out;
@@ -173,9 +165,8 @@ export function checkpointTensors(bytes: Uint8Array, info: ModelInfo, what = 'mo
     return fp16 ? new Uint16Array(copy.buffer) : new Float32Array(copy.buffer);
   };
   const kernel = (onnxName: string, shape: number[]) => {
-    // tfjs [kh, kw, a, b] -> ONNX [b, a, kh, kw] at export ([3, 2, 0, 1]); [2, 3, 1, 0] undoes it.
-    const onnxShape = [shape[3], shape[2], shape[0], shape[1]];
-    return { shape, data: permute(get(onnxName, shape.reduce((x, y) => x * y, 1)), onnxShape, [2, 3, 1, 0]) };
+    const [kh, kw, a, b] = shape;
+    return { shape, data: kernelToTfjs(get(onnxName, kh * kw * a * b), kh, kw, a, b) };
   };
   const flat = (onnxName: string, shape: number[]) => ({ shape, data: get(onnxName, shape.reduce((x, y) => x * y, 1)) });
   if (!Number.isInteger(g) || g <= 0 || !Number.isInteger(embed) || embed <= 0) {

@@ -1,9 +1,9 @@
 /**
  * Hostile and careless inputs against the real `cgan` and the demo server, one row per case: the
  * exit code, a message that names the problem (and no stack trace), an end within a time limit (no
- * hang), and every input file unchanged (sha256 before and after). Rows run concurrently; rows
- * marked "(memory)" once exhausted memory, so a baseline run of an old build can leave them out
- * with --test-name-pattern='^(?!.*\(memory\))'.
+ * hang), and every input file unchanged (sha256 before and after). Rows run concurrently, so
+ * a row that may write its inputs has inputs of its own. Rows marked "(memory)" exhausted memory
+ * before their fix: do not run them against an old build on a shared machine.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCgan } from '../cli/run-cgan.ts';
-import { smallArch, testOnnx, writeTestCheckpoint } from '../export/test-checkpoint.ts';
+import { smallArch, testOnnx, testTensors, writeTestCheckpoint } from '../export/test-checkpoint.ts';
 import { decodeCheckpoint, writeCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { criticShapes, defaultArch, generatorShapes } from '../train/model.ts';
 import { startDemoServer, type DemoServer } from '../web-demo/server.ts';
@@ -77,7 +77,7 @@ let demo: DemoServer;
 before(async () => {
   const model = await testOnnx();
   writeFileSync(f('g.onnx'), model);
-  writeFileSync(f('other-model.onnx'), model);
+  for (const v of ['victim-raw', 'victim-out', 'victim-export']) writeFileSync(f(`${v}.onnx`), model);
   const damaged = Buffer.from(model);
   damaged[Math.floor(damaged.length / 2)] ^= 0x10; // inside the dense weights
   writeFileSync(f('damaged.onnx'), damaged);
@@ -90,13 +90,13 @@ before(async () => {
   writeFileSync(f('afile'), 'not a directory\n');
   mkdirSync(f('a-dir'));
   await writeTestCheckpoint(f('run'), 'trained', 5, smallArch());
+  await writeTestCheckpoint(f('victim-run'), 'trained', 5, smallArch());
   // A valid file with NaN weights: what a run that diverged before its save leaves behind.
   const nanRun = decodeCheckpoint(new Uint8Array(readFileSync(await writeTestCheckpoint(f('nan-run'), 'trained', 5, smallArch()))), 'nan-run');
   nanRun.tensors['generator.conv.bias'].data[0] = NaN;
   await writeCheckpoint(f('nan-run'), nanRun);
   // A generator-only checkpoint (what export reads) given to train --resume.
-  const generatorOnly = decodeCheckpoint(new Uint8Array(readFileSync(ckpt('run'))), 'run').tensors;
-  await writeCheckpoint(f('partial'), { ...fullCheckpoint(), tensors: generatorOnly });
+  await writeCheckpoint(f('partial'), { ...fullCheckpoint(), tensors: testTensors('trained', defaultArch(), 5) });
   await writeCheckpoint(f('edited'), fullCheckpoint((c) => (c.config.arch = { ...c.config.arch, genChannels: 64 })));
   await writeCheckpoint(f('diverged'), fullCheckpoint((c) => (c.tensors['critic.dense.bias'].data[0] = NaN)));
   await writeCheckpoint(f('resume-file'), fullCheckpoint());
@@ -117,10 +117,14 @@ const train = ['train', '--limit', '64', '--batch-size', '16', '--backend', 'was
 
 const ROWS: Row[] = [
   // Outputs that would destroy inputs (issue 3).
-  { name: 'generate --raw over its own model', args: ['generate', f('g.onnx'), '--labels', '1', '--raw', f('g.onnx')], code: 4, message: /--raw .*g\.onnx is also an input of this command/, limit: 30, inputs: [f('g.onnx')] },
-  { name: 'generate --out over an existing model', args: ['generate', f('g.onnx'), '--labels', '1', '--out', f('other-model.onnx')], code: 4, message: /other-model\.onnx exists \(a model\); pass --force/, limit: 30, inputs: [f('g.onnx'), f('other-model.onnx')] },
-  { name: 'export --out over the run\'s checkpoint', args: ['export', f('run'), '--out', ckpt('run')], code: 4, message: /checkpoint\.safetensors is also an input of this command/, limit: 30, inputs: [ckpt('run')] },
-  { name: 'export --out over an existing model', args: ['export', f('run'), '--out', f('other-model.onnx')], code: 4, message: /other-model\.onnx exists \(a model\); pass --force/, limit: 30, inputs: [ckpt('run'), f('other-model.onnx')] },
+  { name: 'generate --raw over its own model', args: ['generate', f('victim-raw.onnx'), '--labels', '1', '--raw', f('victim-raw.onnx')], code: 4,
+    message: /--raw .*victim-raw\.onnx is also an input of this command/, limit: 30, inputs: [f('victim-raw.onnx')] },
+  { name: 'generate --out over an existing model', args: ['generate', f('g.onnx'), '--labels', '1', '--out', f('victim-out.onnx')], code: 4,
+    message: /victim-out\.onnx exists \(a model\); pass --force/, limit: 30, inputs: [f('g.onnx'), f('victim-out.onnx')] },
+  { name: 'export --out over the run\'s checkpoint', args: ['export', f('victim-run'), '--out', ckpt('victim-run')], code: 4,
+    message: /checkpoint\.safetensors is also an input of this command/, limit: 30, inputs: [ckpt('victim-run')] },
+  { name: 'export --out over an existing model', args: ['export', f('run'), '--out', f('victim-export.onnx')], code: 4,
+    message: /victim-export\.onnx exists \(a model\); pass --force/, limit: 30, inputs: [ckpt('run'), f('victim-export.onnx')] },
   // Output paths checked before the work.
   { name: 'generate --raw into a directory', args: ['generate', f('g.onnx'), '--labels', '1', '--raw', f('a-dir')], code: 3, message: /--raw .*a-dir is a directory; give a file path/, limit: 30, inputs: [f('g.onnx')] },
   { name: 'generate --raw in a missing directory', args: ['generate', f('g.onnx'), '--labels', '1', '--raw', f('nope/o.bin')], code: 3, message: /directory .*nope does not exist; create it first/, limit: 30, inputs: [f('g.onnx')] },

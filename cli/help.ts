@@ -25,7 +25,9 @@ export const LIMITS_HELP = [
 ].join('\n');
 
 /** Adds the sections to a command's --help (the program gets all three). */
-export function addReliabilityHelp(cmd: Command, sections: ('exit' | 'limits' | 'outputs')[] = ['exit', 'limits', 'outputs']): void {
+type Section = 'exit' | 'limits' | 'outputs';
+
+export function addReliabilityHelp(cmd: Command, sections: Section[] = ['exit', 'limits', 'outputs']): void {
   const text = { exit: EXIT_HELP, limits: LIMITS_HELP, outputs: OVERWRITE_HELP };
   cmd.addHelpText('after', '\n' + sections.map((s) => text[s]).join('\n\n'));
 }

@@ -55,7 +55,9 @@ export async function checkOutputs(outputs: Output[], rules: OutputRules): Promi
   for (const { file, flag } of outputs) {
     for (const input of rules.inputs) {
       if (sameFile(file, input)) {
-        throw new RefusedError(`${flag} ${file} is also an input of this command; writing it would destroy it: choose another path`);
+        throw new RefusedError(
+          `${flag} ${file} is also an input of this command; writing it would destroy it: choose another path`,
+        );
       }
     }
     let st: import('node:fs').Stats | undefined;
@@ -65,7 +67,11 @@ export async function checkOutputs(outputs: Output[], rules: OutputRules): Promi
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') throw new InputError(`${flag}: ${fsErrorSentence(e, file, 'write')}`);
     }
-    if (st?.isDirectory()) throw new InputError(`${flag} ${file} is a directory; give a file path, e.g. ${path.join(file, 'out')}`);
+    if (st?.isDirectory()) {
+      throw new InputError(
+        `${flag} ${file} is a directory; give a file path, e.g. ${path.join(file, 'out')}`,
+      );
+    }
     if (st && !rules.force) {
       const ext = path.extname(file).toLowerCase();
       if (rules.anyExisting || PROTECTED_EXTENSIONS.includes(ext)) {
@@ -81,7 +87,11 @@ async function checkDirectory(dir: string, flag: string, file: string, create: b
   // The nearest existing ancestor decides: it must be a writable directory.
   let probe = dir;
   while (!existsSync(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe);
-  if (probe !== dir && !create) throw new InputError(`${flag} ${file}: directory ${dir} does not exist; create it first`);
+  if (probe !== dir && !create) {
+    throw new InputError(
+      `${flag} ${file}: directory ${dir} does not exist; create it first`,
+    );
+  }
   const st = await fs.stat(probe);
   if (!st.isDirectory()) throw new InputError(`${flag} ${file}: ${probe} is a file, not a directory; check the path`);
   try {

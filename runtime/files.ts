@@ -11,7 +11,8 @@ export function fsErrorSentence(e: unknown, file: string, action: 'read' | 'writ
   const err = e as NodeJS.ErrnoException;
   switch (err?.code) {
     case 'ENOENT':
-      return action === 'read' ? `${file} does not exist` : `cannot write ${file}: its directory does not exist; create it first`;
+      if (action === 'read') return `${file} does not exist`;
+      return `cannot write ${file}: its directory does not exist; create it first`;
     case 'EISDIR':
       return `${file} is a directory; give a file path`;
     case 'ENOTDIR':

@@ -43,7 +43,8 @@ export function weightHashChunks(tensors: Record<string, HashTensor>): Uint8Arra
   for (const name of GENERATOR_TENSORS) {
     const t = tensors[name];
     if (!t) throw new Error(`internal: no tensor ${name} to hash`);
-    chunks.push(enc.encode(name), enc.encode(JSON.stringify(t.shape)), new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    const values = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    chunks.push(enc.encode(name), enc.encode(JSON.stringify(t.shape)), values);
   }
   return chunks;
 }
@@ -152,14 +153,20 @@ export function checkpointTensors(bytes: Uint8Array, info: ModelInfo, what = 'mo
   try {
     inits = readInitializers(bytes);
   } catch (e) {
-    if (e instanceof ProtoError) throw new BadModelError(`${what}: its weights cannot be read (protobuf: ${e.message}); the file is damaged`);
+    if (e instanceof ProtoError) {
+      throw new BadModelError(
+        `${what}: its weights cannot be read (protobuf: ${e.message}); the file is damaged`,
+      );
+    }
     throw e;
   }
   const get = (onnxName: string, count: number): HashValues => {
     const t = inits.get(fp16 ? `${onnxName}.fp16` : onnxName);
     const size = fp16 ? 2 : 4;
     if (!t || t.dataType !== (fp16 ? FLOAT16 : FLOAT) || t.raw.length !== count * size) {
-      throw new BadModelError(`${what}: weight ${onnxName} is missing or has the wrong size; the file is damaged: export it again`);
+      throw new BadModelError(
+        `${what}: weight ${onnxName} is missing or has the wrong size; the file is damaged: export it again`,
+      );
     }
     const copy = new Uint8Array(t.raw); // a copy, aligned for the typed array view (Buffer.slice would not copy)
     return fp16 ? new Uint16Array(copy.buffer) : new Float32Array(copy.buffer);
@@ -168,13 +175,21 @@ export function checkpointTensors(bytes: Uint8Array, info: ModelInfo, what = 'mo
     const [kh, kw, a, b] = shape;
     return { shape, data: kernelToTfjs(get(onnxName, kh * kw * a * b), kh, kw, a, b) };
   };
-  const flat = (onnxName: string, shape: number[]) => ({ shape, data: get(onnxName, shape.reduce((x, y) => x * y, 1)) });
+  const flat = (onnxName: string, shape: number[]) => ({
+    shape,
+    data: get(onnxName, shape.reduce((x, y) => x * y, 1)),
+  });
   if (!Number.isInteger(g) || g <= 0 || !Number.isInteger(embed) || embed <= 0) {
-    throw new BadModelError(`${what}: metadata gen_channels/embed_dim are missing; the file is damaged: export it again`);
+    throw new BadModelError(
+      `${what}: metadata gen_channels/embed_dim are missing; the file is damaged: export it again`,
+    );
   }
   return {
     'generator.embedding': flat('embedding', [info.numClasses, embed]),
-    'generator.dense.kernel': { shape: [rows, s * s * g], data: denseColumnsToNhwc(get('dense.weight', rows * s * s * g), rows, s, g) },
+    'generator.dense.kernel': {
+      shape: [rows, s * s * g],
+      data: denseColumnsToNhwc(get('dense.weight', rows * s * s * g), rows, s, g),
+    },
     'generator.dense.bias': { shape: [s * s * g], data: denseColumnsToNhwc(get('dense.bias', s * s * g), 1, s, g) },
     'generator.deconv1.kernel': kernel('deconv1.weight', [4, 4, g, g]),
     'generator.deconv1.bias': flat('deconv1.bias', [g]),
@@ -196,12 +211,16 @@ export async function verifyWeights(bytes: Uint8Array, info: ModelInfo, what = '
   const key = info.precision === 'float16' ? FP16_HASH_KEY : 'weights_sha256';
   const stored = info.metadata[key];
   if (!stored) {
-    throw new BadModelError(`${what}: it stores no ${key} to check its weights against (exported by an older build?): export it again, or ${SKIP}`);
+    throw new BadModelError(
+      `${what}: it stores no ${key} to check its weights against (exported by an older build?): ` +
+        `export it again, or ${SKIP}`,
+    );
   }
   const actual = await sha256Hex(weightHashChunks(checkpointTensors(bytes, info, what)));
   if (actual !== stored) {
     throw new BadModelError(
-      `${what}: its weights do not match the ${key} stored at export (${stored.slice(0, 12)}... vs ${actual.slice(0, 12)}...): ` +
+      `${what}: its weights do not match the ${key} stored at export ` +
+        `(${stored.slice(0, 12)}... vs ${actual.slice(0, 12)}...): ` +
         `the file is damaged; copy or export it again (${SKIP})`,
     );
   }

@@ -59,12 +59,17 @@ export async function lockRun(dir: string, log: (m: string) => void): Promise<Ru
       );
     }
     if (owner && owner.host !== os.hostname()) {
-      throw new RefusedError(`${dir} is locked by pid ${owner.pid} on ${owner.host} (${file}); if that run is gone, delete ${file}`);
+      throw new RefusedError(
+        `${dir} is locked by pid ${owner.pid} on ${owner.host} (${file}); if that run is gone, delete ${file}`,
+      );
     }
-    log(`note: taking over a stale lock ${file}${owner ? ` left by pid ${owner.pid}, which is no longer running` : ' (unreadable)'}`);
+    const who = owner ? ` left by pid ${owner.pid}, which is no longer running` : ' (unreadable)';
+    log(`note: taking over a stale lock ${file}${who}`);
     await fs.rm(file, { force: true });
   }
-  throw new RefusedError(`could not take the lock ${file}: another process keeps taking it; is a second training starting?`);
+  throw new RefusedError(
+    `could not take the lock ${file}: another process keeps taking it; is a second training starting?`,
+  );
 }
 
 async function release(file: string, mine: string): Promise<void> {

@@ -20,7 +20,7 @@ export function parseLabels(spec: string, numClasses: number): number[] {
     const b = m[2] === undefined ? a : Number(m[2]);
     if (b < a) throw new BadRequestError(`labels: range "${item}" runs backwards; write it as ${b}-${a}`);
     // Checked before expanding the range, so "0-999999999" fails at once instead of filling memory.
-    if (b >= numClasses) throw new BadRequestError(outside(b, numClasses));
+    if (b >= numClasses) throw new BadRequestError(outside(Math.max(a, numClasses), numClasses)); // the first outside
     if (out.length + (b - a + 1) > MAX_IMAGES_PER_REQUEST) throw new BadRequestError(tooMany(out.length + (b - a + 1)));
     for (let c = a; c <= b; c++) out.push(c);
   }
@@ -55,7 +55,8 @@ export function checkLabels(labels: ArrayLike<number>, numClasses: number): numb
 /** [0, 1], 2 -> [0, 0, 1, 1]: `perLabel` images of each label, grouped (one grid row per label). */
 export function repeatLabels(labels: ArrayLike<number>, perLabel: number): number[] {
   if (!Number.isInteger(perLabel) || perLabel < 1) throw new BadRequestError(`count must be a positive integer, got ${perLabel}`);
-  if (labels.length * perLabel > MAX_IMAGES_PER_REQUEST) throw new BadRequestError(tooMany(labels.length * perLabel));
+  const total = labels.length * perLabel;
+  if (total > MAX_IMAGES_PER_REQUEST) throw new BadRequestError(tooMany(total));
   const out: number[] = [];
   for (let i = 0; i < labels.length; i++) for (let k = 0; k < perLabel; k++) out.push(labels[i]);
   return out;

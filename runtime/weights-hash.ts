@@ -50,13 +50,21 @@ export function weightHashChunks(tensors: Record<string, HashTensor>): Uint8Arra
 }
 
 export async function sha256Hex(chunks: Uint8Array[]): Promise<string> {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) {
+    // Browsers offer WebCrypto only to secure contexts (https, localhost), not to http on a LAN address.
+    throw new Error(
+      'cannot check the weights hash: WebCrypto (crypto.subtle) is unavailable here (not a secure context?); ' +
+        'pass verify: false',
+    );
+  }
   const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let off = 0;
   for (const c of chunks) {
     all.set(c, off);
     off += c.length;
   }
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
+  const digest = new Uint8Array(await subtle.digest('SHA-256', all));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

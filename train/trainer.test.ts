@@ -170,6 +170,18 @@ test('a diverging run stops with a message and keeps the last good checkpoint', 
   for (const t of Object.values(ck.tensors)) for (const v of t.data) assert.ok(Number.isFinite(v));
 });
 
+test('a run that diverges before its first checkpoint says none was saved, not "step none"', async () => {
+  const out = tmp('nan-early');
+  // No --save-every and 4 steps per epoch: it blows up at step 2, before any save.
+  const hyper = { ...base(out).hyper, lr: 1e30 };
+  await assert.rejects(train(base(out, { steps: 5, hyper })), (e: Error) => {
+    assert.match(e.message, /training diverged at step \d: .*No checkpoint was saved before it/);
+    assert.doesNotMatch(e.message, /step none|is kept at/);
+    return true;
+  });
+  assert.equal(existsSync(path.join(out, 'checkpoint.safetensors')), false);
+});
+
 test('starting a new run over an existing one is refused, so its checkpoint is not lost', async () => {
   const out = tmp('exists');
   await train(base(out, { steps: 1 }));

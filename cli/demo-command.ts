@@ -8,6 +8,7 @@ import { join, relative, resolve } from 'node:path';
 import { readModelInfo } from '../runtime/model-info.ts';
 
 import { DEFAULT_MODEL, defaultModelPath } from './default-model.ts';
+import { InputError, UsageError } from './errors.ts';
 
 /**
  * The shipped model (DEFAULT_MODEL) if present, else the newest generator .onnx under models/ or runs/ (a few levels
@@ -41,7 +42,7 @@ export function findDefaultModel(root = process.cwd(), shipped = defaultModelPat
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be an integer from 0 to 65535, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${v}"`);
   return n;
 }
 
@@ -55,14 +56,16 @@ export function register(program: Command): void {
     .option('--rebuild', 'rebuild the page even if web-demo/dist looks current')
     .action(async (modelArg: string | undefined, opts: { port: number; host: string; rebuild?: boolean }) => {
       const { ensureDemoBuilt } = await import('../web-demo/build.ts');
-      const { startDemoServer, NO_MODEL_MESSAGE } = await import('../web-demo/server.ts');
+      const { checkModel, startDemoServer, NO_MODEL_MESSAGE } = await import('../web-demo/server.ts');
       let model: string | null;
       if (modelArg !== undefined) {
         model = resolve(modelArg);
-        if (!existsSync(model)) throw new Error(`Model file not found: ${modelArg}. Export one with \`npx cgan export <run-dir>\`, or leave the argument out to use ${DEFAULT_MODEL}.`);
+        if (!existsSync(model)) throw new InputError(`Model file not found: ${modelArg}. Export one with \`npx cgan export <run-dir>\`, or leave the argument out to use ${DEFAULT_MODEL}.`);
       } else {
         model = findDefaultModel();
       }
+      // A bad model fails now, not after a page build.
+      if (model) await checkModel(model);
       await ensureDemoBuilt({ force: opts.rebuild, log: (m) => console.log(m) });
       const demo = await startDemoServer({ model, host: opts.host, port: opts.port });
       const shown = model && relative(process.cwd(), model);

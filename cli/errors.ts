@@ -3,6 +3,8 @@
  * tests read the same numbers. A user-facing error is a sentence naming the problem and the fix;
  * anything else reaching main() is a bug and is reported as one.
  */
+import { BadFileError, BadModelError, BadRequestError } from '../runtime/errors.ts';
+
 export const EXIT = {
   ok: 0,
   /** The work failed (training diverged, a runtime could not run the model, ...). */
@@ -52,5 +54,22 @@ export class RefusedError extends CliError {
 
 /** The exit code for an error that reached the top of the CLI. */
 export function exitCodeOf(e: unknown): ExitCode {
-  return e instanceof CliError ? e.exitCode : EXIT.failure;
+  if (e instanceof CliError) return e.exitCode;
+  // The runtime's own kinds (runtime/errors.ts): it cannot import the CLI, so they are mapped here.
+  if (e instanceof BadModelError || e instanceof BadFileError) return EXIT.badInput;
+  if (e instanceof BadRequestError) return EXIT.usage;
+  return EXIT.failure;
 }
+
+/** The exit-code table as `--help` prints it (README's CLI section says the same). */
+export const EXIT_HELP = [
+  'Exit codes:',
+  `  ${EXIT.ok}    done`,
+  `  ${EXIT.failure}    the work failed (training diverged, a runtime could not run the model, ...)`,
+  `  ${EXIT.usage}    the command line is wrong (unknown flag, bad value, over a limit)`,
+  `  ${EXIT.badInput}    a file given is missing, unreadable, too big or damaged (model, checkpoint, data, noise),`,
+  '       or an output path cannot be written (a directory, no such directory, no permission, disk full)',
+  `  ${EXIT.refused}    refused, to protect data: an output would replace an input, or an existing model or`,
+  '       checkpoint without --force, or another process holds the run directory',
+  `  ${EXIT.interrupted}  stopped by Ctrl-C (training writes a checkpoint first)`,
+].join('\n');

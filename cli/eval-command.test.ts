@@ -32,6 +32,6 @@ test('`cgan eval` prints accuracy and Frechet distance with their counts, and wr
 
 test('`cgan eval` errors: bad --samples', async () => {
   const r = await cgan(['eval', 'm.onnx', '--samples', 'ten']);
-  assert.notEqual(r.code, 0);
+  assert.equal(r.code, 2);
   assert.match(r.out, /--samples must be an integer/);
 });

@@ -2,6 +2,8 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_MODEL, modelOrDefault } from './default-model.ts';
 import { deviceNames, type Device } from '../runtime/devices.ts';
+import { addReliabilityHelp } from './help.ts';
+import { checkOutputs, writeOutput } from './outputs.ts';
 import { int } from './parse.ts';
 
 
@@ -15,12 +17,13 @@ interface Opts {
   json?: string;
   data?: string;
   testLimit?: number;
+  force?: boolean;
 }
 
 const pct = (x: number) => (Number.isNaN(x) ? '  -  ' : `${(x * 100).toFixed(1).padStart(5)}`);
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('eval')
     .description("measure a generator: conditional accuracy and Frechet distance by the project's classifier, next to real data's")
     .argument('[model]', `.onnx file written by \`cgan export\` (default ${DEFAULT_MODEL})`)
@@ -33,8 +36,10 @@ export function register(program: Command): void {
     .option('--json <file>', 'also write the numbers as JSON')
     .option('--data <dir>', 'IDX directory for the real images (default: bundled MNIST)')
     .addOption(new Option('--test-limit <n>', 'use only the first N test images (quick checks)').argParser(int('--test-limit', 2)).hideHelp())
+    .option('--force', 'let --json replace an existing .onnx or .safetensors')
     .action(async (modelArg: string | undefined, o: Opts) => {
       const model = modelOrDefault(modelArg);
+      if (o.json) await checkOutputs([{ file: o.json, flag: '--json' }], { inputs: [model], force: o.force });
       const { selectBackend } = await import('../train/backend.ts');
       const { evaluateGenerator, reportJson, displayPath } = await import('../eval/evaluate.ts');
       await selectBackend(o.backend);
@@ -60,9 +65,9 @@ export function register(program: Command): void {
       console.log(`real reference          ${ref.real.fd.toFixed(2)}   (${ref.real.count} training images, ${ref.real.source}, vs the same ${ref.test.count} test images)`);
       console.log(`took ${r.seconds.total.toFixed(1)} s (generate ${r.seconds.generate.toFixed(1)} s on ${r.model.device}, classify ${r.seconds.classify.toFixed(1)} s, reference ${ref.seconds.toFixed(1)} s)`);
       if (o.json) {
-        const { writeFile } = await import('node:fs/promises');
-        await writeFile(o.json, JSON.stringify(reportJson(r), null, 2) + '\n');
+        await writeOutput(o.json, new TextEncoder().encode(JSON.stringify(reportJson(r), null, 2) + '\n'), '--json');
         console.log(`wrote ${o.json}`);
       }
     });
+  addReliabilityHelp(cmd);
 }

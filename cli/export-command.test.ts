@@ -37,16 +37,16 @@ test('cgan export prints the parity report; cgan info describes the file', async
   assert.equal(JSON.parse(j.stdout).info.zDim, 16);
 });
 
-test('cgan export / info: missing inputs exit 1 with the reason', async () => {
+test('cgan export / info: missing inputs exit 3 with the reason', async () => {
   const [e, i, c] = await Promise.all([
     cgan('export', path.join(dir, 'none'), '--out', path.join(dir, 'x.onnx')),
     cgan('info', path.join(dir, 'none.onnx')),
     cgan('info', path.join(dir, 'run', 'checkpoint.safetensors')),
   ]);
-  assert.equal(e.code, 1);
+  assert.equal(e.code, 3);
   assert.match(e.stderr, /no checkpoint at/);
-  assert.equal(i.code, 1);
+  assert.equal(i.code, 3);
   assert.match(i.stderr, /none.onnx does not exist/);
-  assert.equal(c.code, 1);
+  assert.equal(c.code, 3);
   assert.match(c.stderr, /checkpoint.safetensors: not (a valid ONNX file|an ONNX model)/);
 });

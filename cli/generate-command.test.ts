@@ -1,4 +1,4 @@
-/** `cgan generate` end to end, and every bad input: a message naming the problem and exit code 1. */
+/** `cgan generate` end to end, and every bad input: a message naming the problem and its exit code (cli/errors.ts). */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -60,26 +60,26 @@ test('--labels 3,3,7 --noise z.bin --raw out.bin --device cpu: the model output,
   assert.deepEqual(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)), want.data);
 });
 
-const BAD: [string, string[], RegExp][] = [
-  ['missing model', ['generate', 'nope.onnx', '--labels', '1', '--raw', 'o.bin'], /model file .*nope.onnx does not exist/],
-  ['corrupt model', ['generate', 'junk.onnx', '--labels', '1', '--raw', 'o.bin'], /junk.onnx: not (a valid ONNX file|an ONNX model)/],
-  ['truncated model', ['generate', 'cut.onnx', '--labels', '1', '--raw', 'o.bin'], /cut.onnx: not a valid ONNX file, or truncated/],
-  ['not a generator', ['generate', 'other.onnx', '--labels', '1', '--raw', 'o.bin'], /other.onnx: not a cgan-onnx generator/],
-  ['label outside the classes', ['generate', 'g.onnx', '--labels', '0-10', '--raw', 'o.bin'], /label 10 is outside the model's classes: it has 10 \(0-9\)/],
-  ['label not an integer', ['generate', 'g.onnx', '--labels', '2.5', '--raw', 'o.bin'], /"2.5" is not a class index/],
-  ['noise of the wrong size', ['generate', 'g.onnx', '--labels', '3,3,7', '--noise', 'short.bin', '--raw', 'o.bin'], /noise file .*short.bin has 128 bytes; 3 images x zDim 16 x 4 bytes \(float32\) need 192 \(it holds noise for 2 images\)/],
-  ['noise with NaN', ['generate', 'g.onnx', '--labels', '3,3,7', '--noise', 'nan.bin', '--raw', 'o.bin'], /noise value 17 \(image 1, dim 1\) is NaN/],
-  ['nothing to write', ['generate', 'g.onnx', '--labels', '1'], /nothing to write/],
-  ['seed and noise', ['generate', 'g.onnx', '--labels', '1', '--seed', '1', '--noise', 'z.bin', '--raw', 'o.bin'], /either --seed or --noise/],
-  ['unknown device', ['generate', 'g.onnx', '--labels', '1', '--raw', 'o.bin', '--device', 'tpu'], /--device.*tpu.*auto, cpu, cuda, webgpu/],
+const BAD: [string, string[], RegExp, number][] = [
+  ['missing model', ['generate', 'nope.onnx', '--labels', '1', '--raw', 'o.bin'], /model file .*nope.onnx does not exist/, 3],
+  ['corrupt model', ['generate', 'junk.onnx', '--labels', '1', '--raw', 'o.bin'], /junk.onnx: not (a valid ONNX file|an ONNX model)/, 3],
+  ['truncated model', ['generate', 'cut.onnx', '--labels', '1', '--raw', 'o.bin'], /cut.onnx: not a valid ONNX file, or truncated/, 3],
+  ['not a generator', ['generate', 'other.onnx', '--labels', '1', '--raw', 'o.bin'], /other.onnx: not a cgan-onnx generator/, 3],
+  ['label outside the classes', ['generate', 'g.onnx', '--labels', '0-10', '--raw', 'o.bin'], /label 10 is outside the model's classes: it has 10 \(0-9\)/, 2],
+  ['label not an integer', ['generate', 'g.onnx', '--labels', '2.5', '--raw', 'o.bin'], /"2.5" is not a class index/, 2],
+  ['noise of the wrong size', ['generate', 'g.onnx', '--labels', '3,3,7', '--noise', 'short.bin', '--raw', 'o.bin'], /noise file .*short.bin has 128 bytes; 3 images x zDim 16 x 4 bytes \(float32\) need 192 \(it holds noise for 2 images\)/, 3],
+  ['noise with NaN', ['generate', 'g.onnx', '--labels', '3,3,7', '--noise', 'nan.bin', '--raw', 'o.bin'], /noise file .*nan.bin: value 17 \(image 1, dim 1\) is NaN/, 3],
+  ['nothing to write', ['generate', 'g.onnx', '--labels', '1'], /nothing to write/, 2],
+  ['seed and noise', ['generate', 'g.onnx', '--labels', '1', '--seed', '1', '--noise', 'z.bin', '--raw', 'o.bin'], /either --seed or --noise/, 2],
+  ['unknown device', ['generate', 'g.onnx', '--labels', '1', '--raw', 'o.bin', '--device', 'tpu'], /--device.*tpu.*auto, cpu, cuda, webgpu/, 2],
 ];
 
-test('bad input: each names the problem and exits 1', async () => {
+test('bad input: each names the problem and exits with its code', async () => {
   const cases = BAD.map(([, args]) => args.map((a) => (/\.(onnx|bin)$/.test(a) ? f(a) : a)));
   const results = await Promise.all(cases.map((args) => cgan(...args)));
   results.forEach((r, i) => {
-    const [name, , re] = BAD[i];
-    assert.equal(r.code, 1, `${name}: exit code ${r.code}\n${r.stdout}${r.stderr}`);
+    const [name, , re, code] = BAD[i];
+    assert.equal(r.code, code, `${name}: exit code ${r.code}\n${r.stdout}${r.stderr}`);
     assert.match(r.stderr, re, `${name}`);
   });
 });

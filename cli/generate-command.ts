@@ -1,7 +1,11 @@
 /** `cgan generate`: images from an exported .onnx, as a PNG grid and/or raw float32 NCHW. */
 import { Command, Option } from 'commander';
+import { MAX_IMAGES_PER_REQUEST } from '../runtime/limits.ts';
 import { DEFAULT_MODEL, modelOrDefault } from './default-model.ts';
 import { deviceNames, type Device } from '../runtime/devices.ts';
+import { UsageError } from './errors.ts';
+import { addReliabilityHelp } from './help.ts';
+import { checkOutputs, writeOutput } from './outputs.ts';
 import { int } from './parse.ts';
 
 interface Opts {
@@ -16,15 +20,17 @@ interface Opts {
   cols?: number;
   scale: number;
   batchSize?: number;
+  force?: boolean;
+  verify: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('generate')
     .description('generate images with an exported generator')
     .argument('[model]', `.onnx file written by \`cgan export\` (default ${DEFAULT_MODEL})`)
     .requiredOption('--labels <spec>', 'class indices and ranges, e.g. "0-9" or "3,3,7"')
-    .option('--count <n>', 'images per label (grid: one row per label)', int('--count', 1, 100000), 1)
+    .option('--count <n>', 'images per label (grid: one row per label)', int('--count', 1, MAX_IMAGES_PER_REQUEST), 1)
     .option('--seed <n>', 'noise seed (default 0); the same seed gives the same noise in Node and the browser', int('--seed', 0, 0xffffffff))
     .option('--noise <file>', 'raw little-endian float32 noise [images, zDim] instead of a seed')
     .option('--out <file>', 'write a PNG grid')
@@ -34,27 +40,32 @@ export function register(program: Command): void {
     .option('--cols <n>', 'grid columns (default: --count, or a square)', int('--cols', 1))
     .option('--scale <n>', 'grid upscaling factor', int('--scale', 1, 64), 1)
     .option('--batch-size <n>', 'images per session run', int('--batch-size', 1))
+    .option('--force', 'replace an existing .onnx or .safetensors at --out/--raw')
+    .option('--no-verify', "skip checking the model's weights against its stored sha256 (saves a few ms per load)")
     .action(async (modelArg: string | undefined, o: Opts) => {
       const model = modelOrDefault(modelArg);
+      if (!o.out && !o.raw) throw new UsageError('nothing to write: pass --out FILE.png and/or --raw FILE.bin');
+      if (o.noise !== undefined && o.seed !== undefined) throw new UsageError('pass either --seed or --noise, not both');
+      if (o.out && o.raw && o.out === o.raw) throw new UsageError(`--out and --raw name the same file ${o.out}: give two paths`);
+      const outputs = [...(o.out ? [{ file: o.out, flag: '--out' }] : []), ...(o.raw ? [{ file: o.raw, flag: '--raw' }] : [])];
+      await checkOutputs(outputs, { inputs: [model, ...(o.noise ? [o.noise] : [])], force: o.force });
       const rt = await import('../runtime/node.ts');
-      const { readFile } = await import('node:fs/promises');
-      if (!o.out && !o.raw) throw new Error('nothing to write: pass --out FILE.png and/or --raw FILE.bin');
-      if (o.noise !== undefined && o.seed !== undefined) throw new Error('pass either --seed or --noise, not both');
-      let bytes: Uint8Array;
-      try {
-        const b = await readFile(model);
-        bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        throw new Error(err.code === 'ENOENT' ? `model file ${model} does not exist; export one with \`cgan export RUN --out ${model}\`` : `cannot read ${model}: ${err.message}`);
-      }
+      const { readFileChecked } = await import('../runtime/files.ts');
+      const { MAX_MODEL_BYTES } = await import('../runtime/limits.ts');
+      const bytes = await readFileChecked(model, {
+        what: 'model file',
+        maxBytes: MAX_MODEL_BYTES,
+        limitName: 'the model size limit',
+        missingHint: `export one with \`cgan export RUN --out ${model}\``,
+        error: rt.BadModelError,
+      });
       // Check everything the user typed before creating a session.
       const info = rt.readModelInfo(bytes, model);
       const labels = rt.repeatLabels(rt.parseLabels(o.labels, info.numClasses), o.count);
       const noise = o.noise !== undefined ? await rt.readNoiseFile(o.noise, labels.length, info.zDim) : undefined;
       const seed = noise ? undefined : (o.seed ?? 0);
 
-      const g = await rt.Generator.load(bytes, { device: o.device, fallback: o.fallback });
+      const g = await rt.Generator.load(bytes, { device: o.device, fallback: o.fallback, verify: o.verify, what: model });
       if (g.fallback && o.device === 'auto') console.error(`note: device auto runs on ${g.device}: ${g.fallback.from} is not available (--device ${g.fallback.from} says why)`);
       else if (g.fallback) console.error(`note: ${g.fallback.from} is not available, running on ${g.device}: ${g.fallback.reason}`);
       try {
@@ -62,16 +73,17 @@ export function register(program: Command): void {
         const src = noise ? `noise ${o.noise}` : `seed ${seed}`;
         console.log(`generated ${images.count} images (${o.labels} x ${o.count}, ${src}) on ${images.device} in ${images.ms.toFixed(0)} ms`);
         if (o.raw) {
-          await rt.writeRawImages(o.raw, images);
+          await writeOutput(o.raw, rt.encodeRawImages(images), '--raw');
           console.log(`wrote ${o.raw}: float32 [${images.count}, 1, ${images.height}, ${images.width}]`);
         }
         if (o.out) {
           const grid = rt.renderGrid(images, { cols: o.cols ?? (o.count > 1 ? o.count : undefined), scale: o.scale });
-          await rt.writePng(o.out, grid);
+          await writeOutput(o.out, rt.encodePng(grid), '--out');
           console.log(`wrote ${o.out}: ${grid.width}x${grid.height} PNG`);
         }
       } finally {
         await g.dispose();
       }
     });
+  addReliabilityHelp(cmd);
 }

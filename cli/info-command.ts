@@ -1,24 +1,33 @@
 /** `cgan info`: classes, z size, provenance and a graph summary of an exported .onnx. */
 import { Command } from 'commander';
-import { promises as fs } from 'node:fs';
+import { addReliabilityHelp } from './help.ts';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('info')
-    .description('describe an exported generator: classes, z size, provenance, graph')
+    .description('describe an exported generator: classes, z size, provenance, graph; checks its weights hash')
     .argument('<model>', '.onnx file written by `cgan export`')
     .option('--json', 'print the metadata and graph summary as JSON')
-    .action(async (file: string, o: { json?: boolean }) => {
+    .option('--no-verify', "skip checking the weights against the stored sha256")
+    .action(async (file: string, o: { json?: boolean; verify: boolean }) => {
       const { inspectOnnx, formatInfo } = await import('../export/inspect.ts');
-      let bytes: Buffer;
-      try {
-        bytes = await fs.readFile(file);
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        throw new Error(err.code === 'ENOENT' ? `model file ${file} does not exist; export one with \`cgan export RUN --out ${file}\`` : `cannot read ${file}: ${err.message}`);
-      }
-      const { info, graph } = inspectOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
-      if (o.json) console.log(JSON.stringify({ file, bytes: bytes.length, info, graph }, null, 2));
-      else console.log(formatInfo(file, info, graph, bytes.length));
+      const { readFileChecked } = await import('../runtime/files.ts');
+      const { MAX_MODEL_BYTES } = await import('../runtime/limits.ts');
+      const { BadModelError } = await import('../runtime/errors.ts');
+      const { verifyWeights } = await import('../runtime/weights-hash.ts');
+      const bytes = await readFileChecked(file, {
+        what: 'model file',
+        maxBytes: MAX_MODEL_BYTES,
+        limitName: 'the model size limit',
+        missingHint: `export one with \`cgan export RUN --out ${file}\``,
+        error: BadModelError,
+      });
+      const { info, graph } = inspectOnnx(bytes, file);
+      // `info` used to print the stored hash of a damaged file as if it held: check it first.
+      if (o.verify) await verifyWeights(bytes, info, file);
+      const verified = o.verify ? 'verified' : 'not verified (--no-verify)';
+      if (o.json) console.log(JSON.stringify({ file, bytes: bytes.length, verified: o.verify, info, graph }, null, 2));
+      else console.log(`${formatInfo(file, info, graph, bytes.length)}\nweights hash: ${verified}`);
     });
+  addReliabilityHelp(cmd, ['exit', 'limits']);
 }

@@ -4,7 +4,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
+import { fsErrorSentence } from '../runtime/files.ts';
 import { EXIT, exitCodeOf } from './errors.ts';
+import { addReliabilityHelp } from './help.ts';
 
 // By the package's own name (its exports map lists package.json): the same from the sources and from dist/.
 const pkg = createRequire(import.meta.url)('cgan-onnx/package.json') as { version: string };
@@ -31,6 +33,8 @@ for (const m of modules) {
   register(program);
 }
 
+addReliabilityHelp(program);
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
@@ -39,7 +43,10 @@ try {
     process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
     // Errors meant for users carry a message that names the problem and the fix (cli/errors.ts).
-    console.error(`cgan: ${(e as Error).message}`);
-    process.exitCode = exitCodeOf(e);
+    // A raw Node file error that no command turned into a sentence still gets one, naming the file.
+    const err = e as NodeJS.ErrnoException;
+    const raw = typeof err?.code === 'string' && typeof err.syscall === 'string' && typeof err.path === 'string';
+    console.error(`cgan: ${raw ? fsErrorSentence(err, err.path!, /write|open|rename|mkdir/.test(err.syscall!) ? 'write' : 'read') : err?.message}`);
+    process.exitCode = raw ? EXIT.badInput : exitCodeOf(e);
   }
 }

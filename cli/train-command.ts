@@ -3,7 +3,10 @@ import { Command, Option } from 'commander';
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { checkpointPath, type Hyper } from '../train/checkpoint.ts';
+import { checkpointPath, runDir, type Hyper } from '../train/checkpoint.ts';
+import { MAX_WORKERS_PER_CORE } from '../runtime/limits.ts';
+import { UsageError } from './errors.ts';
+import { addReliabilityHelp } from './help.ts';
 import { int, num } from './parse.ts';
 
 /** Hyperparameter presets. `wgan-gp` is the default: see docs/training.md for why. */
@@ -16,7 +19,7 @@ export const PRESETS = {
 } as const;
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('train')
     .description('train the conditional WGAN-GP (bundled MNIST unless --data is given)')
     .option('--epochs <n>', 'stop after N completed epochs (total, counting resumed ones)', int('--epochs', 1))
@@ -52,11 +55,19 @@ export function register(program: Command): void {
         ...(o.emaDecay !== undefined && { emaDecay: o.emaDecay }),
       };
       const hyper: Hyper = { ...preset, ...overrides };
-      const out: string = o.out ?? o.resume ?? path.join('runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19));
+      // --resume RUN/checkpoint.safetensors continues in RUN, as --resume RUN does.
+      const out: string = o.out ?? (o.resume && runDir(o.resume)) ?? path.join('runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19));
       if (o.continue && !o.resume && existsSync(checkpointPath(out))) o.resume = out;
       const train_ = program.commands.find((c) => c.name() === 'train')!;
       if (o.resume && ['seed', 'preset'].some((k) => train_.getOptionValueSource(k) === 'cli')) {
         console.warn('note: a resumed run keeps the seed and preset stored in its checkpoint; --seed/--preset are ignored');
+      }
+      const maxWorkers = os.availableParallelism() * MAX_WORKERS_PER_CORE;
+      if (o.workers !== undefined && o.workers > maxWorkers) {
+        throw new UsageError(
+          `--workers ${o.workers} is more than this machine allows: at most ${maxWorkers} (${MAX_WORKERS_PER_CORE} per core, ` +
+            `${os.availableParallelism()} cores); each worker holds a full copy of the model, so more only costs memory`,
+        );
       }
       const controller = new AbortController();
       let interrupts = 0;
@@ -102,4 +113,5 @@ export function register(program: Command): void {
         process.off('SIGTERM', onSignal);
       }
     });
+  addReliabilityHelp(cmd);
 }

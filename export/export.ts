@@ -3,10 +3,10 @@
  * written to a temporary name and renamed only once the check passes, so a failed export never
  * leaves a bad model behind under the requested name.
  */
-import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-import { readCheckpoint, checkpointPath } from '../train/checkpoint.ts';
+import { InputError } from '../cli/errors.ts';
+import { checkOutputs, writeOutput } from '../cli/outputs.ts';
+import { firstNonFinite, readCheckpoint, checkpointPath } from '../train/checkpoint.ts';
 import { EMA_PREFIX, hasWeightAverage } from '../train/ema.ts';
 import { buildGeneratorOnnx, GENERATOR_TENSORS, type WeightTensor } from './onnx-generator.ts';
 import { checkParity, FP16_LIMIT, PARITY_LIMIT, type ParityReport } from './parity.ts';
@@ -20,6 +20,8 @@ export interface ExportOptions {
    * last training iterate). Default: `ema` when the checkpoint has it, else `raw`.
    */
   weights?: WeightChoice;
+  /** Replace existing files at `out` (and its .fp16.onnx); without it they are refused. */
+  force?: boolean;
   /** Override the parity limit (tests). */
   limit?: number;
   log?: (line: string) => void;
@@ -46,13 +48,6 @@ export function fp16Path(out: string): string {
   return out.endsWith('.onnx') ? `${out.slice(0, -'.onnx'.length)}.fp16.onnx` : `${out}.fp16.onnx`;
 }
 
-async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, bytes);
-  await fs.rename(tmp, file);
-}
-
 export function formatParity(p: ParityReport, label: string): string {
   const rows = p.rows.map((r) => `batch ${r.batch}: ${r.maxAbsDiff.toExponential(2)}`).join(', ');
   return `${label} parity, tfjs ${p.reference} vs onnxruntime-node ${p.device}, max abs diff ${p.maxAbsDiff.toExponential(2)} (${rows}); limit ${p.limit.toExponential(0)}: ${p.ok ? 'OK' : 'FAILED'}`;
@@ -60,20 +55,31 @@ export function formatParity(p: ParityReport, label: string): string {
 
 export async function exportGenerator(run: string, opts: ExportOptions): Promise<ExportResult> {
   const log = opts.log ?? (() => {});
+  // Before any work: never over the checkpoint itself, an existing model only with --force.
+  const outputs = [{ file: opts.out, flag: '--out' }, ...(opts.fp16 ? [{ file: fp16Path(opts.out), flag: '--fp16 (writes)' }] : [])];
+  await checkOutputs(outputs, { inputs: [checkpointPath(run)], force: opts.force, anyExisting: true, createDirs: true });
   const ckpt = await readCheckpoint(run);
   const { arch, dataset } = ckpt.config;
   const hasEma = hasWeightAverage(ckpt.tensors, GENERATOR_TENSORS);
   const choice: WeightChoice = opts.weights ?? (hasEma ? 'ema' : 'raw');
   if (choice === 'ema' && !hasEma) {
-    throw new Error(`${checkpointPath(run)} has no generator weight average (it was trained with --ema-decay 0, or by an older build): export it with --weights raw`);
+    throw new InputError(`${checkpointPath(run)} has no generator weight average (it was trained with --ema-decay 0, or by an older build): export it with --weights raw`);
   }
   const prefix = choice === 'ema' ? EMA_PREFIX : '';
   const weights: Record<string, WeightTensor> = {};
   for (const name of GENERATOR_TENSORS) {
     const t = ckpt.tensors[prefix + name];
-    if (!t) throw new Error(`${checkpointPath(run)} has no tensor ${name}: not a generator checkpoint of this project`);
-    if (!(t.data instanceof Float32Array)) throw new Error(`${checkpointPath(run)}: tensor ${name} is not float32`);
+    if (!t) throw new InputError(`${checkpointPath(run)} has no tensor ${name}: not a generator checkpoint of this project`);
+    if (!(t.data instanceof Float32Array)) throw new InputError(`${checkpointPath(run)}: tensor ${name} is not float32`);
     weights[name] = { shape: t.shape, data: t.data };
+  }
+  // A NaN here is the run's (it diverged before this save), not the exporter's: say so before parity blames export.
+  const bad = firstNonFinite(Object.fromEntries(Object.entries(weights).map(([k, t]) => [prefix + k, { dtype: 'F32' as const, ...t }])));
+  if (bad) {
+    throw new InputError(
+      `${checkpointPath(run)}: ${bad} is not finite: the run had diverged when this checkpoint was saved; ` +
+        'export an earlier checkpoint (or --weights raw/ema, whichever is finite)',
+    );
   }
   const classNames = dataset?.classNames?.length === arch.numClasses ? dataset.classNames : Array.from({ length: arch.numClasses }, (_, i) => String(i));
   const prov = {
@@ -98,7 +104,7 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
         `(limit ${parity.limit.toExponential(0)}); nothing was written to ${opts.out}. This is a bug in the exporter: please report it with the checkpoint`,
     );
   }
-  await writeAtomically(opts.out, bytes);
+  await writeOutput(opts.out, bytes, '--out');
   const result: ExportResult = { file: opts.out, weights: choice, bytes: bytes.length, metadata, parity };
 
   if (opts.fp16) {
@@ -107,7 +113,7 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
     log(formatParity(p16, 'float16-weights'));
     const file = fp16Path(opts.out);
     if (!p16.ok) throw new Error(`the float16 variant differs from the tfjs generator by ${p16.maxAbsDiff.toExponential(2)} (limit ${FP16_LIMIT}); ${file} was not written`);
-    await writeAtomically(file, half.bytes);
+    await writeOutput(file, half.bytes, '--fp16');
     result.fp16 = { file, bytes: half.bytes.length, parity: p16 };
   }
   return result;

@@ -13,22 +13,13 @@ import { createHash } from 'node:crypto';
 import { AttrType, DataType, IR_VERSION, OPSET, encodeModel, type Attribute, type Model, type Node, type Tensor, type ValueInfo } from './onnx-schema.ts';
 import { convKernelToOnnx, deconvKernelToOnnx, denseColumnsToNchw, toFloat16Array } from './layouts.ts';
 import { GENERATOR_FORMAT, GENERATOR_FORMAT_VERSION, TENSOR, imageShape, labelShape, zShape } from '../runtime/format.ts';
+import { FP16_HASH_KEY, GENERATOR_TENSORS, weightHashChunks, type HashTensor } from '../runtime/weights-hash.ts';
 
 export { GENERATOR_FORMAT, GENERATOR_FORMAT_VERSION };
 export const LEAKY_SLOPE = 0.2;
 
-/** The checkpoint's generator tensors, in the canonical order used for the weights hash. */
-export const GENERATOR_TENSORS = [
-  'generator.embedding',
-  'generator.dense.kernel',
-  'generator.dense.bias',
-  'generator.deconv1.kernel',
-  'generator.deconv1.bias',
-  'generator.deconv2.kernel',
-  'generator.deconv2.bias',
-  'generator.conv.kernel',
-  'generator.conv.bias',
-] as const;
+/** The checkpoint's generator tensors, in the canonical order used for the weights hash (runtime/weights-hash.ts). */
+export { GENERATOR_TENSORS };
 
 export interface GeneratorArch {
   numClasses: number;
@@ -57,16 +48,20 @@ export interface BuildOptions {
   fp16?: boolean;
 }
 
-/** sha256 over the generator's float32 weights as stored in the checkpoint (names in GENERATOR_TENSORS order). */
-export function weightsHash(weights: Record<string, WeightTensor>): string {
+/**
+ * sha256 over the generator's weights as stored in the checkpoint (what is hashed: runtime/weights-hash.ts,
+ * which checks it at load).
+ */
+export function weightsHash(weights: Record<string, HashTensor>): string {
   const h = createHash('sha256');
-  for (const name of GENERATOR_TENSORS) {
-    const t = weights[name];
-    h.update(name);
-    h.update(JSON.stringify(t.shape));
-    h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-  }
+  for (const chunk of weightHashChunks(weights)) h.update(chunk);
   return h.digest('hex');
+}
+
+/** The same hash over the float16-rounded values (elementwise rounding commutes with the layout permutations). */
+function fp16WeightsHash(weights: Record<string, WeightTensor>): string {
+  const half = Object.fromEntries(Object.entries(weights).map(([k, t]) => [k, { shape: t.shape, data: toFloat16Array(t.data) }]));
+  return weightsHash(half);
 }
 
 function checkShapes(weights: Record<string, WeightTensor>, a: GeneratorArch): void {
@@ -181,6 +176,7 @@ export function buildGeneratorOnnx(
     producer_version: prov.producerVersion,
     weights_dtype: opts.fp16 ? 'float16' : 'float32',
     weights_sha256: weightsHash(weights),
+    ...(opts.fp16 ? { [FP16_HASH_KEY]: fp16WeightsHash(weights) } : {}),
     'checkpoint.step': prov.step === null ? '' : String(prov.step),
     'checkpoint.dataset': prov.dataset ?? '',
   };

@@ -7,9 +7,11 @@
 import { candidates, type Device, type ExecutionProvider, type Platform } from './devices.ts';
 import type { Images } from './images.ts';
 import { TENSOR } from './format.ts';
+import { BadModelError, BadRequestError } from './errors.ts';
 import { checkLabels, parseLabels } from './labels.ts';
 import { readModelInfo, type ModelInfo } from './model-info.ts';
 import { noiseFromSeed } from './random.ts';
+import { verifyWeights } from './weights-hash.ts';
 
 /** The slice of onnxruntime (node or web) this module uses. */
 export interface OrtTensorLike {
@@ -46,6 +48,11 @@ export interface LoadOptions {
   device?: Device;
   /** Fall back to cpu (Node) / wasm (browser) when the device is absent, instead of failing. */
   fallback?: boolean;
+  /**
+   * Check the weights against the sha256 the exporter stored (default true): a damaged file is a
+   * BadModelError instead of a model that draws garbage. False skips it (bench/verify-cost.ts).
+   */
+  verify?: boolean;
 }
 
 export interface GenerateRequest {
@@ -74,6 +81,7 @@ export const DEFAULT_BATCH = 256;
 /** Creates a session on the first execution provider that works. */
 export async function openSession(bytes: Uint8Array, backend: Backend, opts: LoadOptions, what: string): Promise<GeneratorInit> {
   const info = readModelInfo(bytes, what); // bad files fail here, with a clear message, before onnxruntime sees them
+  if (opts.verify ?? true) await verifyWeights(bytes, info, what);
   const requested = opts.device ?? 'auto';
   const eps = candidates(backend.platform, requested, opts.fallback ?? false);
   const failures: Error[] = [];
@@ -96,16 +104,22 @@ export async function openSession(bytes: Uint8Array, backend: Backend, opts: Loa
 }
 
 function checkNoise(noise: unknown, count: number, zDim: number): Float32Array {
-  if (!(noise instanceof Float32Array)) throw new Error('noise must be a Float32Array of [count, zDim] values');
+  if (!(noise instanceof Float32Array)) throw new BadRequestError('noise must be a Float32Array of [count, zDim] values');
   if (noise.length !== count * zDim) {
-    throw new Error(`noise has ${noise.length} values; ${count} images x zDim ${zDim} need ${count * zDim}`);
+    throw new BadRequestError(`noise has ${noise.length} values; ${count} images x zDim ${zDim} need ${count * zDim}`);
   }
   for (let i = 0; i < noise.length; i++) {
     if (!Number.isFinite(noise[i])) {
-      throw new Error(`noise value ${i} (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${noise[i]}; noise must be finite`);
+      throw new BadRequestError(`noise value ${i} (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${noise[i]}; noise must be finite`);
     }
   }
   return noise;
+}
+
+/** Index of the first NaN or infinity, or -1. */
+function firstNonFinite(x: Float32Array): number {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return i;
+  return -1;
 }
 
 export class GeneratorBase {
@@ -138,16 +152,16 @@ export class GeneratorBase {
     const { zDim, imageSize } = this.info;
     const labels = this.labels(req.labels);
     const count = labels.length;
-    if ((req.seed === undefined) === (req.noise === undefined)) throw new Error('generate: pass exactly one of seed or noise');
+    if ((req.seed === undefined) === (req.noise === undefined)) throw new BadRequestError('generate: pass exactly one of seed or noise');
     let noise: Float32Array;
     if (req.noise !== undefined) noise = checkNoise(req.noise, count, zDim);
     else {
       const seed = req.seed as number;
-      if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer in [0, 4294967295], got ${seed}`);
+      if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new BadRequestError(`seed must be an integer in [0, 4294967295], got ${seed}`);
       noise = noiseFromSeed(seed, count, zDim); // drawn once for the whole request: chunking cannot change it
     }
     const batch = req.batchSize ?? DEFAULT_BATCH;
-    if (!Number.isInteger(batch) || batch < 1) throw new Error(`batchSize must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(batch) || batch < 1) throw new BadRequestError(`batchSize must be a positive integer, got ${batch}`);
 
     const plane = imageSize * imageSize;
     const data = new Float32Array(count * plane);
@@ -161,7 +175,15 @@ export class GeneratorBase {
       if (!image || image.dims.join() !== [n, 1, imageSize, imageSize].join()) {
         throw new Error(`the model returned ${image ? `image [${image.dims}]` : 'no "image" output'}, expected [${n}, 1, ${imageSize}, ${imageSize}]`);
       }
-      data.set(image.data as Float32Array, start * plane);
+      const values = image.data as Float32Array;
+      const bad = firstNonFinite(values);
+      if (bad >= 0) {
+        throw new BadModelError(
+          `the model output ${values[bad]} for image ${start + Math.floor(bad / plane)} (outputs must be finite, in [-1, 1]): ` +
+            `its weights are damaged; copy or export the model again`,
+        );
+      }
+      data.set(values, start * plane);
       z.dispose?.();
       lab.dispose?.();
       image.dispose?.();

@@ -4,6 +4,7 @@
  * Works without onnxruntime, so bad files get a clear message before a session is ever created.
  */
 import { ELEM_FLOAT, ELEM_INT64, GENERATOR_FORMAT, TENSOR } from './format.ts';
+import { BadModelError } from './errors.ts';
 import { ProtoError, fields, int64, str } from './protobuf-reader.ts';
 
 export { GENERATOR_FORMAT };
@@ -77,7 +78,7 @@ function valueInfo(b: Uint8Array): IoSignature {
 
 /** Parses the parts of a ModelProto the runtime needs. Throws an Error naming `what` on bad bytes. */
 export function readOnnxSummary(bytes: Uint8Array, what = 'model'): OnnxSummary {
-  if (bytes.length === 0) throw new Error(`${what}: the file is empty; export one with \`cgan export RUN --out FILE.onnx\``);
+  if (bytes.length === 0) throw new BadModelError(`${what}: the file is empty; export one with \`cgan export RUN --out FILE.onnx\``);
   const s: OnnxSummary = { irVersion: 0, opset: 0, producerName: '', producerVersion: '', metadata: {}, inputs: [], outputs: [], nodeCount: 0, initializerCount: 0 };
   let sawGraph = false;
   try {
@@ -116,12 +117,12 @@ export function readOnnxSummary(bytes: Uint8Array, what = 'model'): OnnxSummary 
     }
   } catch (e) {
     if (e instanceof ProtoError) {
-      throw new Error(`${what}: not a valid ONNX file, or truncated (protobuf: ${e.message}); re-export it with \`cgan export\` or copy it again`);
+      throw new BadModelError(`${what}: not a valid ONNX file, or truncated (protobuf: ${e.message}); re-export it with \`cgan export\` or copy it again`);
     }
     throw e;
   }
   if (!sawGraph || s.irVersion === 0) {
-    throw new Error(`${what}: not an ONNX model (no graph or IR version found); re-export it with \`cgan export\``);
+    throw new BadModelError(`${what}: not an ONNX model (no graph or IR version found); re-export it with \`cgan export\``);
   }
   return s;
 }
@@ -139,7 +140,7 @@ export function readModelInfo(bytes: Uint8Array, what = 'model'): ModelInfo {
   const s = readOnnxSummary(bytes, what);
   const m = s.metadata;
   const notOurs = (why: string) =>
-    new Error(`${what}: not a cgan-onnx generator (${why}); export one from a training run with \`cgan export RUN --out FILE.onnx\``);
+    new BadModelError(`${what}: not a cgan-onnx generator (${why}); export one from a training run with \`cgan export RUN --out FILE.onnx\``);
   if (m.format !== GENERATOR_FORMAT) throw notOurs(`metadata "format" is ${JSON.stringify(m.format ?? null)}, expected "${GENERATOR_FORMAT}"`);
   const intMeta = (k: string): number => {
     const v = Number(m[k]);

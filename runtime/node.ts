@@ -9,11 +9,16 @@ import * as ortNode from 'onnxruntime-node';
 import type { ExecutionProvider } from './devices.ts';
 import { GeneratorBase, openSession, type Backend, type LoadOptions, type OrtLike } from './generator.ts';
 import type { ImageBatch } from './images.ts';
+import { BadFileError, BadModelError } from './errors.ts';
+import { readFileChecked } from './files.ts';
+import { MAX_IMAGES_PER_REQUEST, MAX_MODEL_BYTES } from './limits.ts';
 import { readModelInfo, type ModelInfo } from './model-info.ts';
 
 export * from './shared.ts';
 
 export interface NodeLoadOptions extends LoadOptions {
+  /** Names bytes passed to `load` in messages (a path is its own name). */
+  what?: string;
   /** Intra-op threads for the cpu EP (default: onnxruntime's choice, one per core). */
   numThreads?: number;
 }
@@ -81,22 +86,20 @@ export function nodeBackend(opts: NodeLoadOptions = {}): Backend {
 }
 
 async function readModelFile(file: string): Promise<Uint8Array> {
-  try {
-    const b = await fs.readFile(file);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new Error(`model file ${file} does not exist; export one with \`cgan export RUN --out ${file}\``);
-    if (err.code === 'EISDIR') throw new Error(`${file} is a directory; pass the .onnx file written by \`cgan export\``);
-    throw new Error(`cannot read model file ${file}: ${err.message}`);
-  }
+  return readFileChecked(file, {
+    what: 'model file',
+    maxBytes: MAX_MODEL_BYTES,
+    limitName: 'the model size limit',
+    missingHint: `export one with \`cgan export RUN --out ${file}\``,
+    error: BadModelError,
+  });
 }
 
 export class Generator extends GeneratorBase {
   /** `src`: an .onnx path or its bytes. */
   static async load(src: string | Uint8Array, opts: NodeLoadOptions = {}): Promise<Generator> {
     const bytes = typeof src === 'string' ? await readModelFile(src) : src;
-    const what = typeof src === 'string' ? src : 'model';
+    const what = typeof src === 'string' ? src : (opts.what ?? 'model');
     return new Generator(await openSession(bytes, nodeBackend(opts), opts, what));
   }
 }
@@ -110,31 +113,41 @@ export { encodePng, writePng } from './png.ts';
 
 /** Raw little-endian float32 noise, [count, zDim]. */
 export async function readNoiseFile(file: string, count: number, zDim: number): Promise<Float32Array> {
-  let b: Buffer;
-  try {
-    b = await fs.readFile(file);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new Error(`noise file ${file} does not exist`);
-    throw new Error(`cannot read noise file ${file}: ${err.message}`);
-  }
+  // The largest noise a request can use: a bigger file is surely not noise for it.
+  const bytes = await readFileChecked(file, {
+    what: 'noise file',
+    maxBytes: MAX_IMAGES_PER_REQUEST * zDim * 4,
+    limitName: `the noise size limit (${MAX_IMAGES_PER_REQUEST} images x zDim ${zDim} x 4 bytes)`,
+    error: BadFileError,
+  });
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const want = count * zDim * 4;
   if (b.byteLength !== want) {
-    throw new Error(
+    throw new BadFileError(
       `noise file ${file} has ${b.byteLength} bytes; ${count} images x zDim ${zDim} x 4 bytes (float32) need ${want}` +
         (b.byteLength % (zDim * 4) === 0 ? ` (it holds noise for ${b.byteLength / (zDim * 4)} images)` : ''),
     );
   }
   const out = new Float32Array(count * zDim);
-  for (let i = 0; i < out.length; i++) out[i] = b.readFloatLE(i * 4);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = b.readFloatLE(i * 4);
+    // A NaN in a file is the file's fault (exit 3), not the request's.
+    if (!Number.isFinite(out[i])) {
+      throw new BadFileError(`noise file ${file}: value ${i} (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${out[i]}; noise must be finite`);
+    }
+  }
   return out;
 }
 
 /** Images exactly as the model output them: raw little-endian float32, NCHW. */
 export async function writeRawImages(file: string, images: ImageBatch): Promise<void> {
+  await fs.writeFile(file, encodeRawImages(images));
+}
+
+export function encodeRawImages(images: ImageBatch): Buffer {
   const b = Buffer.alloc(images.data.length * 4);
   for (let i = 0; i < images.data.length; i++) b.writeFloatLE(images.data[i], i * 4);
-  await fs.writeFile(file, b);
+  return b;
 }
 
 export { ortNode as ort };

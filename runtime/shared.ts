@@ -6,3 +6,6 @@ export { checkLabels, parseLabels, repeatLabels } from './labels.ts';
 export { GENERATOR_FORMAT_VERSION, TENSOR, imageShape, labelShape, zShape } from './format.ts';
 export { GENERATOR_FORMAT, readModelInfo, readOnnxSummary, type IoSignature, type ModelInfo, type OnnxSummary } from './model-info.ts';
 export { Rng, noiseFromSeed, type RngState } from './random.ts';
+export { BadFileError, BadModelError, BadRequestError } from './errors.ts';
+export { MAX_IMAGES_PER_REQUEST, MAX_MODEL_BYTES } from './limits.ts';
+export { verifyWeights } from './weights-hash.ts';

@@ -13,12 +13,19 @@ export interface CganResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Killed at the time limit (a hang), rather than exiting by itself. */
+  timedOut: boolean;
+  ms: number;
 }
 
 export function runCgan(args: string[], opts: { cwd?: string; timeout?: number } = {}): Promise<CganResult> {
+  const t0 = performance.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [...CGAN_ARGV, ...args], { cwd: opts.cwd, timeout: opts.timeout ?? 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    const limit = opts.timeout ?? 120_000;
+    execFile(process.execPath, [...CGAN_ARGV, ...args], { cwd: opts.cwd, timeout: limit, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+      const e = err as { code?: number; killed?: boolean; signal?: string } | null;
+      const ms = performance.now() - t0;
+      resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr, timedOut: Boolean(e?.killed && ms >= limit), ms });
     });
   });
 }

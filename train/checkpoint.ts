@@ -4,6 +4,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { InputError } from '../cli/errors.ts';
+import { fsErrorSentence } from '../runtime/files.ts';
 import type { ArchConfig } from './model.ts';
 import type { RngState } from '../runtime/random.ts';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, type SafetensorsFile, type StoredTensor } from './safetensors.ts';
@@ -91,17 +93,41 @@ export function decodeCheckpoint(bytes: Uint8Array, what: string): Checkpoint {
 
 function fromSafetensors(f: SafetensorsFile, what: string): Checkpoint {
   if (f.metadata.format !== CHECKPOINT_FORMAT) {
-    throw new Error(`${what}: not a cgan-onnx checkpoint (metadata.format is ${JSON.stringify(f.metadata.format)})`);
+    throw new InputError(`${what}: not a cgan-onnx checkpoint (metadata.format is ${JSON.stringify(f.metadata.format)})`);
   }
   if (f.metadata.format_version !== CHECKPOINT_VERSION) {
-    throw new Error(`${what}: checkpoint format version ${f.metadata.format_version}; this build reads version ${CHECKPOINT_VERSION}`);
+    throw new InputError(`${what}: checkpoint format version ${f.metadata.format_version}; this build reads version ${CHECKPOINT_VERSION}`);
   }
-  return { config: JSON.parse(f.metadata.config), state: JSON.parse(f.metadata.state), tensors: f.tensors };
+  let config: TrainConfig;
+  let state: TrainState;
+  try {
+    config = JSON.parse(f.metadata.config);
+    state = JSON.parse(f.metadata.state);
+  } catch (e) {
+    throw new InputError(`${what}: its config/state metadata is not valid JSON (${(e as Error).message}); the file was edited or is damaged`);
+  }
+  if (!config?.arch || !config.hyper || !config.dataset || !state || !Number.isInteger(state.step) || !Array.isArray(state.rng)) {
+    throw new InputError(`${what}: its config/state metadata is incomplete; the file was edited or is damaged: resume from another checkpoint`);
+  }
+  return { config, state, tensors: f.tensors };
 }
 
 /** Resolves a run directory or a checkpoint file path to the checkpoint file. */
 export function checkpointPath(runOrFile: string): string {
   return runOrFile.endsWith('.safetensors') ? runOrFile : path.join(runOrFile, CHECKPOINT_FILE);
+}
+
+/** The run directory of a run directory or of a checkpoint file in it. */
+export function runDir(runOrFile: string): string {
+  return runOrFile.endsWith('.safetensors') ? path.dirname(runOrFile) : runOrFile;
+}
+
+/** The first tensor holding NaN or an infinity, as "name[index] = value", or null. */
+export function firstNonFinite(tensors: Record<string, StoredTensor>): string | null {
+  for (const [name, t] of Object.entries(tensors)) {
+    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) return `${name}[${i}] = ${t.data[i]}`;
+  }
+  return null;
 }
 
 export async function readCheckpoint(runOrFile: string): Promise<Checkpoint> {
@@ -115,16 +141,22 @@ export async function readCheckpoint(runOrFile: string): Promise<Checkpoint> {
  * crash at any moment leaves either the old checkpoint or the new one, never half of one.
  */
 export async function writeCheckpoint(dir: string, c: Checkpoint): Promise<string> {
-  await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, CHECKPOINT_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
-  const handle = await fs.open(tmp, 'w');
   try {
-    await handle.writeFile(encodeCheckpoint(c));
-    await handle.sync();
-  } finally {
-    await handle.close();
+    await fs.mkdir(dir, { recursive: true });
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(encodeCheckpoint(c));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (e) {
+    // A full disk must not stay full of our half-written file; the old checkpoint is untouched.
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw new InputError(`${fsErrorSentence(e, file, 'write')} (the previous checkpoint, if any, is unchanged)`);
   }
-  await fs.rename(tmp, file);
   return file;
 }

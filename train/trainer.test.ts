@@ -117,9 +117,11 @@ test('a checkpoint round-trips bit-exactly and a resume reproduces the uninterru
   assert.deepEqual(mb.map((x) => [x.step, x.real_score, x.fake_score, x.penalty, x.generator_score]), ma.map((x) => [x.step, x.real_score, x.fake_score, x.penalty, x.generator_score]));
 });
 
-test('a SIGKILLed `cgan train` resumes from its last checkpoint and its curve continues', async () => {
+test('a SIGKILLed `cgan train` at the default seed resumes, takes over its stale lock, and matches an unkilled run', async () => {
   const out = tmp('killed');
-  const args = [...CGAN_ARGV, 'train', '--limit', '64', '--batch-size', '16', '--backend', 'wasm', '--workers', '1', '--seed', '3', '--save-every', '2', '--out', out];
+  // No --seed: the default (0) is the seed tfjs once read as "unseeded".
+  const common = [...CGAN_ARGV, 'train', '--limit', '64', '--batch-size', '16', '--backend', 'wasm', '--workers', '1', '--save-every', '2'];
+  const args = [...common, '--out', out];
   const child = spawn(process.execPath, [...args, '--steps', '40'], { cwd: root, stdio: 'ignore' });
   const metricsFile = path.join(out, 'metrics.jsonl');
   // Kill it once it has checkpointed a few steps in.
@@ -132,13 +134,29 @@ test('a SIGKILLed `cgan train` resumes from its last checkpoint and its curve co
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
   const killedAt = (await readCheckpoint(out)).state.step;
-  const resumed = spawn(process.execPath, [...CGAN_ARGV, 'train', '--resume', out, '--steps', String(killedAt + 3)], { cwd: root, stdio: 'pipe' });
-  let text = '';
-  resumed.stdout!.on('data', (d) => (text += d));
-  resumed.stderr!.on('data', (d) => (text += d));
-  const code = await new Promise((r) => resumed.once('exit', r));
+  assert.ok(existsSync(path.join(out, '.lock')), 'the killed run left its lock');
+  const straight = tmp('unkilled');
+  const run = (argv: string[]) => {
+    const child = spawn(process.execPath, argv, { cwd: root, stdio: 'pipe' });
+    let text = '';
+    child.stdout!.on('data', (d) => (text += d));
+    child.stderr!.on('data', (d) => (text += d));
+    return new Promise<{ code: number | null; text: string }>((r) => child.once('exit', (code) => r({ code, text })));
+  };
+  const [{ code, text }, uninterrupted] = await Promise.all([
+    // The same workers as the killed run: two workers sum gradients in another order (equal only up to rounding).
+    run([...common, '--resume', out, '--steps', String(killedAt + 3)]),
+    run([...common, '--out', straight, '--steps', String(killedAt + 3)]),
+  ]);
   assert.equal(code, 0, text);
+  assert.equal(uninterrupted.code, 0, uninterrupted.text);
+  assert.match(text, /taking over a stale lock .*\.lock left by pid \d+, which is no longer running/);
   assert.match(text, new RegExp(`resumed from .* at step ${killedAt}`));
+  assert.equal(existsSync(path.join(out, '.lock')), false, 'the lock is released at the end');
+  const same = (rows: Awaited<ReturnType<typeof readMetrics>>) => rows.map(({ seconds: _, ...r }) => r);
+  assert.deepEqual(same(await readMetrics(metricsFile)), same(await readMetrics(path.join(straight, 'metrics.jsonl'))));
+  const [a, b] = [await readCheckpoint(out), await readCheckpoint(straight)];
+  for (const [k, t] of Object.entries(b.tensors)) assert.deepEqual(a.tensors[k].data, t.data, `${k} differs from the unkilled run`);
   const steps = (await readMetrics(metricsFile)).map((r) => r.step);
   assert.deepEqual(steps, Array.from({ length: killedAt + 3 }, (_, i) => i + 1), 'each step logged exactly once');
   assert.equal((await readCheckpoint(out)).state.step, killedAt + 3);
@@ -151,6 +169,18 @@ test('a diverging run stops with a message and keeps the last good checkpoint', 
   await assert.rejects(train(base(out, { steps: 5, hyper, saveEvery: 1 })), /training diverged at step \d: .*not finite.*last good checkpoint \(step \d\) is kept/);
   const ck = await readCheckpoint(out);
   for (const t of Object.values(ck.tensors)) for (const v of t.data) assert.ok(Number.isFinite(v));
+});
+
+test('a run that diverges before its first checkpoint says none was saved, not "step none"', async () => {
+  const out = tmp('nan-early');
+  // No --save-every and 4 steps per epoch: it blows up at step 2, before any save.
+  const hyper = { ...base(out).hyper, lr: 1e30 };
+  await assert.rejects(train(base(out, { steps: 5, hyper })), (e: Error) => {
+    assert.match(e.message, /training diverged at step \d: .*No checkpoint was saved before it/);
+    assert.doesNotMatch(e.message, /step none|is kept at/);
+    return true;
+  });
+  assert.equal(existsSync(path.join(out, 'checkpoint.safetensors')), false);
 });
 
 test('starting a new run over an existing one is refused, so its checkpoint is not lost', async () => {

@@ -2,15 +2,27 @@
  * The training loop: dataset -> critic/generator updates on a worker pool -> checkpoint files,
  * metrics.jsonl, per-epoch sample grids and the curves plot in the run directory.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, statSync } from 'node:fs';
+import { InputError, RefusedError, UsageError } from '../cli/errors.ts';
 import path from 'node:path';
 import { Rng, noiseFromSeed } from '../runtime/random.ts';
 import type { BackendRequest } from './backend.ts';
-import { CHECKPOINT_FILE, checkpointPath, readCheckpoint, writeCheckpoint, type Checkpoint, type Hyper, type TrainConfig, type TrainState } from './checkpoint.ts';
+import {
+  CHECKPOINT_FILE,
+  checkpointPath,
+  firstNonFinite,
+  readCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+  type Hyper,
+  type TrainConfig,
+  type TrainState,
+} from './checkpoint.ts';
+import { lockRun } from './lock.ts';
 import { batchImages, loadDataset, type Dataset } from './data.ts';
 import { MetricsWriter, readMetrics, truncateMetrics, type MetricsRecord } from './metrics.ts';
 import { DEFAULT_EMA_DECAY, hasWeightAverage } from './ema.ts';
-import { defaultArch, generatorShapes } from './model.ts';
+import { criticShapes, defaultArch, generatorShapes, type ArchConfig } from './model.ts';
 import { writeCurves } from './plot.ts';
 import { NonFiniteError, WorkerPool } from './pool.ts';
 import { writeSampleGrid } from './samples.ts';
@@ -57,13 +69,32 @@ const SAMPLE_ROWS = 4;
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? ((m: string) => console.log(m));
+  checkRunDirectory(opts.out);
+  // Before anything is read or written: a second training on this directory stops here.
+  const lock = await lockRun(opts.out, log);
+  try {
+    return await trainLocked(opts, log);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** --out must be a directory (or not exist yet): a file there would fail only after the workers start. */
+function checkRunDirectory(out: string): void {
+  if (existsSync(out) && !statSync(out).isDirectory()) {
+    throw new InputError(`--out ${out} is a file, not a run directory; choose a directory path (it is created if missing)`);
+  }
+}
+
+async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promise<TrainResult> {
   let resumed: Checkpoint | undefined;
   const resumeDir = opts.resume && path.dirname(path.resolve(checkpointPath(opts.resume)));
   if (opts.resume) resumed = await readCheckpoint(opts.resume);
   if (existsSync(checkpointPath(opts.out)) && resumeDir !== path.resolve(opts.out)) {
     // Starting afresh, or continuing another run, here would overwrite this run: make the user say which.
-    throw new Error(`${opts.out} already holds a training run: pass --resume ${opts.out} to continue it, or choose another --out`);
+    throw new RefusedError(`${opts.out} already holds a training run: pass --resume ${opts.out} to continue it, or choose another --out`);
   }
+  if (resumed) checkResumeTensors(resumed, checkpointPath(opts.resume!));
 
   const dataDir = opts.dataDir ?? (resumed && resumed.config.dataset.name !== 'mnist' ? path.dirname(resumed.config.dataset.imagesFile) : undefined);
   const limit = opts.limit ?? (resumed ? resumed.config.dataset.count : undefined);
@@ -82,7 +113,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     checkResumeData(resumed, ds);
     const changes = Object.entries(opts.hyperOverrides ?? {}).filter(([k, v]) => resumed!.config.hyper[k as keyof Hyper] !== v);
     for (const [k, v] of changes) {
-      if (k === 'batchSize') throw new Error(`the run was trained with --batch-size ${resumed.config.hyper.batchSize}; a resumed run keeps it (start a new run for another batch size)`);
+      if (k === 'batchSize') throw new UsageError(`the run was trained with --batch-size ${resumed.config.hyper.batchSize}; a resumed run keeps it (start a new run for another batch size)`);
       log(`resume: ${k} ${resumed.config.hyper[k as keyof Hyper]} -> ${v} (from the command line)`);
     }
     config.hyper = { ...config.hyper, ...Object.fromEntries(changes) };
@@ -93,149 +124,182 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   const { hyper, arch } = config;
   const stepsPerEpoch = Math.floor(ds.count / hyper.batchSize);
-  if (stepsPerEpoch < 1) throw new Error(`the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: lower --batch-size or use more data`);
+  if (stepsPerEpoch < 1) throw new UsageError(`the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: lower --batch-size or use more data`);
   const totalSteps = Math.min(opts.steps ?? Infinity, opts.epochs !== undefined ? opts.epochs * stepsPerEpoch : Infinity);
-  if (!Number.isFinite(totalSteps)) throw new Error('say how long to train: --epochs N or --steps N');
+  if (!Number.isFinite(totalSteps)) throw new UsageError('say how long to train: --epochs N or --steps N');
 
   const workers = opts.workers ?? 1;
   const pool = await WorkerPool.start(workers, arch, hyper, config.seed, opts.backend);
-  config.workers = workers;
-  if (!resumed) config.backend = pool.backend; // what ran, not what was asked for ("auto")
-  log(`backend: ${pool.backend} x ${workers} worker${workers > 1 ? 's' : ''}`);
-  for (const note of pool.notes) log(`  ${note}`);
-
-  await fs.mkdir(path.join(opts.out, 'samples'), { recursive: true });
-  const metricsFile = path.join(opts.out, 'metrics.jsonl');
-  let state: TrainState;
-  let rng: Rng;
-  let perm: Uint32Array;
-  if (resumed) {
-    await pool.load(resumed.tensors, resumed.state.adamT);
-    state = { ...resumed.state };
-    rng = new Rng(state.rng);
-    // The epoch's shuffle is regenerated from the RNG state saved when the epoch began.
-    perm = new Rng(state.epochRng).permutation(ds.count);
-    if (resumeDir !== path.resolve(opts.out)) await fs.copyFile(path.join(resumeDir!, 'metrics.jsonl'), metricsFile).catch(() => undefined);
-    await truncateMetrics(metricsFile, state.step);
-    log(`resumed from ${opts.resume} at step ${state.step} (epoch ${state.epoch}, batch ${state.batchInEpoch}/${stepsPerEpoch})`);
-  } else {
-    rng = new Rng(config.seed);
-    const epochRng = rng.state();
-    perm = rng.permutation(ds.count);
-    state = { step: 0, generatorSteps: 0, epoch: 0, batchInEpoch: 0, epochRng, rng: rng.state(), adamT: { generator: 0, critic: 0 }, wallSeconds: 0 };
-    await fs.rm(metricsFile, { force: true });
-  }
-
-  // Fixed noise for the per-epoch grids, from its own stream so it never shifts with training.
-  const sampleNoise = noiseFromSeed((config.seed ^ 0x5a17) >>> 0, SAMPLE_ROWS, arch.zDim);
-  const metrics = new MetricsWriter(metricsFile);
-  const stepSeconds: number[] = [];
-  const startWall = state.wallSeconds;
-  const t0 = performance.now();
-  const elapsed = () => startWall + (performance.now() - t0) / 1000;
-
-  const save = async () => {
-    await metrics.flush();
-    const { tensors, adamT } = await pool.state();
-    state.adamT = adamT;
-    state.rng = rng.state();
-    state.wallSeconds = elapsed();
-    return writeCheckpoint(opts.out, { config, state, tensors });
-  };
-  const samples = async (tag: string) => {
-    const labels = new Int32Array(SAMPLE_ROWS * arch.numClasses);
-    const z = new Float32Array(labels.length * arch.zDim);
-    for (let r = 0; r < SAMPLE_ROWS; r++) {
-      for (let c = 0; c < arch.numClasses; c++) {
-        labels[r * arch.numClasses + c] = c;
-        z.set(sampleNoise.subarray(r * arch.zDim, (r + 1) * arch.zDim), (r * arch.numClasses + c) * arch.zDim);
-      }
-    }
-    const images = await pool.generate(z, labels);
-    return writeSampleGrid(path.join(opts.out, 'samples', `${tag}.png`), images, labels, z, arch.numClasses, arch.imageSize);
-  };
-
-  let stoppedBy: TrainResult['stoppedBy'] = 'done';
-  let checkpoint = path.join(opts.out, CHECKPOINT_FILE);
+  // Every failure from here on must close the workers, or the process never exits.
   try {
-    if (!resumed) await samples('epoch-0000');
-    const B = hyper.batchSize;
-    while (state.step < totalSteps) {
-      if (opts.signal?.aborted) {
-        stoppedBy = 'interrupted';
-        break;
-      }
-      const ts = performance.now();
-      const idx = perm.subarray(state.batchInEpoch * B, (state.batchInEpoch + 1) * B);
-      const labels = Int32Array.from(idx, (i) => ds.labels[i]);
-      const z = rng.fillNormal(new Float32Array(B * arch.zDim));
-      const alpha = Float32Array.from({ length: B }, () => rng.uniform());
-      const m = await pool.criticStep({ real: batchImages(ds, idx), labels, z, alpha });
-      state.step += 1;
-      state.batchInEpoch += 1;
-      const rec: MetricsRecord = {
-        step: state.step,
-        epoch: state.epoch + state.batchInEpoch / stepsPerEpoch,
-        real_score: m.realScore,
-        fake_score: m.fakeScore,
-        wasserstein: m.realScore - m.fakeScore,
-        penalty: m.penalty,
-        seconds: 0,
-      };
-      if (state.step % hyper.nCritic === 0) {
-        // The seed draws the generator's labels from the same batch; fresh noise.
-        const g = await pool.generatorStep(labels, rng.fillNormal(new Float32Array(B * arch.zDim)));
-        state.generatorSteps += 1;
-        rec.generator_score = g.score;
-      }
-      rec.seconds = elapsed();
-      stepSeconds.push((performance.now() - ts) / 1000);
-      metrics.add(rec);
-      opts.onStep?.(rec, { totalSteps, stepsPerEpoch });
-
-      if (state.batchInEpoch === stepsPerEpoch) {
-        state.epoch += 1;
-        state.batchInEpoch = 0;
-        state.epochRng = rng.state();
-        perm = rng.permutation(ds.count);
-        await samples(`epoch-${String(state.epoch).padStart(4, '0')}`);
-        checkpoint = await save();
-      } else if (opts.saveEvery && state.step % opts.saveEvery === 0) {
-        checkpoint = await save();
-      } else if (state.step % 20 === 0) {
-        await metrics.flush();
-      }
-    }
-    checkpoint = await save();
-  } catch (e) {
-    if (e instanceof NonFiniteError) {
-      await metrics.flush();
-      throw new Error(
-        `training diverged at step ${state.step + 1}: ${e.message}. The last good checkpoint (step ${await lastSavedStep(opts.out)}) ` +
-          `is kept at ${path.join(opts.out, CHECKPOINT_FILE)}; resume from it with a lower --lr or a higher --lambda.`,
-      );
-    }
-    throw e;
+    return await runWithPool(pool);
   } finally {
     await pool.close();
   }
-  const all = await readMetrics(metricsFile);
-  await writeCurves(opts.out, all, hyper.lambda, `cWGAN-GP on ${config.dataset.name}, ${all.length} critic steps`);
-  return { state, config, checkpoint, backend: pool.backend, stoppedBy, stepSeconds };
+
+  async function runWithPool(pool: WorkerPool): Promise<TrainResult> {
+    config.workers = workers;
+    if (!resumed) config.backend = pool.backend; // what ran, not what was asked for ("auto")
+    log(`backend: ${pool.backend} x ${workers} worker${workers > 1 ? 's' : ''}`);
+    for (const note of pool.notes) log(`  ${note}`);
+
+    await fs.mkdir(path.join(opts.out, 'samples'), { recursive: true });
+    const metricsFile = path.join(opts.out, 'metrics.jsonl');
+    let state: TrainState;
+    let rng: Rng;
+    let perm: Uint32Array;
+    if (resumed) {
+      await pool.load(resumed.tensors, resumed.state.adamT);
+      state = { ...resumed.state };
+      rng = new Rng(state.rng);
+      // The epoch's shuffle is regenerated from the RNG state saved when the epoch began.
+      perm = new Rng(state.epochRng).permutation(ds.count);
+      if (resumeDir !== path.resolve(opts.out)) await fs.copyFile(path.join(resumeDir!, 'metrics.jsonl'), metricsFile).catch(() => undefined);
+      await truncateMetrics(metricsFile, state.step);
+      log(`resumed from ${opts.resume} at step ${state.step} (epoch ${state.epoch}, batch ${state.batchInEpoch}/${stepsPerEpoch})`);
+    } else {
+      rng = new Rng(config.seed);
+      const epochRng = rng.state();
+      perm = rng.permutation(ds.count);
+      state = { step: 0, generatorSteps: 0, epoch: 0, batchInEpoch: 0, epochRng, rng: rng.state(), adamT: { generator: 0, critic: 0 }, wallSeconds: 0 };
+      await fs.rm(metricsFile, { force: true });
+    }
+
+    // Fixed noise for the per-epoch grids, from its own stream so it never shifts with training.
+    const sampleNoise = noiseFromSeed((config.seed ^ 0x5a17) >>> 0, SAMPLE_ROWS, arch.zDim);
+    const metrics = new MetricsWriter(metricsFile);
+    const stepSeconds: number[] = [];
+    const startWall = state.wallSeconds;
+    const t0 = performance.now();
+    const elapsed = () => startWall + (performance.now() - t0) / 1000;
+
+    const save = async () => {
+      await metrics.flush();
+      const { tensors, adamT } = await pool.state();
+      state.adamT = adamT;
+      state.rng = rng.state();
+      state.wallSeconds = elapsed();
+      return writeCheckpoint(opts.out, { config, state, tensors });
+    };
+    const samples = async (tag: string) => {
+      const labels = new Int32Array(SAMPLE_ROWS * arch.numClasses);
+      const z = new Float32Array(labels.length * arch.zDim);
+      for (let r = 0; r < SAMPLE_ROWS; r++) {
+        for (let c = 0; c < arch.numClasses; c++) {
+          labels[r * arch.numClasses + c] = c;
+          z.set(sampleNoise.subarray(r * arch.zDim, (r + 1) * arch.zDim), (r * arch.numClasses + c) * arch.zDim);
+        }
+      }
+      const images = await pool.generate(z, labels);
+      return writeSampleGrid(path.join(opts.out, 'samples', `${tag}.png`), images, labels, z, arch.numClasses, arch.imageSize);
+    };
+
+    let stoppedBy: TrainResult['stoppedBy'] = 'done';
+    let checkpoint = path.join(opts.out, CHECKPOINT_FILE);
+    try {
+      if (!resumed) await samples('epoch-0000');
+      const B = hyper.batchSize;
+      while (state.step < totalSteps) {
+        if (opts.signal?.aborted) {
+          stoppedBy = 'interrupted';
+          break;
+        }
+        const ts = performance.now();
+        const idx = perm.subarray(state.batchInEpoch * B, (state.batchInEpoch + 1) * B);
+        const labels = Int32Array.from(idx, (i) => ds.labels[i]);
+        const z = rng.fillNormal(new Float32Array(B * arch.zDim));
+        const alpha = Float32Array.from({ length: B }, () => rng.uniform());
+        const m = await pool.criticStep({ real: batchImages(ds, idx), labels, z, alpha });
+        state.step += 1;
+        state.batchInEpoch += 1;
+        const rec: MetricsRecord = {
+          step: state.step,
+          epoch: state.epoch + state.batchInEpoch / stepsPerEpoch,
+          real_score: m.realScore,
+          fake_score: m.fakeScore,
+          wasserstein: m.realScore - m.fakeScore,
+          penalty: m.penalty,
+          seconds: 0,
+        };
+        if (state.step % hyper.nCritic === 0) {
+          // The seed draws the generator's labels from the same batch; fresh noise.
+          const g = await pool.generatorStep(labels, rng.fillNormal(new Float32Array(B * arch.zDim)));
+          state.generatorSteps += 1;
+          rec.generator_score = g.score;
+        }
+        rec.seconds = elapsed();
+        stepSeconds.push((performance.now() - ts) / 1000);
+        metrics.add(rec);
+        opts.onStep?.(rec, { totalSteps, stepsPerEpoch });
+
+        if (state.batchInEpoch === stepsPerEpoch) {
+          state.epoch += 1;
+          state.batchInEpoch = 0;
+          state.epochRng = rng.state();
+          perm = rng.permutation(ds.count);
+          await samples(`epoch-${String(state.epoch).padStart(4, '0')}`);
+          checkpoint = await save();
+        } else if (opts.saveEvery && state.step % opts.saveEvery === 0) {
+          checkpoint = await save();
+        } else if (state.step % 20 === 0) {
+          await metrics.flush();
+        }
+      }
+      checkpoint = await save();
+    } catch (e) {
+      if (e instanceof NonFiniteError) {
+        await metrics.flush();
+        const saved = await lastSavedStep(opts.out);
+        const kept =
+          saved === null
+            ? 'No checkpoint was saved before it (checkpoints are written every epoch, or every --save-every N steps); ' +
+              'start again with a lower --lr or a higher --lambda.'
+            : `The last good checkpoint (step ${saved}) is kept at ${path.join(opts.out, CHECKPOINT_FILE)}; ` +
+              'resume from it with a lower --lr or a higher --lambda.';
+        throw new Error(`training diverged at step ${state.step + 1}: ${e.message}. ${kept}`);
+      }
+      throw e;
+    }
+    const all = await readMetrics(metricsFile);
+    await writeCurves(opts.out, all, hyper.lambda, `cWGAN-GP on ${config.dataset.name}, ${all.length} critic steps`);
+    return { state, config, checkpoint, backend: pool.backend, stoppedBy, stepSeconds };
+  }
 }
 
-async function lastSavedStep(dir: string): Promise<string> {
+async function lastSavedStep(dir: string): Promise<number | null> {
   try {
-    return String((await readCheckpoint(dir)).state.step);
+    return (await readCheckpoint(dir)).state.step;
   } catch {
-    return 'none';
+    return null;
+  }
+}
+
+/**
+ * A resumed checkpoint's tensors against the model its config describes, before any worker starts:
+ * an edited shape or a NaN is a sentence about the file, not a worker's stack trace.
+ */
+function checkResumeTensors(c: Checkpoint, file: string): void {
+  const arch: ArchConfig = c.config.arch;
+  const shapes = { ...generatorShapes(arch), ...criticShapes(arch) };
+  for (const [name, shape] of Object.entries(shapes)) {
+    for (const key of [name, `adam.m.${name}`, `adam.v.${name}`]) {
+      const t = c.tensors[key];
+      if (!t) throw new InputError(`${file}: it has no tensor ${key}; it is not a complete checkpoint of this project`);
+      if (t.shape.join(',') !== shape.join(',')) {
+        throw new InputError(`${file}: tensor ${key} has shape [${t.shape}] but its config's model needs [${shape}]; the file was edited or is damaged`);
+      }
+    }
+  }
+  const bad = firstNonFinite(c.tensors);
+  if (bad) {
+    throw new InputError(`${file}: ${bad} is not finite: the run had diverged when this was saved; resume from an earlier checkpoint`);
   }
 }
 
 function checkResumeData(c: Checkpoint, ds: Dataset): void {
   const d = c.config.dataset;
   if (d.count !== ds.count || d.numClasses !== ds.numClasses) {
-    throw new Error(
+    throw new UsageError(
       `the checkpoint was trained on ${d.count} examples of ${d.numClasses} classes (${d.imagesFile}) but the data given has ${ds.count} of ${ds.numClasses}: ` +
         `resume with the same --data and --limit`,
     );

@@ -4,15 +4,16 @@ import { request } from 'node:http';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDemoServer, type DemoServer } from './server.ts';
+import { fixtureModel } from '../test/fixture-model.ts';
+import { CONTENT_SECURITY_POLICY, startDemoServer, type DemoServer } from './server.ts';
 
 interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
 
 /** A raw request: node:http sends the path as given, unlike fetch, which resolves `..` itself. */
-function get(base: string, path: string, method = 'GET'): Promise<Reply> {
+function get(base: string, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
   const u = new URL(base);
   return new Promise((ok, fail) => {
-    const req = request({ host: u.hostname, port: u.port, path, method }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, path, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -34,7 +35,7 @@ before(async () => {
   writeFileSync(join(dist, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(join(root, 'site', 'secret.txt'), SECRET);
   writeFileSync(join(root, 'secret.txt'), SECRET);
-  writeFileSync(join(root, 'm.onnx'), Buffer.from([8, 7, 18, 0]));
+  writeFileSync(join(root, 'm.onnx'), fixtureModel({ genChannels: 4 }));
   demo = await startDemoServer({ model: join(root, 'm.onnx'), port: 0, distDir: dist });
   noModel = await startDemoServer({ model: null, port: 0, distDir: dist });
 });
@@ -85,7 +86,7 @@ test('serves the model as octet-stream with its name', async () => {
   assert.equal(r.status, 200);
   assert.equal(r.headers['content-type'], 'application/octet-stream');
   assert.equal(r.headers['x-model-name'], 'm.onnx');
-  assert.deepEqual([...r.body], [8, 7, 18, 0]);
+  assert.deepEqual([...r.body], [...fixtureModel({ genChannels: 4 })]);
 });
 
 test('no path traversal: nothing outside the served trees is reachable', async () => {
@@ -117,8 +118,41 @@ test('a missing model is a 404 that says how to get one', async () => {
 });
 
 test('start-up errors name the problem', async () => {
-  await assert.rejects(startDemoServer({ model: join(root, 'nope.onnx'), port: 0, distDir: dist }), /Model file not found: .*nope\.onnx/);
+  await assert.rejects(startDemoServer({ model: join(root, 'nope.onnx'), port: 0, distDir: dist }), /Model file .*nope\.onnx does not exist/);
   await assert.rejects(startDemoServer({ model: null, port: 0, distDir: join(root, 'empty') }), /demo page is not built/);
   const port = Number(new URL(demo.url).port);
   await assert.rejects(startDemoServer({ model: null, port, distDir: dist }), new RegExp(`Port ${port} .* is in use`));
+});
+
+test('a model path that is a directory, random bytes or damaged weights is refused at start-up', async () => {
+  const model = fixtureModel({ genChannels: 4 });
+  writeFileSync(join(root, 'random.onnx'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)));
+  const damaged = Buffer.from(model);
+  damaged[Math.floor(damaged.length / 2)] ^= 0x40; // inside the dense weights, most of the file
+  writeFileSync(join(root, 'damaged.onnx'), damaged);
+  // A server that starts anyway is closed, so a failing check cannot hold the test open.
+  const refused = (model: string) => startDemoServer({ model, port: 0, distDir: dist }).then((d) => d.close().then(() => d));
+  await assert.rejects(refused(root), /Model file .* is a directory/);
+  await assert.rejects(refused(join(root, 'random.onnx')), /random\.onnx: not (a valid ONNX file|an ONNX model)/);
+  await assert.rejects(refused(join(root, 'damaged.onnx')), /damaged\.onnx: its weights do not match/);
+});
+
+test('every response carries the Content-Security-Policy', async () => {
+  for (const path of ['/', '/model.onnx', '/ort/ort-wasm-simd-threaded.wasm', '/nope']) {
+    const r = await get(demo.url, path, 'HEAD');
+    assert.equal(r.headers['content-security-policy'], CONTENT_SECURITY_POLICY, path);
+  }
+  assert.match(CONTENT_SECURITY_POLICY, /script-src 'self' 'wasm-unsafe-eval'/);
+});
+
+test('a Host header that is not the bound address is refused (DNS rebinding)', async () => {
+  const port = new URL(demo.url).port;
+  for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${Number(port) + 1}`]) {
+    const r = await get(demo.url, '/model.onnx', 'GET', { Host: host });
+    assert.equal(r.status, 421, `Host ${host}`);
+    assert.doesNotMatch(r.body.toString('latin1'), /cgan-onnx\.generator/, 'no model bytes for a foreign Host');
+  }
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`]) {
+    assert.equal((await get(demo.url, '/', 'GET', { Host: host })).status, 200, `Host ${host}`);
+  }
 });

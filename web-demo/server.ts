@@ -7,13 +7,22 @@
  * ORT directory is further narrowed to the few files the page can ask for.
  *
  * Every response carries COOP/COEP so the page is cross-origin isolated, which is what lets
- * onnxruntime-web's wasm backend use threads (SharedArrayBuffer).
+ * onnxruntime-web's wasm backend use threads (SharedArrayBuffer), and a Content-Security-Policy that
+ * allows only this server's own scripts, plus WebAssembly compilation ('wasm-unsafe-eval', which
+ * onnxruntime-web needs). Requests whose Host header is not the address the server is bound to are
+ * refused: a web page that rebinds its own DNS name to 127.0.0.1 cannot reach the demo.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { basename, dirname, resolve } from 'node:path';
 import sirv from 'sirv';
+import { BadModelError } from '../runtime/errors.ts';
+import { readFileChecked } from '../runtime/files.ts';
+import { MAX_MODEL_BYTES } from '../runtime/limits.ts';
+import { readModelInfo } from '../runtime/model-info.ts';
+import { verifyWeights } from '../runtime/weights-hash.ts';
 
 /** web-demo/ in the package (found by its own name, so dist/web-demo/server.js serves the same files). */
 export const DEMO_ROOT = resolve(dirname(createRequire(import.meta.url).resolve('cgan-onnx/package.json')), 'web-demo');
@@ -27,7 +36,25 @@ export const ORT_PREFIX = '/ort/';
 /** The only ORT files served: the wasm glue and binaries of the builds the page may import. */
 const ORT_FILE = /^ort-wasm-simd-threaded(\.jsep|\.asyncify)?\.(mjs|wasm)$/;
 
+/**
+ * What the page may load: its own scripts, styles and workers; WebAssembly; the model and wasm
+ * files from here; blob:/data: images (the PNG download, the favicon). Nothing from elsewhere.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "connect-src 'self' blob: data:",
+  "img-src 'self' data: blob:",
+  "style-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 const ISOLATION_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
@@ -69,9 +96,7 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
   if (!existsSync(resolve(distDir, 'index.html'))) {
     throw new Error(`The demo page is not built (${distDir}/index.html is missing). Run \`npm run build:demo\` or \`npx cgan demo\`, which builds it.`);
   }
-  if (opts.model !== null && !existsSync(opts.model)) {
-    throw new Error(`Model file not found: ${opts.model}. Export one with \`npx cgan export <run-dir>\` or name an existing .onnx.`);
-  }
+  if (opts.model !== null) await checkModel(opts.model);
   const setHeaders = (res: ServerResponse) => {
     for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
   };
@@ -83,8 +108,16 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
   const ort = sirv(ortDistDir(), { dev: false, etag: true, maxAge: 3600, setHeaders, onNoMatch: (_req, res) => notFound(res) });
   const noModel = opts.noModelMessage ?? NO_MODEL_MESSAGE;
 
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port ?? DEFAULT_PORT;
+  let allowedHosts: Set<string> | null = null; // filled once the port is known
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     setHeaders(res);
+    if (allowedHosts && !allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+      res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`Host ${JSON.stringify(req.headers.host ?? '')} is not this server; open ${[...allowedHosts][0]} instead`);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('Method not allowed');
@@ -103,8 +136,7 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
   };
 
   const server = createServer(handle);
-  const host = opts.host ?? '127.0.0.1';
-  const port = opts.port ?? DEFAULT_PORT;
+  server.maxConnections = 64; // one page opens a handful; this bounds what a runaway client holds
   await new Promise<void>((ok, fail) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       fail(e.code === 'EADDRINUSE' ? new Error(`Port ${port} on ${host} is in use. Pick another with --port <n> (0 picks a free one).`) : e);
@@ -114,6 +146,7 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  allowedHosts = hostsFor(host, actualPort);
   return {
     url: `http://${urlHost}:${actualPort}/`,
     server,
@@ -124,13 +157,44 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
   };
 }
 
+/** Refuses, at start-up, a model path that is missing, a directory, too big, not a generator or damaged. */
+export async function checkModel(model: string): Promise<void> {
+  const bytes = await readFileChecked(model, {
+    what: 'Model file',
+    maxBytes: MAX_MODEL_BYTES,
+    limitName: 'the model size limit',
+    missingHint: 'export one with `npx cgan export <run-dir>` or name an existing .onnx',
+    error: BadModelError,
+  });
+  const info = readModelInfo(bytes, model);
+  await verifyWeights(bytes, info, model);
+}
+
+/**
+ * The Host headers a browser sends for this server. A wildcard bind (0.0.0.0, ::) was asked for to
+ * share the demo: its names are not known, so every Host is accepted (null).
+ */
+export function hostsFor(host: string, port: number): Set<string> | null {
+  if (host === '0.0.0.0' || host === '::') return null;
+  const names = new Set([host.includes(':') ? `[${host}]` : host]);
+  if (host === '127.0.0.1' || host === '::1' || host === 'localhost') for (const n of ['127.0.0.1', 'localhost', '[::1]']) names.add(n);
+  if (!isIP(host)) names.add(host.toLowerCase());
+  return new Set([...names].map((n) => `${n}:${port}`.toLowerCase()));
+}
+
 function serveModel(req: IncomingMessage, res: ServerResponse, model: string | null, noModel: string): void {
-  if (model === null || !existsSync(model)) {
+  let size = -1;
+  try {
+    const st = model === null ? null : statSync(model);
+    if (st?.isFile()) size = st.size;
+  } catch {
+    // gone since start-up: the 404 below
+  }
+  if (model === null || size < 0) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Cgan-No-Model': '1' });
     res.end(model === null ? noModel : `Model file not found: ${model} (it was there when the demo started). ${noModel}`);
     return;
   }
-  const size = statSync(model).size;
   // no-cache: re-exporting to the same path must show the new weights on reload.
   res.writeHead(200, {
     'Content-Type': 'application/octet-stream',
@@ -142,5 +206,7 @@ function serveModel(req: IncomingMessage, res: ServerResponse, model: string | n
     res.end();
     return;
   }
-  createReadStream(model).pipe(res);
+  createReadStream(model)
+    .on('error', () => res.destroy()) // replaced or removed mid-read: end this response, keep serving
+    .pipe(res);
 }

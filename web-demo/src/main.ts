@@ -154,6 +154,9 @@ async function useModel(bytes: ArrayBuffer, label: string): Promise<void> {
       ort,
       wasmPaths: new URL('ort/', location.href).href,
       numThreads: threads.threads,
+      // WebCrypto exists only in secure contexts: a demo shared over http on a LAN address skips
+      // the weights check here (the server checked the model it serves at start-up).
+      verify: globalThis.isSecureContext,
     });
     performance.mark('cgan:session-ready');
     await gen?.dispose();

@@ -1,0 +1,33 @@
+/**
+ * The exit codes, limits and overwrite rules as `--help` prints them, built from the constants that
+ * the checks use (cli/errors.ts, runtime/limits.ts, cli/outputs.ts), so the help cannot drift.
+ */
+import type { Command } from 'commander';
+import {
+  MAX_CHECKPOINT_BYTES,
+  MAX_DATASET_BYTES,
+  MAX_IMAGES_PER_REQUEST,
+  MAX_MODEL_BYTES,
+  MAX_WORKERS_PER_CORE,
+  formatBytes,
+} from '../runtime/limits.ts';
+import { EXIT_HELP } from './errors.ts';
+import { OVERWRITE_HELP } from './outputs.ts';
+
+export const LIMITS_HELP = [
+  'Limits:',
+  `  images per request (labels x count)  ${MAX_IMAGES_PER_REQUEST.toLocaleString('en-US')}`,
+  `  model file                           ${formatBytes(MAX_MODEL_BYTES)}`,
+  '  noise file                           images x zDim x 4 bytes (at most the image limit\'s worth)',
+  `  checkpoint file                      ${formatBytes(MAX_CHECKPOINT_BYTES)}`,
+  `  dataset (IDX) file                   ${formatBytes(MAX_DATASET_BYTES + 1)}`,
+  `  training workers                     ${MAX_WORKERS_PER_CORE} per CPU core`,
+].join('\n');
+
+/** Adds the sections to a command's --help (the program gets all three). */
+type Section = 'exit' | 'limits' | 'outputs';
+
+export function addReliabilityHelp(cmd: Command, sections: Section[] = ['exit', 'limits', 'outputs']): void {
+  const text = { exit: EXIT_HELP, limits: LIMITS_HELP, outputs: OVERWRITE_HELP };
+  cmd.addHelpText('after', '\n' + sections.map((s) => text[s]).join('\n\n'));
+}

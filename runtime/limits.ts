@@ -1,0 +1,27 @@
+/**
+ * What one call may ask for: each limit has this one home, read by the check, its message, the
+ * CLI's --help and the README. Browser-safe (numbers only).
+ */
+
+/** Images one generate call may make (a 28x28 float32 image is 3 KiB: 100,000 of them are 314 MB). */
+export const MAX_IMAGES_PER_REQUEST = 100_000;
+
+/** Largest .onnx accepted (the shipped generator is 8.7 MB; a generator of this architecture is never near this). */
+export const MAX_MODEL_BYTES = 256 * 1024 * 1024;
+
+/** Largest checkpoint read (the shipped run's is ~50 MB: weights, two Adam moments, the weight average). */
+export const MAX_CHECKPOINT_BYTES = 1024 * 1024 * 1024;
+
+/** Largest IDX dataset file read (MNIST's training images are 47 MB). */
+export const MAX_DATASET_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+
+/** Data-parallel training workers per CPU core (each holds a full model copy and its optimiser state). */
+export const MAX_WORKERS_PER_CORE = 1;
+
+/** Human-readable sizes for the messages that name these limits. */
+export function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(n % 1024 ** 3 ? 1 : 0)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(n % 1024 ** 2 ? 1 : 0)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(0)} KiB`;
+  return `${n} bytes`;
+}

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { InputError } from './errors.ts';
+import { BadFileError } from '../runtime/errors.ts';
 
 /** Shipped by the quality work (models/README.md is its model card), relative to the package root. */
 export const DEFAULT_MODEL = 'models/mnist-cwgan.onnx';
@@ -20,7 +20,7 @@ export function defaultModelPath(): string {
 export function modelOrDefault(named: string | undefined, shipped = defaultModelPath()): string {
   if (named !== undefined) return named;
   if (!existsSync(shipped)) {
-    throw new InputError(`no model named and the default model ${shipped} does not exist: pass an .onnx written by \`cgan export RUN --out FILE.onnx\``);
+    throw new BadFileError(`no model named and the default model ${shipped} does not exist: pass an .onnx written by \`cgan export RUN --out FILE.onnx\``);
   }
   return shipped;
 }

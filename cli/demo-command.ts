@@ -8,7 +8,8 @@ import { join, relative, resolve } from 'node:path';
 import { readModelInfo } from '../runtime/model-info.ts';
 
 import { DEFAULT_MODEL, defaultModelPath } from './default-model.ts';
-import { InputError, UsageError } from './errors.ts';
+import { UsageError } from './errors.ts';
+import { BadFileError } from '../runtime/errors.ts';
 
 /**
  * The shipped model (DEFAULT_MODEL) if present, else the newest generator .onnx under models/ or runs/ (a few levels
@@ -60,7 +61,7 @@ export function register(program: Command): void {
       let model: string | null;
       if (modelArg !== undefined) {
         model = resolve(modelArg);
-        if (!existsSync(model)) throw new InputError(`Model file not found: ${modelArg}. Export one with \`npx cgan export <run-dir>\`, or leave the argument out to use ${DEFAULT_MODEL}.`);
+        if (!existsSync(model)) throw new BadFileError(`Model file not found: ${modelArg}. Export one with \`npx cgan export <run-dir>\`, or leave the argument out to use ${DEFAULT_MODEL}.`);
       } else {
         model = findDefaultModel();
       }

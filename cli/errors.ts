@@ -1,9 +1,10 @@
 /**
- * The CLI's exit codes and the errors that carry them: one table, so `--help`, the README and the
- * tests read the same numbers. A user-facing error is a sentence naming the problem and the fix;
- * anything else reaching main() is a bug and is reported as one.
+ * The CLI's exit codes: one table, so `--help`, the README and the tests read the same numbers. The
+ * stages below the CLI (train, export, runtime) throw the kinds in runtime/errors.ts, the bottom of
+ * the data flow, since they must not import the CLI; this file maps each kind to its code. A
+ * user-facing error is a sentence naming the problem and the fix; anything else is a failure (1).
  */
-import { BadFileError, BadModelError, BadRequestError } from '../runtime/errors.ts';
+import { BadFileError, BadModelError, BadRequestError, RefusedError } from '../runtime/errors.ts';
 
 export const EXIT = {
   ok: 0,
@@ -38,26 +39,12 @@ export class UsageError extends CliError {
   }
 }
 
-/** A file the user gave cannot be used as it is. */
-export class InputError extends CliError {
-  constructor(message: string) {
-    super(message, EXIT.badInput);
-  }
-}
-
-/** The command would destroy data (or race another process for it), so it did nothing. */
-export class RefusedError extends CliError {
-  constructor(message: string) {
-    super(message, EXIT.refused);
-  }
-}
-
 /** The exit code for an error that reached the top of the CLI. */
 export function exitCodeOf(e: unknown): ExitCode {
   if (e instanceof CliError) return e.exitCode;
-  // The runtime's own kinds (runtime/errors.ts): it cannot import the CLI, so they are mapped here.
   if (e instanceof BadModelError || e instanceof BadFileError) return EXIT.badInput;
   if (e instanceof BadRequestError) return EXIT.usage;
+  if (e instanceof RefusedError) return EXIT.refused;
   return EXIT.failure;
 }
 

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_MODEL, modelOrDefault } from './default-model.ts';
 import { deviceNames, type Device } from '../runtime/devices.ts';
 import { addReliabilityHelp } from './help.ts';
-import { checkOutputs, writeOutput } from './outputs.ts';
+import { checkOutputs, writeOutput } from '../export/outputs.ts';
 import { int } from './parse.ts';
 
 

@@ -5,7 +5,7 @@ import { DEFAULT_MODEL, modelOrDefault } from './default-model.ts';
 import { deviceNames, type Device } from '../runtime/devices.ts';
 import { UsageError } from './errors.ts';
 import { addReliabilityHelp } from './help.ts';
-import { checkOutputs, writeOutput } from './outputs.ts';
+import { checkOutputs, writeOutput } from '../export/outputs.ts';
 import { int } from './parse.ts';
 
 interface Opts {

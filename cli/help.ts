@@ -12,7 +12,7 @@ import {
   formatBytes,
 } from '../runtime/limits.ts';
 import { EXIT_HELP } from './errors.ts';
-import { OVERWRITE_HELP } from './outputs.ts';
+import { OVERWRITE_HELP } from '../export/outputs.ts';
 
 export const LIMITS_HELP = [
   'Limits:',

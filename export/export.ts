@@ -4,8 +4,8 @@
  * leaves a bad model behind under the requested name.
  */
 import { createRequire } from 'node:module';
-import { InputError } from '../cli/errors.ts';
-import { checkOutputs, writeOutput } from '../cli/outputs.ts';
+import { BadFileError } from '../runtime/errors.ts';
+import { checkOutputs, writeOutput } from './outputs.ts';
 import { firstNonFinite, readCheckpoint, checkpointPath } from '../train/checkpoint.ts';
 import { EMA_PREFIX, hasWeightAverage } from '../train/ema.ts';
 import { buildGeneratorOnnx, GENERATOR_TENSORS, type WeightTensor } from './onnx-generator.ts';
@@ -63,20 +63,20 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
   const hasEma = hasWeightAverage(ckpt.tensors, GENERATOR_TENSORS);
   const choice: WeightChoice = opts.weights ?? (hasEma ? 'ema' : 'raw');
   if (choice === 'ema' && !hasEma) {
-    throw new InputError(`${checkpointPath(run)} has no generator weight average (it was trained with --ema-decay 0, or by an older build): export it with --weights raw`);
+    throw new BadFileError(`${checkpointPath(run)} has no generator weight average (it was trained with --ema-decay 0, or by an older build): export it with --weights raw`);
   }
   const prefix = choice === 'ema' ? EMA_PREFIX : '';
   const weights: Record<string, WeightTensor> = {};
   for (const name of GENERATOR_TENSORS) {
     const t = ckpt.tensors[prefix + name];
-    if (!t) throw new InputError(`${checkpointPath(run)} has no tensor ${name}: not a generator checkpoint of this project`);
-    if (!(t.data instanceof Float32Array)) throw new InputError(`${checkpointPath(run)}: tensor ${name} is not float32`);
+    if (!t) throw new BadFileError(`${checkpointPath(run)} has no tensor ${name}: not a generator checkpoint of this project`);
+    if (!(t.data instanceof Float32Array)) throw new BadFileError(`${checkpointPath(run)}: tensor ${name} is not float32`);
     weights[name] = { shape: t.shape, data: t.data };
   }
   // A NaN here is the run's (it diverged before this save), not the exporter's: say so before parity blames export.
   const bad = firstNonFinite(Object.fromEntries(Object.entries(weights).map(([k, t]) => [prefix + k, { dtype: 'F32' as const, ...t }])));
   if (bad) {
-    throw new InputError(
+    throw new BadFileError(
       `${checkpointPath(run)}: ${bad} is not finite: the run had diverged when this checkpoint was saved; ` +
         'export an earlier checkpoint (or --weights raw/ema, whichever is finite)',
     );

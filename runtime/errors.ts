@@ -1,7 +1,8 @@
 /**
- * The runtime's two kinds of caller mistake, so a CLI or a page can tell them apart from a runtime
- * that failed: the model (or another file) is unusable, or the request asks for something invalid.
- * Browser-safe; the CLI maps them to its exit codes (cli/errors.ts).
+ * The kinds of caller mistake every stage (runtime, train, export) reports, so a CLI, a server or a
+ * page can tell them apart from work that failed: a file is unusable, the request asks for something
+ * invalid, or the work was refused to protect data. They live here, at the bottom of the data flow,
+ * so every stage can import them; browser-safe. The CLI maps them to exit codes (cli/errors.ts).
  */
 
 /** The model bytes, or a file the caller named, cannot be used: missing, too big, damaged, not ours. */
@@ -12,7 +13,7 @@ export class BadModelError extends Error {
   }
 }
 
-/** A file other than the model (noise, ...) cannot be used. */
+/** A file other than the model (noise, checkpoint, dataset, an output path) cannot be used. */
 export class BadFileError extends Error {
   constructor(message: string) {
     super(message);
@@ -25,5 +26,13 @@ export class BadRequestError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'BadRequestError';
+  }
+}
+
+/** The work would destroy data (an output over an input or an existing model) or race another process for it. */
+export class RefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedError';
   }
 }

@@ -20,6 +20,8 @@ test('the checker catches each kind of wrong import', () => {
     ['runtime/browser.ts', "export { z } from './png.ts';"],
     ['train/samples.ts', "import { writePng } from '../runtime/node.ts';"],
     ['web-demo/server.ts', "const m = await import('../cli/main.ts');"],
+    ['train/lock.ts', "import { EXIT } from '../cli/errors.ts';"],
+    ['export/export.ts', "import { checkOutputs } from '../cli/outputs.ts';"],
     ['web-demo/src/main.ts', "import { Generator } from '../../runtime/browser.ts';"],
     ['element/cgan-generator.ts', "import { readFile } from 'node:fs/promises';"],
     ['cli/main.ts', "import { runCgan } from '../test/run-cgan.ts';"],

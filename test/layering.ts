@@ -4,6 +4,7 @@
  *
  *   runtime core (browser-safe) <- runtime entries (node.ts, browser.ts, png.ts) <- export, eval, cli
  *   runtime core <- train (never an entry: training must not load onnxruntime)
+ *   no stage imports the CLI (cli/ is the top: it imports the stages, never the reverse)
  *   @cgan-onnx/runtime (by name) <- web-demo/src, element;  test/ and bench/ <- nothing in production
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -53,7 +54,9 @@ function check(file: string, spec: string, target: string | null): string | null
   if (file.startsWith('train/') && !isTest(file) && target && ['runtime/node.ts', 'runtime/browser.ts'].includes(target)) {
     return 'training imports a runtime entry (it would load onnxruntime); import the core file or runtime/png.ts';
   }
-  if (file.startsWith('web-demo/') && !isTest(file) && target && top(target) === 'cli') return 'the web demo imports the CLI';
+  if (['train', 'export', 'eval', 'web-demo'].includes(top(file)) && !isTest(file) && target && top(target) === 'cli') {
+    return `${top(file)}/ imports the CLI, which sits above it; put what both need in the stage or runtime/errors.ts`;
+  }
   // Page code: what a browser runs (element/build.ts is the Node script that bundles it).
   const page = file.startsWith('web-demo/src/') || (file.startsWith('element/') && file !== 'element/build.ts');
   if (page && !isTest(file) && ((target && top(target) === 'runtime') || pkg?.startsWith('node:'))) {

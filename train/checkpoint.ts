@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../cli/errors.ts';
+import { BadFileError } from '../runtime/errors.ts';
 import { fsErrorSentence } from '../runtime/files.ts';
 import type { ArchConfig } from './model.ts';
 import type { RngState } from '../runtime/random.ts';
@@ -93,10 +93,10 @@ export function decodeCheckpoint(bytes: Uint8Array, what: string): Checkpoint {
 
 function fromSafetensors(f: SafetensorsFile, what: string): Checkpoint {
   if (f.metadata.format !== CHECKPOINT_FORMAT) {
-    throw new InputError(`${what}: not a cgan-onnx checkpoint (metadata.format is ${JSON.stringify(f.metadata.format)})`);
+    throw new BadFileError(`${what}: not a cgan-onnx checkpoint (metadata.format is ${JSON.stringify(f.metadata.format)})`);
   }
   if (f.metadata.format_version !== CHECKPOINT_VERSION) {
-    throw new InputError(`${what}: checkpoint format version ${f.metadata.format_version}; this build reads version ${CHECKPOINT_VERSION}`);
+    throw new BadFileError(`${what}: checkpoint format version ${f.metadata.format_version}; this build reads version ${CHECKPOINT_VERSION}`);
   }
   let config: TrainConfig;
   let state: TrainState;
@@ -104,10 +104,10 @@ function fromSafetensors(f: SafetensorsFile, what: string): Checkpoint {
     config = JSON.parse(f.metadata.config);
     state = JSON.parse(f.metadata.state);
   } catch (e) {
-    throw new InputError(`${what}: its config/state metadata is not valid JSON (${(e as Error).message}); the file was edited or is damaged`);
+    throw new BadFileError(`${what}: its config/state metadata is not valid JSON (${(e as Error).message}); the file was edited or is damaged`);
   }
   if (!config?.arch || !config.hyper || !config.dataset || !state || !Number.isInteger(state.step) || !Array.isArray(state.rng)) {
-    throw new InputError(`${what}: its config/state metadata is incomplete; the file was edited or is damaged: resume from another checkpoint`);
+    throw new BadFileError(`${what}: its config/state metadata is incomplete; the file was edited or is damaged: resume from another checkpoint`);
   }
   return { config, state, tensors: f.tensors };
 }
@@ -156,7 +156,7 @@ export async function writeCheckpoint(dir: string, c: Checkpoint): Promise<strin
   } catch (e) {
     // A full disk must not stay full of our half-written file; the old checkpoint is untouched.
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw new InputError(`${fsErrorSentence(e, file, 'write')} (the previous checkpoint, if any, is unchanged)`);
+    throw new BadFileError(`${fsErrorSentence(e, file, 'write')} (the previous checkpoint, if any, is unchanged)`);
   }
   return file;
 }

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RefusedError } from '../cli/errors.ts';
+import { RefusedError } from '../runtime/errors.ts';
 
 export const LOCK_FILE = '.lock';
 

@@ -5,7 +5,7 @@
  * and every other stage reads it with the forty lines below. Only F32 and I32 are used here.
  */
 import { existsSync } from 'node:fs';
-import { InputError } from '../cli/errors.ts';
+import { BadFileError } from '../runtime/errors.ts';
 import { readFileChecked } from '../runtime/files.ts';
 import { MAX_CHECKPOINT_BYTES } from '../runtime/limits.ts';
 
@@ -57,17 +57,17 @@ export function encodeSafetensors(file: SafetensorsFile): Uint8Array {
 
 /** Parses a safetensors file; `what` names the file in errors. */
 export function decodeSafetensors(bytes: Uint8Array, what = 'checkpoint'): SafetensorsFile {
-  if (bytes.length < 8) throw new InputError(`${what}: ${bytes.length} bytes is too short to be a safetensors file (truncated?)`);
+  if (bytes.length < 8) throw new BadFileError(`${what}: ${bytes.length} bytes is too short to be a safetensors file (truncated?)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > bytes.length - 8 || headerLen > 100_000_000) {
-    throw new InputError(`${what}: header length ${headerLen} exceeds the file size ${bytes.length} (truncated or not a safetensors file)`);
+    throw new BadFileError(`${what}: header length ${headerLen} exceeds the file size ${bytes.length} (truncated or not a safetensors file)`);
   }
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
   } catch (e) {
-    throw new InputError(`${what}: header is not valid JSON (corrupt file): ${(e as Error).message}`);
+    throw new BadFileError(`${what}: header is not valid JSON (corrupt file): ${(e as Error).message}`);
   }
   const dataStart = 8 + headerLen;
   const tensors: Record<string, StoredTensor> = {};
@@ -76,17 +76,17 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'checkpoint'): Safet
     const e = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
     const [a, b] = Array.isArray(e?.data_offsets) ? e.data_offsets : [NaN, NaN];
     if (!(Number.isInteger(a) && Number.isInteger(b) && 0 <= a && a <= b)) {
-      throw new InputError(`${what}: tensor ${name} has no valid data_offsets; the file was edited or is damaged`);
+      throw new BadFileError(`${what}: tensor ${name} has no valid data_offsets; the file was edited or is damaged`);
     }
-    if (dataStart + b > bytes.length) throw new InputError(`${what}: tensor ${name} ends at byte ${dataStart + b} but the file has ${bytes.length} (truncated)`);
+    if (dataStart + b > bytes.length) throw new BadFileError(`${what}: tensor ${name} ends at byte ${dataStart + b} but the file has ${bytes.length} (truncated)`);
     const count = Array.isArray(e.shape) ? e.shape.reduce((x, y) => x * y, 1) : NaN;
     if (!(count * 4 === b - a) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw new InputError(`${what}: tensor ${name} has shape ${JSON.stringify(e.shape)} but ${b - a} bytes of data; the file was edited or is damaged`);
+      throw new BadFileError(`${what}: tensor ${name} has shape ${JSON.stringify(e.shape)} but ${b - a} bytes of data; the file was edited or is damaged`);
     }
     const raw = bytes.slice(dataStart + a, dataStart + b); // copy: aligned and detached from the file buffer
     if (e.dtype === 'F32') tensors[name] = { dtype: 'F32', shape: e.shape, data: new Float32Array(raw.buffer) };
     else if (e.dtype === 'I32') tensors[name] = { dtype: 'I32', shape: e.shape, data: new Int32Array(raw.buffer) };
-    else throw new InputError(`${what}: tensor ${name} has dtype ${e.dtype}; this project writes only F32 and I32`);
+    else throw new BadFileError(`${what}: tensor ${name} has dtype ${e.dtype}; this project writes only F32 and I32`);
   }
   return { tensors, metadata: (header.__metadata__ as Record<string, string>) ?? {} };
 }
@@ -96,8 +96,8 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'checkpoint'): Safet
  * message (which should say how to make the file), any other read failure names the file.
  */
 export async function readSafetensorsFile(file: string, missing: (file: string) => string): Promise<SafetensorsFile> {
-  if (!existsSync(file)) throw new InputError(missing(file));
+  if (!existsSync(file)) throw new BadFileError(missing(file));
   const limit = 'the checkpoint size limit';
-  const bytes = await readFileChecked(file, { what: 'checkpoint', maxBytes: MAX_CHECKPOINT_BYTES, limitName: limit, error: InputError });
+  const bytes = await readFileChecked(file, { what: 'checkpoint', maxBytes: MAX_CHECKPOINT_BYTES, limitName: limit, error: BadFileError });
   return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 }

@@ -3,7 +3,7 @@
  * metrics.jsonl, per-epoch sample grids and the curves plot in the run directory.
  */
 import { existsSync, promises as fs, statSync } from 'node:fs';
-import { InputError, RefusedError, UsageError } from '../cli/errors.ts';
+import { BadFileError, BadRequestError, RefusedError } from '../runtime/errors.ts';
 import path from 'node:path';
 import { Rng, noiseFromSeed } from '../runtime/random.ts';
 import type { BackendRequest } from './backend.ts';
@@ -82,7 +82,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 /** --out must be a directory (or not exist yet): a file there would fail only after the workers start. */
 function checkRunDirectory(out: string): void {
   if (existsSync(out) && !statSync(out).isDirectory()) {
-    throw new InputError(`--out ${out} is a file, not a run directory; choose a directory path (it is created if missing)`);
+    throw new BadFileError(`--out ${out} is a file, not a run directory; choose a directory path (it is created if missing)`);
   }
 }
 
@@ -113,7 +113,7 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
     checkResumeData(resumed, ds);
     const changes = Object.entries(opts.hyperOverrides ?? {}).filter(([k, v]) => resumed!.config.hyper[k as keyof Hyper] !== v);
     for (const [k, v] of changes) {
-      if (k === 'batchSize') throw new UsageError(`the run was trained with --batch-size ${resumed.config.hyper.batchSize}; a resumed run keeps it (start a new run for another batch size)`);
+      if (k === 'batchSize') throw new BadRequestError(`the run was trained with --batch-size ${resumed.config.hyper.batchSize}; a resumed run keeps it (start a new run for another batch size)`);
       log(`resume: ${k} ${resumed.config.hyper[k as keyof Hyper]} -> ${v} (from the command line)`);
     }
     config.hyper = { ...config.hyper, ...Object.fromEntries(changes) };
@@ -124,9 +124,9 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
   }
   const { hyper, arch } = config;
   const stepsPerEpoch = Math.floor(ds.count / hyper.batchSize);
-  if (stepsPerEpoch < 1) throw new UsageError(`the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: lower --batch-size or use more data`);
+  if (stepsPerEpoch < 1) throw new BadRequestError(`the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: lower --batch-size or use more data`);
   const totalSteps = Math.min(opts.steps ?? Infinity, opts.epochs !== undefined ? opts.epochs * stepsPerEpoch : Infinity);
-  if (!Number.isFinite(totalSteps)) throw new UsageError('say how long to train: --epochs N or --steps N');
+  if (!Number.isFinite(totalSteps)) throw new BadRequestError('say how long to train: --epochs N or --steps N');
 
   const workers = opts.workers ?? 1;
   const pool = await WorkerPool.start(workers, arch, hyper, config.seed, opts.backend);
@@ -284,22 +284,22 @@ function checkResumeTensors(c: Checkpoint, file: string): void {
   for (const [name, shape] of Object.entries(shapes)) {
     for (const key of [name, `adam.m.${name}`, `adam.v.${name}`]) {
       const t = c.tensors[key];
-      if (!t) throw new InputError(`${file}: it has no tensor ${key}; it is not a complete checkpoint of this project`);
+      if (!t) throw new BadFileError(`${file}: it has no tensor ${key}; it is not a complete checkpoint of this project`);
       if (t.shape.join(',') !== shape.join(',')) {
-        throw new InputError(`${file}: tensor ${key} has shape [${t.shape}] but its config's model needs [${shape}]; the file was edited or is damaged`);
+        throw new BadFileError(`${file}: tensor ${key} has shape [${t.shape}] but its config's model needs [${shape}]; the file was edited or is damaged`);
       }
     }
   }
   const bad = firstNonFinite(c.tensors);
   if (bad) {
-    throw new InputError(`${file}: ${bad} is not finite: the run had diverged when this was saved; resume from an earlier checkpoint`);
+    throw new BadFileError(`${file}: ${bad} is not finite: the run had diverged when this was saved; resume from an earlier checkpoint`);
   }
 }
 
 function checkResumeData(c: Checkpoint, ds: Dataset): void {
   const d = c.config.dataset;
   if (d.count !== ds.count || d.numClasses !== ds.numClasses) {
-    throw new UsageError(
+    throw new BadRequestError(
       `the checkpoint was trained on ${d.count} examples of ${d.numClasses} classes (${d.imagesFile}) but the data given has ${ds.count} of ${ds.numClasses}: ` +
         `resume with the same --data and --limit`,
     );

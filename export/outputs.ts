@@ -11,7 +11,7 @@
 import { constants, existsSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import { fsErrorSentence } from '../runtime/files.ts';
-import { InputError, RefusedError } from './errors.ts';
+import { BadFileError, RefusedError } from '../runtime/errors.ts';
 
 /** Extensions of the files rule 2 protects. */
 export const PROTECTED_EXTENSIONS = ['.onnx', '.safetensors'];
@@ -50,7 +50,7 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-/** Applies the three rules to each output; throws RefusedError (exit 4) or InputError (exit 3). */
+/** Applies the three rules to each output; throws RefusedError (exit 4) or BadFileError (exit 3). */
 export async function checkOutputs(outputs: Output[], rules: OutputRules): Promise<void> {
   for (const { file, flag } of outputs) {
     for (const input of rules.inputs) {
@@ -65,10 +65,10 @@ export async function checkOutputs(outputs: Output[], rules: OutputRules): Promi
       st = await fs.stat(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw new InputError(`${flag}: ${fsErrorSentence(e, file, 'write')}`);
+      if (code !== 'ENOENT') throw new BadFileError(`${flag}: ${fsErrorSentence(e, file, 'write')}`);
     }
     if (st?.isDirectory()) {
-      throw new InputError(
+      throw new BadFileError(
         `${flag} ${file} is a directory; give a file path, e.g. ${path.join(file, 'out')}`,
       );
     }
@@ -88,16 +88,16 @@ async function checkDirectory(dir: string, flag: string, file: string, create: b
   let probe = dir;
   while (!existsSync(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe);
   if (probe !== dir && !create) {
-    throw new InputError(
+    throw new BadFileError(
       `${flag} ${file}: directory ${dir} does not exist; create it first`,
     );
   }
   const st = await fs.stat(probe);
-  if (!st.isDirectory()) throw new InputError(`${flag} ${file}: ${probe} is a file, not a directory; check the path`);
+  if (!st.isDirectory()) throw new BadFileError(`${flag} ${file}: ${probe} is a file, not a directory; check the path`);
   try {
     await fs.access(probe, constants.W_OK);
   } catch {
-    throw new InputError(`${flag} ${file}: cannot write to ${probe} (permission denied); choose another path`);
+    throw new BadFileError(`${flag} ${file}: cannot write to ${probe} (permission denied); choose another path`);
   }
 }
 
@@ -113,6 +113,6 @@ export async function writeOutput(file: string, bytes: Uint8Array, flag = 'outpu
     await fs.rename(tmp, file);
   } catch (e) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw new InputError(`${flag}: ${fsErrorSentence(e, file, 'write')}`);
+    throw new BadFileError(`${flag}: ${fsErrorSentence(e, file, 'write')}`);
   }
 }

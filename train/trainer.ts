@@ -99,9 +99,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   const workers = opts.workers ?? 1;
   const pool = await WorkerPool.start(workers, arch, hyper, config.seed, opts.backend);
-  config.workers = workers;
+  config.workers = pool.size;
   if (!resumed) config.backend = pool.backend; // what ran, not what was asked for ("auto")
-  log(`backend: ${pool.backend} x ${workers} worker${workers > 1 ? 's' : ''}`);
+  log(`backend: ${pool.backend} x ${pool.size} worker${pool.size > 1 ? 's' : ''}`);
   for (const note of pool.notes) log(`  ${note}`);
 
   await fs.mkdir(path.join(opts.out, 'samples'), { recursive: true });

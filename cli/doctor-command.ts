@@ -45,13 +45,23 @@ export async function diagnose(model: string): Promise<DoctorReport> {
     import('../train/webgpu.ts'),
     import('../runtime/devices.ts'),
   ]);
-  const report: DoctorReport = { node: process.version, platform: `${process.platform}-${process.arch}`, training: [], providers: [] };
+  const report: DoctorReport = {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    training: [],
+    providers: [],
+  };
   if (process.platform === 'linux') report.vulkan = vulkanFiles();
 
   // Execution providers first: onnxruntime's own Dawn starts before tfjs's, in a clean process.
   const eps = Object.keys(DEVICES.node);
   if (!existsSync(model)) {
-    for (const ep of eps) report.providers.push({ name: ep, ok: false, detail: `not tried: ${model} does not exist (pass --model FILE.onnx)` });
+    for (const ep of eps)
+      report.providers.push({
+        name: ep,
+        ok: false,
+        detail: `not tried: ${model} does not exist (pass --model FILE.onnx)`,
+      });
   } else {
     const { Generator } = await import('../runtime/node.ts');
     for (const ep of eps) {
@@ -79,7 +89,10 @@ export async function diagnose(model: string): Promise<DoctorReport> {
 export function formatReport(r: DoctorReport): string {
   const lines = [`node ${r.node} on ${r.platform}`];
   if (r.vulkan) {
-    lines.push(`vulkan loader: ${r.vulkan.loader ?? 'missing (libvulkan.so.1)'}; drivers: ${r.vulkan.drivers.join(', ') || 'none found'}`);
+    lines.push(
+      `vulkan loader: ${r.vulkan.loader ?? 'missing (libvulkan.so.1)'}; ` +
+        `drivers: ${r.vulkan.drivers.join(', ') || 'none found'}`,
+    );
   }
   lines.push(`webgpu adapter: ${r.adapter ?? 'none'}`);
   const section = (title: string, rows: Row[]) => {

@@ -28,7 +28,11 @@ export function register(program: Command): void {
     .option('--data <dir>', 'directory with an IDX pair train-images-idx3-ubyte / train-labels-idx1-ubyte')
     .option('--limit <n>', 'use only the first N training examples', int('--limit', 1))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_REQUESTS]).default('auto'))
-    .option('--workers <n>', 'data-parallel worker threads (default: one per core; 1 on tensorflow and webgpu)', int('--workers', 1))
+    .option(
+      '--workers <n>',
+      'data-parallel worker threads (default: one per core; 1 on tensorflow and webgpu)',
+      int('--workers', 1),
+    )
     .addOption(new Option('--preset <name>', 'hyperparameter preset').choices(Object.keys(PRESETS)).default('wgan-gp'))
     .option('--batch-size <n>', 'batch size (default 64)', int('--batch-size', 2))
     .option('--lr <x>', 'Adam learning rate (default 2e-4)', num('--lr', 1e-8, 1))
@@ -71,7 +75,8 @@ export function register(program: Command): void {
       process.on('SIGTERM', onSignal);
       const progress = new ProgressReporter();
       try {
-        const workers = o.workers ?? (['tensorflow', 'webgpu'].includes(o.backend) ? 1 : Math.min(os.availableParallelism(), 8));
+        const oneDevice = ['tensorflow', 'webgpu'].includes(o.backend);
+        const workers = o.workers ?? (oneDevice ? 1 : Math.min(os.availableParallelism(), 8));
         const r = await train({
           out,
           resume: o.resume,

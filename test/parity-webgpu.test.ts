@@ -18,7 +18,10 @@ test('onnxruntime-node webgpu matches cpu (float32 within 1e-4, float16 weights 
   if ('skip' in v) return t.skip(v.skip);
   const r = await runWebGpuChild<Parity>('ort-parity', v.env);
   assert.equal(r.device, 'webgpu');
-  assert.deepEqual(r.cases.map((c) => c.count), [1, 12]);
+  assert.deepEqual(
+    r.cases.map((c) => c.count),
+    [1, 12],
+  );
   for (const c of r.cases) {
     // Outputs that are all ~0 would match trivially: the test model's images use the tanh range.
     assert.ok(c.range > 0.5, `labels ${c.labels}: outputs only reach ${c.range}`);

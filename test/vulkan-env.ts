@@ -20,7 +20,11 @@ export function vulkanEnv(): { env: NodeJS.ProcessEnv } | { skip: string } {
   const needed = [`${CHROMIUM}/libvulkan.so.1`, SWIFTSHADER_ENV.VK_ICD_FILENAMES, `${CHROMIUM}/libvk_swiftshader.so`];
   const absent = needed.filter((f) => !existsSync(f));
   if (absent.length) {
-    return { skip: `no Vulkan loader/driver: the system has ${own.loader ? 'no driver' : 'no libvulkan.so.1'} and ${absent.join(', ')} is absent (apt-get install chromium, as .ci/run does)` };
+    return {
+      skip:
+        `no Vulkan loader/driver: the system has ${own.loader ? 'no driver' : 'no libvulkan.so.1'} and ` +
+        `${absent.join(', ')} is absent (apt-get install chromium, as .ci/run does)`,
+    };
   }
   return { env: { ...process.env, ...SWIFTSHADER_ENV } };
 }
@@ -30,14 +34,21 @@ const CHILD = fileURLToPath(new URL('./webgpu-child.ts', import.meta.url));
 /** Runs test/webgpu-child.ts `mode` with `env`; resolves with the JSON it prints last. */
 export function runWebGpuChild<T>(mode: string, env: NodeJS.ProcessEnv, timeoutMs = 200_000): Promise<T> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', CHILD, mode], { env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const last = stdout.trim().split('\n').pop() ?? '';
-      if (err) return reject(new Error(`webgpu child ${mode} failed (${err.message}):\n${stderr.slice(-2000)}`));
-      try {
-        resolve(JSON.parse(last) as T);
-      } catch {
-        reject(new Error(`webgpu child ${mode} printed no JSON result:\n${stdout.slice(-1000)}\n${stderr.slice(-1000)}`));
-      }
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', CHILD, mode],
+      { env, timeout: timeoutMs, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        const last = stdout.trim().split('\n').pop() ?? '';
+        if (err) return reject(new Error(`webgpu child ${mode} failed (${err.message}):\n${stderr.slice(-2000)}`));
+        try {
+          resolve(JSON.parse(last) as T);
+        } catch {
+          reject(
+            new Error(`webgpu child ${mode} printed no JSON result:\n${stdout.slice(-1000)}\n${stderr.slice(-1000)}`),
+          );
+        }
+      },
+    );
   });
 }

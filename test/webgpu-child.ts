@@ -27,7 +27,9 @@ const BATCH = 4;
 // tfjs's GPU buffer pool fills during the first steps (seen: steady from step 4); 6 compares 4 with 6.
 const STEPS = 6;
 
-async function steps(backend: 'webgpu' | 'wasm'): Promise<{ adapter?: string; notes: string[]; records: StepRecord[]; gradients: number[] }> {
+async function steps(
+  backend: 'webgpu' | 'wasm',
+): Promise<{ adapter?: string; notes: string[]; records: StepRecord[]; gradients: number[] }> {
   const s = await selectBackend(backend);
   const hyper = { ...PRESETS['wgan-gp'], batchSize: BATCH, nCritic: 2 };
   const r = new Replica(ARCH, hyper, 11);
@@ -51,7 +53,11 @@ async function steps(backend: 'webgpu' | 'wasm'): Promise<{ adapter?: string; no
     }
     if (i === 0) gradients = Array.from(c.grads.subarray(0, 32));
     const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number };
-    Object.assign(rec, { numTensors: m.numTensors, numBytesInGPU: m.numBytesInGPU, numBytesAllocatedInGPU: m.numBytesAllocatedInGPU });
+    Object.assign(rec, {
+      numTensors: m.numTensors,
+      numBytesInGPU: m.numBytesInGPU,
+      numBytesAllocatedInGPU: m.numBytesAllocatedInGPU,
+    });
     records.push(rec);
   }
   return { adapter: s.adapter?.description || s.adapter?.architecture, notes: s.notes, records, gradients };
@@ -73,7 +79,13 @@ async function ortParity(): Promise<Record<string, unknown>> {
     const a = await cpu.generate({ labels, seed: 5 });
     const b = await gpu.generate({ labels, seed: 5 });
     const h = await gpuHalf.generate({ labels, seed: 5 });
-    (out.cases as unknown[]).push({ labels, count: a.count, fp32: maxAbsDiff(a.data, b.data), fp16: maxAbsDiff(a.data, h.data), range: Math.max(...a.data.map(Math.abs)) });
+    (out.cases as unknown[]).push({
+      labels,
+      count: a.count,
+      fp32: maxAbsDiff(a.data, b.data),
+      fp16: maxAbsDiff(a.data, h.data),
+      range: Math.max(...a.data.map(Math.abs)),
+    });
   }
   await Promise.all([cpu.dispose(), gpu.dispose(), gpuHalf.dispose()]);
   return out;

@@ -24,30 +24,53 @@ export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 
  * Every training backend, in `auto`'s order: what it is, which --backend asks for it, and what it
  * needs on a machine (`cgan doctor` and docs/gpu.md print these; one home for them).
  */
-export const TRAINING_BACKENDS: readonly { name: BackendName; request: BackendRequest; packages: string[]; needs: string; install: string }[] = [
+export interface BackendInfo {
+  name: BackendName;
+  request: BackendRequest;
+  packages: string[];
+  needs: string;
+  install: string;
+}
+
+const FROM_NPM = 'npm install (a dependency)';
+const WITH_LIBTENSORFLOW = 'with network access (its install script downloads libtensorflow)';
+
+export const TRAINING_BACKENDS: readonly BackendInfo[] = [
   {
     name: 'tensorflow-gpu',
     request: 'tensorflow',
     packages: ['@tensorflow/tfjs-node-gpu'],
-    needs: 'Linux x64, an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1 (it loads libtensorflow 2.9.1; CUDA 12/13 machines lack libcudart.so.11.0)',
-    install: 'npm install @tensorflow/tfjs-node-gpu@4.22.0 with network access (its install script downloads libtensorflow)',
+    needs:
+      'Linux x64, an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1 ' +
+      '(it loads libtensorflow 2.9.1; CUDA 12/13 machines lack libcudart.so.11.0)',
+    install: `npm install @tensorflow/tfjs-node-gpu@4.22.0 ${WITH_LIBTENSORFLOW}`,
   },
   {
     name: 'webgpu',
     request: 'webgpu',
     packages: ['webgpu', '@tensorflow/tfjs-backend-webgpu'],
-    needs: 'a GPU with a Vulkan driver and the Vulkan loader libvulkan.so.1 (Linux); Metal (macOS) and D3D12 (Windows) by Dawn\'s prebuilt binaries',
-    install: 'Debian/Ubuntu: apt-get install libvulkan1 (+ mesa-vulkan-drivers for AMD/Intel; the NVIDIA driver brings its own)',
+    needs:
+      'a GPU with a Vulkan driver and the Vulkan loader libvulkan.so.1 (Linux); ' +
+      "Metal (macOS) and D3D12 (Windows) by Dawn's prebuilt binaries",
+    install:
+      'Debian/Ubuntu: apt-get install libvulkan1 (+ mesa-vulkan-drivers for AMD/Intel; ' +
+      'the NVIDIA driver brings its own)',
   },
   {
     name: 'tensorflow',
     request: 'tensorflow',
     packages: ['@tensorflow/tfjs-node'],
     needs: 'Linux/macOS/Windows x64 (native libtensorflow 2.9.1 on the CPU)',
-    install: 'npm install @tensorflow/tfjs-node@4.22.0 with network access (its install script downloads libtensorflow)',
+    install: `npm install @tensorflow/tfjs-node@4.22.0 ${WITH_LIBTENSORFLOW}`,
   },
-  { name: 'wasm', request: 'wasm', packages: ['@tensorflow/tfjs-backend-wasm'], needs: 'nothing beyond Node 20', install: 'npm install (a dependency)' },
-  { name: 'cpu', request: 'cpu', packages: ['@tensorflow/tfjs'], needs: 'nothing (plain JavaScript, about 100x slower than wasm)', install: 'npm install (a dependency)' },
+  { name: 'wasm', request: 'wasm', packages: ['@tensorflow/tfjs-backend-wasm'], needs: 'Node 20', install: FROM_NPM },
+  {
+    name: 'cpu',
+    request: 'cpu',
+    packages: ['@tensorflow/tfjs'],
+    needs: 'nothing (plain JavaScript, about 100x slower than wasm)',
+    install: FROM_NPM,
+  },
 ];
 
 export interface BackendSelection {
@@ -108,7 +131,10 @@ async function tryTensorflow(opts: SelectOptions, notes: string[], pkgs: NodePkg
       load(pkg);
     } catch (e) {
       const cuda = name === 'tensorflow-gpu' ? '; it needs CUDA 11.2 and cuDNN 8.1 on the library path' : '';
-      reasons.push(`${short}: installed but failed to load (${firstLine(e)}); its native libtensorflow is probably missing: rerun \`npm rebuild ${pkg}\` with network access${cuda}`);
+      reasons.push(
+        `${short}: installed but failed to load (${firstLine(e)}); its native libtensorflow is probably missing: ` +
+          `rerun \`npm rebuild ${pkg}\` with network access${cuda}`,
+      );
       continue;
     }
     // tfjs-node registers 'tensorflow' on the global engine, shared by every copy of tfjs-core.
@@ -156,16 +182,21 @@ async function tryWebGpu(opts: SelectOptions, notes: string[], hardwareOnly: boo
   if (!probe.ok) return { ok: false, notes: [`webgpu: ${probe.missing}; ${probe.fix}`] };
   const name = adapterName(probe.adapter);
   if (hardwareOnly && probe.adapter.isFallback) {
-    return { ok: false, notes: [`webgpu: skipped, the only adapter is ${name}, slower than wasm (ask for it with --backend webgpu)`] };
+    const why = `webgpu: skipped, the only adapter is ${name}, slower than wasm (ask for it with --backend webgpu)`;
+    return { ok: false, notes: [why] };
   }
   try {
     await import('@tensorflow/tfjs-backend-webgpu');
   } catch (e) {
-    return { ok: false, notes: [`webgpu: @tensorflow/tfjs-backend-webgpu did not load (${firstLine(e)}); run \`npm install\``] };
+    const why = `webgpu: @tensorflow/tfjs-backend-webgpu did not load (${firstLine(e)}); run \`npm install\``;
+    return { ok: false, notes: [why] };
   }
   const reasons: string[] = [];
   if (!(await quietSetBackend('webgpu', reasons, 'webgpu'))) return { ok: false, notes: reasons };
-  return { ok: true, selection: { name: 'webgpu', tfBackend: 'webgpu', adapter: probe.adapter, notes: [...notes, `webgpu: running on ${name}`] } };
+  const running = `webgpu: running on ${name}`;
+  const selection: BackendSelection = { name: 'webgpu', tfBackend: 'webgpu', adapter: probe.adapter, notes: [] };
+  selection.notes.push(...notes, running);
+  return { ok: true, selection };
 }
 
 /**
@@ -280,13 +311,15 @@ export interface BackendProbe {
  */
 export async function probeBackend(name: BackendName, opts: SelectOptions = {}): Promise<BackendProbe> {
   let r: Attempt;
-  if (name === 'tensorflow-gpu' || name === 'tensorflow') r = await tryTensorflow(opts, [], [name === 'tensorflow' ? TFJS_NODE : TFJS_NODE_GPU]);
+  if (name === 'tensorflow-gpu') r = await tryTensorflow(opts, [], [TFJS_NODE_GPU]);
+  else if (name === 'tensorflow') r = await tryTensorflow(opts, [], [TFJS_NODE]);
   else if (name === 'webgpu') r = await tryWebGpu(opts, [], false);
   else if (name === 'wasm') r = await tryWasm([]);
   else {
     const reasons: string[] = [];
     const ok = await quietSetBackend('cpu', reasons, 'cpu');
-    r = ok ? { ok, selection: { name, tfBackend: 'cpu', notes: ['cpu: running (plain JavaScript)'] } } : { ok, notes: reasons };
+    const selection: BackendSelection = { name, tfBackend: 'cpu', notes: ['cpu: running (plain JavaScript)'] };
+    r = ok ? { ok, selection } : { ok, notes: reasons };
   }
   if (!r.ok) return { name, ok: false, detail: r.notes.join('; ') };
   return { name, ok: true, detail: r.selection.notes[r.selection.notes.length - 1], adapter: r.selection.adapter };

@@ -95,7 +95,8 @@ export class WorkerPool {
     const clients = [new WorkerClient()];
     try {
       // Every replica initialises from the same seed, so all start with identical weights.
-      const init = (c: WorkerClient) => c.call<{ backend: string; notes: string[] }>({ op: 'init', arch, hyper, seed, backend });
+      const init = (c: WorkerClient) =>
+        c.call<{ backend: string; notes: string[] }>({ op: 'init', arch, hyper, seed, backend });
       const first = await init(clients[0]);
       // A GPU or native backend already uses the whole device: more replicas would only split each
       // batch into smaller kernels on it (and open one GPU device per worker).

@@ -130,7 +130,10 @@ export class Replica {
   async generate(z: Float32Array, labels: Int32Array): Promise<Float32Array> {
     const params: Params = this.ema ? { ...this.params, ...Object.fromEntries(this.ema.avg) } : this.params;
     const n = labels.length;
-    const out = tf.tidy(() => generator(params, this.arch, tf.tensor2d(z, [n, this.arch.zDim]), tf.tensor1d(labels, 'int32'), { inference: true }));
+    const out = tf.tidy(() => {
+      const zt = tf.tensor2d(z, [n, this.arch.zDim]);
+      return generator(params, this.arch, zt, tf.tensor1d(labels, 'int32'), { inference: true });
+    });
     const images = (await out.data()) as Float32Array;
     out.dispose();
     return images;
@@ -195,7 +198,9 @@ export class Replica {
     const flat = tf.tidy(() => tf.concat(parts.map((g) => g.reshape([-1]))));
     const out = (await flat.data()) as Float32Array;
     flat.dispose();
-    if (out.length !== this.size(group)) throw new Error(`${group} gradient has ${out.length} values, expected ${this.size(group)}`);
+    if (out.length !== this.size(group)) {
+      throw new Error(`${group} gradient has ${out.length} values, expected ${this.size(group)}`);
+    }
     return out;
   }
 }

@@ -22,7 +22,10 @@ test('webgpu training steps match wasm from the same seed, without leaking tenso
   const v = vulkanEnv();
   if ('skip' in v) return t.skip(v.skip);
   const { webgpu, wasm } = await runWebGpuChild<{ webgpu: Run; wasm: Run }>('train-steps', v.env);
-  assert.ok(webgpu.notes.some((n) => /^webgpu: running on /.test(n)), webgpu.notes.join('\n'));
+  assert.ok(
+    webgpu.notes.some((n) => /^webgpu: running on /.test(n)),
+    webgpu.notes.join('\n'),
+  );
   assert.ok(webgpu.adapter, 'no adapter reported');
   assert.equal(webgpu.records.length, wasm.records.length);
   const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-4);
@@ -30,7 +33,8 @@ test('webgpu training steps match wasm from the same seed, without leaking tenso
     const w = wasm.records[i];
     for (const k of ['real', 'fake', 'penalty', 'generator'] as const) {
       assert.equal(g[k] === undefined, w[k] === undefined, `step ${i + 1}: ${k} on one backend only`);
-      if (w[k] !== undefined) assert.ok(rel(g[k]!, w[k]!) <= 1e-3, `step ${i + 1} ${k}: webgpu ${g[k]} vs wasm ${w[k]}`);
+      if (w[k] !== undefined)
+        assert.ok(rel(g[k]!, w[k]!) <= 1e-3, `step ${i + 1} ${k}: webgpu ${g[k]} vs wasm ${w[k]}`);
     }
   });
   // The weights moved (a step that changed nothing would also "match").
@@ -64,8 +68,12 @@ test('a run started on wasm resumes on webgpu and back: one checkpoint format', 
   const out = path.join(dir, 'run');
   const cgan = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [CGAN_BIN, 'train', ...args], { env: v.env, timeout: 200_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [CGAN_BIN, 'train', ...args],
+        { env: v.env, timeout: 200_000 },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
   const small = ['--batch-size', '4', '--limit', '64', '--workers', '1'];
@@ -86,5 +94,8 @@ test('a run started on wasm resumes on webgpu and back: one checkpoint format', 
     assert.ok(tensor.data.every(Number.isFinite), `${name} written on webgpu is not finite`);
   }
   const lines = (await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
-  assert.deepEqual(lines.map((l) => JSON.parse(l).step), [1, 2, 3, 4]);
+  assert.deepEqual(
+    lines.map((l) => JSON.parse(l).step),
+    [1, 2, 3, 4],
+  );
 });

@@ -25,8 +25,8 @@ export type WebGpuProbe = { ok: true; adapter: AdapterInfo } | { ok: false; miss
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
 
 export const VULKAN_HELP =
-  'install the Vulkan loader and your GPU\'s Vulkan driver (Debian/Ubuntu: `apt-get install libvulkan1` plus ' +
-  '`mesa-vulkan-drivers` for AMD/Intel, or the NVIDIA driver, which ships its own ICD); with neither, Debian\'s ' +
+  "install the Vulkan loader and your GPU's Vulkan driver (Debian/Ubuntu: `apt-get install libvulkan1` plus " +
+  "`mesa-vulkan-drivers` for AMD/Intel, or the NVIDIA driver, which ships its own ICD); with neither, Debian's " +
   'Chromium package carries a software one (SwiftShader, CPU speed): ' +
   'LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -37,8 +37,20 @@ export interface VulkanFiles {
   drivers: string[];
 }
 
-const LOADER_DIRS = ['/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64'];
-const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/local/nvidia/share/vulkan/icd.d'];
+const LOADER_DIRS = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/usr/lib64',
+  '/usr/lib',
+  '/lib64',
+];
+const ICD_DIRS = [
+  '/usr/share/vulkan/icd.d',
+  '/etc/vulkan/icd.d',
+  '/usr/local/share/vulkan/icd.d',
+  '/usr/local/nvidia/share/vulkan/icd.d',
+];
 
 /** Linux only: the Vulkan loader and driver manifests this process would see (macOS/Windows: not used). */
 export function vulkanFiles(env: NodeJS.ProcessEnv = process.env): VulkanFiles {
@@ -49,7 +61,9 @@ export function vulkanFiles(env: NodeJS.ProcessEnv = process.env): VulkanFiles {
     ? explicit.filter((f) => existsSync(f))
     : ICD_DIRS.flatMap((d) => {
         try {
-          return readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => path.join(d, f));
+          return readdirSync(d)
+            .filter((f) => f.endsWith('.json'))
+            .map((f) => path.join(d, f));
         } catch {
           return [];
         }
@@ -88,13 +102,21 @@ export function installNodeWebGpu(): Promise<WebGpuProbe> {
     try {
       dawn = (await import('webgpu')) as unknown as typeof dawn;
     } catch (e) {
-      return { ok: false, missing: `the npm package webgpu (Dawn for Node) did not load: ${firstLine(e)}`, fix: 'run `npm install` (it is a dependency)' };
+      return {
+        ok: false,
+        missing: `the npm package webgpu (Dawn for Node) did not load: ${firstLine(e)}`,
+        fix: 'run `npm install` (it is a dependency)',
+      };
     }
     const g = globalThis as GpuGlobal;
     if (!g.navigator?.gpu) {
       Object.assign(globalThis, dawn.globals);
       // Node 21+ defines a read-only navigator; replace it with one that also has gpu.
-      Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu: dawn.create([]) }, configurable: true, writable: true });
+      Object.defineProperty(globalThis, 'navigator', {
+        value: { ...(g.navigator ?? {}), gpu: dawn.create([]) },
+        configurable: true,
+        writable: true,
+      });
     }
     flattenRequiredFeatures(dawn.globals.GPUAdapter as { prototype: GPUAdapter } | undefined);
     let adapter: GPUAdapter | null;
@@ -114,7 +136,8 @@ function missingVulkanPiece(): string {
   if (process.platform !== 'linux') return 'WebGPU (Dawn) found no GPU adapter';
   const v = vulkanFiles();
   if (!v.loader) return 'no Vulkan loader: libvulkan.so.1 is not on the library path';
-  if (!v.drivers.length) return `the Vulkan loader is there (${v.loader}) but no Vulkan driver (ICD manifest) was found`;
+  if (!v.drivers.length)
+    return `the Vulkan loader is there (${v.loader}) but no Vulkan driver (ICD manifest) was found`;
   return `Dawn found no usable adapter through ${v.loader} and ${v.drivers.join(', ')}`;
 }
 

@@ -23,7 +23,8 @@ const CARRY_LIMIT = 64 * 1024 * 1024;
 const VULKAN_DEBS = ['libvulkan1', 'libegl1', 'libglvnd0', 'libopengl0', 'libgl1', 'libglx0', 'libgles2'];
 
 const stage = mkdtempSync(path.join(os.tmpdir(), 'cgan-gpu-stage-'));
-const copy = (from: string, to = from) => cpSync(path.join(nm, from), path.join(stage, 'node_modules', to), { recursive: true });
+const copy = (from: string, to = from) =>
+  cpSync(path.join(nm, from), path.join(stage, 'node_modules', to), { recursive: true });
 try {
   await build({
     entryPoints: [path.join(root, 'bench/gpu/bench.ts')],
@@ -40,8 +41,10 @@ try {
     external: ['onnxruntime-node', 'webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@resvg/resvg-js'],
     // tfjs's CommonJS builds use require and __dirname (the wasm backend finds its .wasm by it).
     banner: {
-      js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; " +
-        "import __p from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); " +
+      js:
+        "import { createRequire as __cr } from 'node:module'; " +
+        "import { fileURLToPath as __fu } from 'node:url'; import __p from 'node:path'; " +
+        'const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); ' +
         'const __dirname = __p.dirname(__filename);',
     },
     logLevel: 'warning',
@@ -66,7 +69,10 @@ const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: '
 const treeBytes = tracked.reduce((s, f) => s + (statSync(path.join(root, f), { throwIfNoEntry: false })?.size ?? 0), 0);
 const size = statSync(payload).size;
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
-console.log(`${path.relative(root, payload)}: ${mib(size)}; tracked files ${mib(treeBytes)}; together ${mib(size + treeBytes)} of ${mib(CARRY_LIMIT)}`);
+console.log(
+  `${path.relative(root, payload)}: ${mib(size)}; tracked files ${mib(treeBytes)}; ` +
+    `together ${mib(size + treeBytes)} of ${mib(CARRY_LIMIT)}`,
+);
 console.log(`contents: ${readdirSync(outDir).join(', ')}`);
 if (size + treeBytes > CARRY_LIMIT) {
   console.error('too big to carry: the tree and the payload must fit in 64 MiB together');

@@ -32,15 +32,21 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
 fi
 # The NVIDIA driver's ICD sits in the driver's mount there, where the loader does not look.
 NV=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ] && ! ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1 && [ -f "$NV" ]; then
+if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ] && [ -f "$NV" ] \
+  && ! ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1; then
   export VK_DRIVER_FILES=$NV __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 fi
-echo "node $("$W/node" --version); libvulkan: $(ldconfig -p 2>/dev/null | grep -c 'libvulkan.so.1 ') in ldconfig, LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}; VK_DRIVER_FILES=${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}"
+echo "node $("$W/node" --version); libvulkan in ldconfig: $(ldconfig -p 2>/dev/null | grep -c 'libvulkan.so.1 ')"
+echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}; Vulkan driver files: ${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$OUTDIR/nvidia-smi.txt"
 
 # PyTorch first (its figures are printed again beside the Node ones), then the Node half.
-PYTHONUNBUFFERED=1 timeout 150 python3 bench/gpu/torch_reference.py --json "$OUTDIR/torch.json" ${TORCH_ARGS:-} 2>&1 | tee "$OUTDIR/torch.log"
-timeout 300 "$W/node" "$W/bench.mjs" --torch "$OUTDIR/torch.json" --json "$OUTDIR/gpu-bench.json" "$@" 2>&1 | tee "$OUTDIR/node.log"
+# TORCH_ARGS: torch_reference.py options; NODE_TIMEOUT: seconds for the Node half (the dry run here,
+# on SwiftShader at CPU speed, passes small sizes and a longer limit).
+PYTHONUNBUFFERED=1 timeout 150 python3 bench/gpu/torch_reference.py --json "$OUTDIR/torch.json" ${TORCH_ARGS:-} 2>&1 \
+  | tee "$OUTDIR/torch.log"
+timeout "${NODE_TIMEOUT:-300}" "$W/node" "$W/bench.mjs" --torch "$OUTDIR/torch.json" --json "$OUTDIR/gpu-bench.json" "$@" 2>&1 \
+  | tee "$OUTDIR/node.log"
 rc=${PIPESTATUS[0]}
 rm -rf "$W"
 exit "$rc"

@@ -122,7 +122,8 @@ def infer_speed(b):
     return b * args.runs / (time.perf_counter() - t0)
 
 
-out = {"device": torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu", "torch": torch.__version__, "train": {}, "infer": {}}
+name = torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu"
+out = {"device": name, "torch": torch.__version__, "train": {}, "infer": {}}
 for b in [int(x) for x in args.train_batches.split(",")]:
     ms = train_speed(b)
     out["train"][str(b)] = {"msPerStep": ms}

@@ -43,7 +43,10 @@ export const WASM_REPLACEMENTS: Record<string, Replacement> = {
  */
 export const WEBGPU_REPLACEMENTS: Record<string, Replacement> = {};
 
-const REPLACEMENTS: Record<string, Record<string, Replacement>> = { wasm: WASM_REPLACEMENTS, webgpu: WEBGPU_REPLACEMENTS };
+const REPLACEMENTS: Record<string, Record<string, Replacement>> = {
+  wasm: WASM_REPLACEMENTS,
+  webgpu: WEBGPU_REPLACEMENTS,
+};
 
 function stockStore(): Map<string, tf.KernelConfig> {
   const g = globalThis as Store;

@@ -52,6 +52,8 @@ const results: Record<string, unknown> = { date: new Date().toISOString() };
 const say = (s: string) => console.log(s);
 const ms = (x: number) => (Number.isNaN(x) ? '- (none timed)' : `${x.toFixed(1)} ms`);
 const fixed = (x: number | undefined, digits: number) => x?.toFixed(digits) ?? '-';
+/** img/s: whole numbers, but two significant digits below 10 (a software adapter gives < 1). */
+const rate = (x: number | undefined) => (x === undefined ? '-' : x >= 10 ? x.toFixed(0) : x.toPrecision(2));
 
 function shard(rng: Rng, b: number, zDim: number): CriticShard {
   return {
@@ -176,7 +178,7 @@ if (existsSync(o.model)) {
     if (!(gpu instanceof Error)) infer[b].webgpu = await inferSpeed(gpu, b, o.runs);
     say(
       `onnxruntime-node, batch ${b}: ${Object.entries(infer[b])
-        .map(([k, v]) => `${k} ${v.toFixed(0)} img/s`)
+        .map(([k, v]) => `${k} ${rate(v)} img/s`)
         .join(', ')}`,
     );
   }
@@ -223,8 +225,8 @@ if (o.torch && existsSync(o.torch)) {
   const inf = results.inferOrt as Record<string, Record<string, number>> | undefined;
   for (const b of o.inferBatches) {
     say(
-      `inference batch ${b}: ORT webgpu ${fixed(inf?.[b]?.webgpu, 0)} img/s | ` +
-        `ORT cpu ${fixed(inf?.[b]?.cpu, 0)} img/s | PyTorch ${fixed(t.infer[b], 0)} img/s`,
+      `inference batch ${b}: ORT webgpu ${rate(inf?.[b]?.webgpu)} img/s | ` +
+        `ORT cpu ${rate(inf?.[b]?.cpu)} img/s | PyTorch ${rate(t.infer[b])} img/s`,
     );
   }
 } else if (o.torch) say(`\nno PyTorch figures (${o.torch} missing): see torch_reference.py's output above`);

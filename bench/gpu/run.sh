@@ -45,8 +45,8 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>
 # on SwiftShader at CPU speed, passes small sizes and a longer limit).
 PYTHONUNBUFFERED=1 timeout 150 python3 bench/gpu/torch_reference.py --json "$OUTDIR/torch.json" ${TORCH_ARGS:-} 2>&1 \
   | tee "$OUTDIR/torch.log"
-timeout "${NODE_TIMEOUT:-300}" "$W/node" "$W/bench.mjs" --torch "$OUTDIR/torch.json" --json "$OUTDIR/gpu-bench.json" "$@" 2>&1 \
-  | tee "$OUTDIR/node.log"
+timeout "${NODE_TIMEOUT:-300}" "$W/node" "$W/bench.mjs" \
+  --torch "$OUTDIR/torch.json" --json "$OUTDIR/gpu-bench.json" "$@" 2>&1 | tee "$OUTDIR/node.log"
 rc=${PIPESTATUS[0]}
 rm -rf "$W"
 exit "$rc"

@@ -38,8 +38,9 @@ export const WASM_REPLACEMENTS: Record<string, Replacement> = {
 /**
  * Kernels replaced on webgpu: none. It has every kernel training uses. The one candidate, the
  * filter gradient as one dilated conv2d (its stock kernel loops over batch x pixels per weight),
- * made a batch-2 generator step 1.8x slower on SwiftShader (tf.profile, 2026-12-01); on a real GPU
- * bench/gpu measures the stock kernels, and a replacement goes here with a test against cpu.
+ * made a batch-2 generator step's kernels 1.6x slower and a critic step's 1.1x on SwiftShader
+ * (bench/gpu/profile.ts, stock and candidate in one run, docs/gpu.md); a replacement that a real
+ * GPU's profile justifies goes here, with a test against cpu.
  */
 export const WEBGPU_REPLACEMENTS: Record<string, Replacement> = {};
 

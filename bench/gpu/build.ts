@@ -3,7 +3,8 @@
  * and no Node (docs/gpu.md): this Node binary, bench/gpu/bench.ts bundled by esbuild into one file,
  * the native parts that cannot be bundled (onnxruntime-node's binding and libonnxruntime, Dawn's
  * dawn.node), tfjs's wasm binaries, and Debian's Vulkan loader packages (apt-get download, as the
- * device machine's notes prescribe). xz keeps it, with the repository, inside a 64 MiB carry.
+ * GPU machine's known recipe). xz keeps it, with the repository, inside the 64 MiB such a machine
+ * takes with one command.
  *   node --import tsx bench/gpu/build.ts        then on the GPU machine: bash bench/gpu/run.sh
  */
 import { build } from 'esbuild';
@@ -17,9 +18,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const nm = path.join(root, 'node_modules');
 const outDir = path.join(root, 'bench/gpu/dist');
 const payload = path.join(outDir, 'payload.tar.xz');
-/** What the device tool carries in one call: the working tree and the carried paths together. */
+/** What the GPU machine takes with one command: the repository's files and the payload together. */
 const CARRY_LIMIT = 64 * 1024 * 1024;
-/** The packages the device notes list for Vulkan and EGL through the NVIDIA driver. */
+/** Debian's Vulkan loader and the GL/EGL dispatch libraries the NVIDIA driver's Vulkan ICD loads. */
 const VULKAN_DEBS = ['libvulkan1', 'libegl1', 'libglvnd0', 'libopengl0', 'libgl1', 'libglx0', 'libgles2'];
 
 const stage = mkdtempSync(path.join(os.tmpdir(), 'cgan-gpu-stage-'));

@@ -3,7 +3,7 @@
 # (docs/gpu.md). From the repository root, with bench/gpu/dist/payload.tar.xz carried there
 # (node --import tsx bench/gpu/build.ts makes it):
 #   bash bench/gpu/run.sh [bench.ts options]
-# Figures and logs go to $OUT (the device tool's output folder) or a temporary folder.
+# Figures and logs go to $OUT (the machine's output folder, where it has one) or a temporary folder.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 PAYLOAD=bench/gpu/dist/payload.tar.xz
@@ -17,7 +17,7 @@ W=$(mktemp -d /tmp/cgan-gpu.XXXXXX)
 python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$PAYLOAD" "$W" || exit 3
 chmod +x "$W/node"
 
-# The Vulkan loader: the device notes' recipe (unpack Debian's packages into / and run ldconfig)
+# The Vulkan loader: the recipe known to work there (unpack Debian's packages into / and run ldconfig)
 # where we are root, else (or with CGAN_GPU_PRIVATE_LIBS=1, as the dry run here uses) into a private
 # folder on LD_LIBRARY_PATH.
 if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then

@@ -1,10 +1,10 @@
 /**
  * Builds the GPU benchmark bundle, bench/gpu/dist/payload.tar.xz, for a machine with no network
- * and no Node (docs/gpu.md): this Node binary, bench/gpu/bench.ts bundled by esbuild into one file,
- * the native parts that cannot be bundled (onnxruntime-node's binding and libonnxruntime, Dawn's
- * dawn.node), tfjs's wasm binaries, and Debian's Vulkan loader packages (apt-get download, as the
- * GPU machine's known recipe). xz keeps it, with the repository, inside the 64 MiB such a machine
- * takes with one command.
+ * and no Node (docs/gpu.md): this Node binary, bench/gpu/bench.ts bundled by esbuild into a few
+ * .mjs files, the native parts that cannot be bundled (onnxruntime-node's binding and
+ * libonnxruntime, Dawn's dawn.node), tfjs's wasm binaries, and Debian's Vulkan loader packages
+ * (apt-get download). xz keeps it, with the repository, inside the 64 MiB such a machine takes with
+ * one command.
  *   node --import tsx bench/gpu/build.ts        then on the GPU machine: bash bench/gpu/run.sh
  */
 import { build } from 'esbuild';

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { BACKEND_REQUESTS } from '../train/backend-names.ts';
 import { checkpointPath, runDir, type Hyper } from '../train/checkpoint.ts';
 import { MAX_WORKERS_PER_CORE } from '../runtime/limits.ts';
 import { UsageError } from './errors.ts';
@@ -29,8 +30,12 @@ export function register(program: Command): void {
     .option('--continue', 'continue the run in --out if it has a checkpoint, else start it (for scripts)')
     .option('--data <dir>', 'directory with an IDX pair train-images-idx3-ubyte / train-labels-idx1-ubyte')
     .option('--limit <n>', 'use only the first N training examples', int('--limit', 1))
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
-    .option('--workers <n>', 'data-parallel worker threads (default: one per core, or 1 on the tensorflow backend)', int('--workers', 1))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_REQUESTS]).default('auto'))
+    .option(
+      '--workers <n>',
+      'data-parallel worker threads (default: one per core; 1 on tensorflow and webgpu)',
+      int('--workers', 1),
+    )
     .addOption(new Option('--preset <name>', 'hyperparameter preset').choices(Object.keys(PRESETS)).default('wgan-gp'))
     .option('--batch-size <n>', 'batch size (default 64)', int('--batch-size', 2))
     .option('--lr <x>', 'Adam learning rate (default 2e-4)', num('--lr', 1e-8, 1))
@@ -81,7 +86,8 @@ export function register(program: Command): void {
       process.on('SIGTERM', onSignal);
       const progress = new ProgressReporter();
       try {
-        const workers = o.workers ?? (o.backend === 'tensorflow' ? 1 : Math.min(os.availableParallelism(), 8));
+        const oneDevice = ['tensorflow', 'webgpu'].includes(o.backend);
+        const workers = o.workers ?? (oneDevice ? 1 : Math.min(os.availableParallelism(), 8));
         const r = await train({
           out,
           resume: o.resume,

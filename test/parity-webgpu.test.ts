@@ -1,38 +1,31 @@
 /**
  * The exported graph on onnxruntime-node's WebGPU EP (the kernels the web demo's WebGPU path uses)
- * against its cpu EP. Skips where no WebGPU adapter exists (the default here); on Debian run it on
- * Chromium's SwiftShader:
- *   LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
- *     node --import tsx --test test/parity-webgpu.test.ts
+ * against its cpu EP, in a child process that has a Vulkan driver on its library path
+ * (test/vulkan-env.ts: the machine's own, else Debian Chromium's SwiftShader). Skips only when
+ * neither exists.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { maxAbsDiff } from '../export/parity.ts';
-import { smallArch, testOnnx } from '../test/test-checkpoint.ts';
-import { Generator } from '../runtime/node.ts';
+import { runWebGpuChild, vulkanEnv } from './vulkan-env.ts';
 
-test('onnxruntime-node webgpu matches cpu (float32 and float16 weights)', async (t) => {
-  const bytes = await testOnnx(smallArch());
-  let gpu: Generator;
-  try {
-    gpu = await Generator.load(bytes, { device: 'webgpu' });
-  } catch (e) {
-    const msg = (e as Error).message;
-    assert.match(msg, /device webgpu is not available: .*Vulkan/);
-    return t.skip(`no WebGPU adapter: ${msg.slice(0, 120)}...`);
-  }
-  const cpu = await Generator.load(bytes, { device: 'cpu' });
-  const half = await Generator.load(await testOnnx(smallArch(), { fp16: true }), { device: 'webgpu' });
-  assert.equal(gpu.device, 'webgpu');
-  try {
-    for (const labels of ['3', '0-9,1,2']) {
-      const a = await cpu.generate({ labels, seed: 5 });
-      const b = await gpu.generate({ labels, seed: 5 });
-      const h = await half.generate({ labels, seed: 5 });
-      assert.ok(maxAbsDiff(a.data, b.data) <= 1e-5, `webgpu vs cpu: ${maxAbsDiff(a.data, b.data)}`);
-      assert.ok(maxAbsDiff(a.data, h.data) <= 1e-2, `webgpu fp16 vs cpu: ${maxAbsDiff(a.data, h.data)}`);
-    }
-  } finally {
-    await Promise.all([cpu.dispose(), gpu.dispose(), half.dispose()]);
+interface Parity {
+  device: string;
+  cases: { labels: string; count: number; fp32: number; fp16: number; range: number }[];
+}
+
+test('onnxruntime-node webgpu matches cpu (float32 within 1e-4, float16 weights within 1e-2)', async (t) => {
+  const v = vulkanEnv();
+  if ('skip' in v) return t.skip(v.skip);
+  const r = await runWebGpuChild<Parity>('ort-parity', v.env);
+  assert.equal(r.device, 'webgpu');
+  assert.deepEqual(
+    r.cases.map((c) => c.count),
+    [1, 12],
+  );
+  for (const c of r.cases) {
+    // Outputs that are all ~0 would match trivially: the test model's images use the tanh range.
+    assert.ok(c.range > 0.5, `labels ${c.labels}: outputs only reach ${c.range}`);
+    assert.ok(c.fp32 <= 1e-4, `labels ${c.labels}: webgpu vs cpu ${c.fp32}`);
+    assert.ok(c.fp16 <= 1e-2, `labels ${c.labels}: webgpu fp16 vs cpu ${c.fp16}`);
   }
 });

@@ -6,7 +6,12 @@ import * as tf from '@tensorflow/tfjs';
 import { parseBackendRequest, registerTrainingFixes, selectBackend } from './backend.ts';
 import { isReplacementKernel } from './kernels/register.ts';
 
-const absent = { isInstalled: () => false };
+const noAdapter = async () => ({ ok: false as const, missing: 'no Vulkan loader: libvulkan.so.1 is not on the library path', fix: 'install it' });
+const absent = { isInstalled: () => false, probeWebGpu: noAdapter };
+const adapter = (isFallback: boolean) => async () => ({
+  ok: true as const,
+  adapter: { vendor: 'acme', architecture: 'rdna9', device: '', description: 'Acme GPU', isFallback },
+});
 const nodeInstalled = (() => {
   try {
     createRequire(import.meta.url).resolve('@tensorflow/tfjs-node/package.json');
@@ -30,7 +35,8 @@ describe('selectBackend', () => {
     assert.equal(s.tfBackend, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
     assert.match(s.notes[0], /^tfjs-node-gpu: not installed \(its install script needs to download libtensorflow; npm skipped the optional dependency\)$/);
-    assert.match(s.notes[1], /^tfjs-node: not installed/);
+    assert.match(s.notes[1], /^webgpu: /);
+    assert.match(s.notes[2], /^tfjs-node: not installed/);
     assert.ok(s.notes.some((n) => /^wasm: running, SIMD (on|off), single-threaded$/.test(n)), s.notes.join('\n'));
     assert.ok(s.notes.some((n) => /replacement kernels Conv2DBackpropFilter/.test(n)));
     assert.ok(isReplacementKernel('Conv2DBackpropFilter', 'wasm'));
@@ -41,6 +47,27 @@ describe('selectBackend', () => {
     const s = await selectBackend('auto');
     assert.equal(s.name, nodeInstalled ? s.name : 'wasm');
     if (!nodeInstalled) assert.ok(s.notes.some((n) => n.startsWith('tfjs-node: not installed')));
+  });
+
+  it('auto skips a software WebGPU adapter, and says so', async () => {
+    const s = await selectBackend('auto', { isInstalled: () => false, probeWebGpu: adapter(true) });
+    assert.equal(s.name, 'wasm');
+    assert.ok(s.notes.includes('webgpu: skipped, the only adapter is acme rdna9 Acme GPU (software/fallback adapter), slower than wasm (ask for it with --backend webgpu)'), s.notes.join('\n'));
+  });
+
+  it('auto tries webgpu on a hardware adapter before tfjs-node and wasm', async () => {
+    // This process has no Dawn device behind the fake adapter, so tfjs-backend-webgpu fails to start: the note shows it was tried.
+    const s = await selectBackend('auto', { isInstalled: () => false, probeWebGpu: adapter(false) });
+    const i = s.notes.findIndex((n) => n.startsWith('webgpu: '));
+    assert.ok(i > 0 && !s.notes[i].startsWith('webgpu: skipped'), s.notes.join('\n'));
+    assert.ok(i < s.notes.findIndex((n) => n.startsWith('tfjs-node: ')));
+  });
+
+  it('an explicit webgpu request without an adapter is an error naming the missing piece and the fix', async () => {
+    await assert.rejects(selectBackend('webgpu', absent), (e: Error) => {
+      assert.match(e.message, /^--backend webgpu is not available: webgpu: no Vulkan loader: libvulkan\.so\.1 is not on the library path; install it; or use --backend wasm\.$/);
+      return true;
+    });
   });
 
   it('an explicit tensorflow request without tfjs-node is an error naming the fix', async () => {
@@ -66,7 +93,8 @@ describe('selectBackend', () => {
     assert.equal(s.tfBackend, 'tensorflow');
     assert.equal(tf.getBackend(), 'tensorflow');
     assert.match(s.notes[0], /^tfjs-node-gpu: installed but failed to load \(Cannot find module '.*tfjs_binding.node'\); .*npm rebuild @tensorflow\/tfjs-node-gpu/);
-    assert.match(s.notes[1], /^tfjs-node: running/);
+    assert.match(s.notes[1], /^webgpu: /);
+    assert.match(s.notes[2], /^tfjs-node: running/);
     tf.removeBackend('tensorflow');
   });
 
@@ -79,7 +107,7 @@ describe('selectBackend', () => {
   });
 
   it('rejects unknown names with the list of valid ones', async () => {
-    assert.throws(() => parseBackendRequest('gpu'), /Unknown backend "gpu": use one of auto, tensorflow, wasm, cpu/);
+    assert.throws(() => parseBackendRequest('gpu'), /Unknown backend "gpu": use one of auto, tensorflow, webgpu, wasm, cpu/);
     await assert.rejects(selectBackend('gpu' as never), /Unknown backend/);
     assert.equal(parseBackendRequest('wasm'), 'wasm');
   });

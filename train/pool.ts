@@ -88,15 +88,27 @@ function allFinite(x: Float32Array): boolean {
 
 export class NonFiniteError extends Error {}
 
+const ONE_WORKER_BACKENDS = ['webgpu', 'tensorflow-gpu', 'tensorflow'];
+
 export class WorkerPool {
   private constructor(private readonly clients: WorkerClient[], readonly backend: string, readonly notes: string[]) {}
 
   static async start(n: number, arch: ArchConfig, hyper: Hyper, seed: number, backend: BackendRequest): Promise<WorkerPool> {
-    const clients = Array.from({ length: n }, () => new WorkerClient());
+    const clients = [new WorkerClient()];
     try {
       // Every replica initialises from the same seed, so all start with identical weights.
-      const infos = await Promise.all(clients.map((c) => c.call<{ backend: string; notes: string[] }>({ op: 'init', arch, hyper, seed, backend })));
-      return new WorkerPool(clients, infos[0].backend, infos[0].notes);
+      const init = (c: WorkerClient) =>
+        c.call<{ backend: string; notes: string[] }>({ op: 'init', arch, hyper, seed, backend });
+      const first = await init(clients[0]);
+      // A GPU or native backend already uses the whole device: more replicas would only split each
+      // batch into smaller kernels on it (and open one GPU device per worker).
+      if (ONE_WORKER_BACKENDS.includes(first.backend) && n > 1) {
+        first.notes.push(`${first.backend}: one worker (asked for ${n}; the backend uses the whole device)`);
+        n = 1;
+      }
+      while (clients.length < n) clients.push(new WorkerClient());
+      await Promise.all(clients.slice(1).map(init));
+      return new WorkerPool(clients, first.backend, first.notes);
     } catch (e) {
       await Promise.all(clients.map((c) => c.worker.terminate()));
       throw e;

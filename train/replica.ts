@@ -74,7 +74,8 @@ export class Replica {
     return this.names[group].reduce((s, n) => s + this.params[n].size, 0);
   }
 
-  criticStep(s: CriticShard, fullBatch: number): CriticResult {
+  // Async throughout: the webgpu backend cannot read tensors synchronously (dataSync), so every read is data().
+  async criticStep(s: CriticShard, fullBatch: number): Promise<CriticResult> {
     const n = s.labels.length;
     const a = this.arch;
     const labels = tf.tensor1d(s.labels, 'int32');
@@ -88,28 +89,25 @@ export class Replica {
       () => criticLoss(this.params, a, real, fake, labels, alpha, this.hyper.lambda, fullBatch, sums),
       vars,
     );
-    const flat = this.flatten('critic', grads);
-    const result: CriticResult = {
-      grads: flat,
-      real: sums.real!.dataSync()[0],
-      fake: sums.fake!.dataSync()[0],
-      penalty: sums.penalty!.dataSync()[0],
-      numTensors: 0,
-    };
+    const flat = await this.flatten('critic', grads);
+    const scores = tf.stack([sums.real!, sums.fake!, sums.penalty!]);
+    const [realSum, fakeSum, penaltySum] = await scores.data();
+    scores.dispose();
+    const result: CriticResult = { grads: flat, real: realSum, fake: fakeSum, penalty: penaltySum, numTensors: 0 };
     tf.dispose([value, labels, real, z, alpha, fake, sums.real!, sums.fake!, sums.penalty!, ...Object.values(grads)]);
     result.numTensors = tf.memory().numTensors;
     return result;
   }
 
-  generatorStep(s: GeneratorShard, fullBatch: number): GeneratorResult {
+  async generatorStep(s: GeneratorShard, fullBatch: number): Promise<GeneratorResult> {
     const n = s.labels.length;
     const labels = tf.tensor1d(s.labels, 'int32');
     const z = tf.tensor2d(s.z, [n, this.arch.zDim]);
     const out: { score?: tf.Scalar } = {};
     const vars = this.names.generator.map((k) => this.params[k]);
     const { value, grads } = tf.variableGrads(() => generatorLoss(this.params, this.arch, z, labels, fullBatch, out), vars);
-    const flat = this.flatten('generator', grads);
-    const score = out.score!.dataSync()[0];
+    const flat = await this.flatten('generator', grads);
+    const score = (await out.score!.data())[0];
     tf.dispose([value, labels, z, out.score!, ...Object.values(grads)]);
     return { grads: flat, score, numTensors: tf.memory().numTensors };
   }
@@ -129,29 +127,32 @@ export class Replica {
   }
 
   /** Generator forward without gradient: NHWC images in [-1, 1], from the averaged weights when kept (what export ships). */
-  generate(z: Float32Array, labels: Int32Array): Float32Array {
+  async generate(z: Float32Array, labels: Int32Array): Promise<Float32Array> {
     const params: Params = this.ema ? { ...this.params, ...Object.fromEntries(this.ema.avg) } : this.params;
-    return tf.tidy(() => {
-      const n = labels.length;
-      const out = generator(params, this.arch, tf.tensor2d(z, [n, this.arch.zDim]), tf.tensor1d(labels, 'int32'), { inference: true });
-      return out.dataSync() as Float32Array;
+    const n = labels.length;
+    const out = tf.tidy(() => {
+      const zt = tf.tensor2d(z, [n, this.arch.zDim]);
+      return generator(params, this.arch, zt, tf.tensor1d(labels, 'int32'), { inference: true });
     });
+    const images = (await out.data()) as Float32Array;
+    out.dispose();
+    return images;
   }
 
   /** Weights, Adam moments and the weight average under their checkpoint names, plus Adam's step counters. */
-  state(): { tensors: Record<string, StoredTensor>; adamT: Record<Group, number> } {
+  async state(): Promise<{ tensors: Record<string, StoredTensor>; adamT: Record<Group, number> }> {
     const tensors: Record<string, StoredTensor> = {};
-    const put = (name: string, t: tf.Tensor) => {
-      tensors[name] = { dtype: 'F32', shape: [...t.shape], data: t.dataSync() as Float32Array };
+    const put = async (name: string, t: tf.Tensor) => {
+      tensors[name] = { dtype: 'F32', shape: [...t.shape], data: (await t.data()) as Float32Array };
     };
     for (const group of ['generator', 'critic'] as const) {
       for (const name of this.names[group]) {
-        put(name, this.params[name]);
-        put(`adam.m.${name}`, this.adam[group].m.get(name)!);
-        put(`adam.v.${name}`, this.adam[group].v.get(name)!);
+        await put(name, this.params[name]);
+        await put(`adam.m.${name}`, this.adam[group].m.get(name)!);
+        await put(`adam.v.${name}`, this.adam[group].v.get(name)!);
       }
     }
-    for (const [name, a] of this.ema?.avg ?? []) put(EMA_PREFIX + name, a);
+    for (const [name, a] of this.ema?.avg ?? []) await put(EMA_PREFIX + name, a);
     return { tensors, adamT: { generator: this.adam.generator.t, critic: this.adam.critic.t } };
   }
 
@@ -187,14 +188,18 @@ export class Replica {
     }
   }
 
-  private flatten(group: Group, grads: tf.NamedTensorMap): Float32Array {
-    const out = new Float32Array(this.size(group));
-    let off = 0;
-    for (const name of this.names[group]) {
+  /** One concatenated read, so a GPU backend makes one device-to-host copy per step, not one per tensor. */
+  private async flatten(group: Group, grads: tf.NamedTensorMap): Promise<Float32Array> {
+    const parts = this.names[group].map((name) => {
       const g = grads[this.params[name].name];
       if (!g) throw new Error(`no gradient for ${name}`);
-      out.set(g.dataSync() as Float32Array, off);
-      off += g.size;
+      return g;
+    });
+    const flat = tf.tidy(() => tf.concat(parts.map((g) => g.reshape([-1]))));
+    const out = (await flat.data()) as Float32Array;
+    flat.dispose();
+    if (out.length !== this.size(group)) {
+      throw new Error(`${group} gradient has ${out.length} values, expected ${this.size(group)}`);
     }
     return out;
   }

@@ -138,9 +138,9 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
   }
 
   async function runWithPool(pool: WorkerPool): Promise<TrainResult> {
-    config.workers = workers;
+    config.workers = pool.size;
     if (!resumed) config.backend = pool.backend; // what ran, not what was asked for ("auto")
-    log(`backend: ${pool.backend} x ${workers} worker${workers > 1 ? 's' : ''}`);
+    log(`backend: ${pool.backend} x ${pool.size} worker${pool.size > 1 ? 's' : ''}`);
     for (const note of pool.notes) log(`  ${note}`);
 
     await fs.mkdir(path.join(opts.out, 'samples'), { recursive: true });

@@ -31,22 +31,22 @@ async function handle(req: Request): Promise<{ result: unknown; transfer?: Array
   if (!replica) throw new Error('worker used before init');
   switch (req.op) {
     case 'critic': {
-      const r = replica.criticStep(req.shard, req.fullBatch);
+      const r = await replica.criticStep(req.shard, req.fullBatch);
       return { result: r, transfer: [r.grads.buffer as ArrayBuffer] };
     }
     case 'generator': {
-      const r = replica.generatorStep(req.shard, req.fullBatch);
+      const r = await replica.generatorStep(req.shard, req.fullBatch);
       return { result: r, transfer: [r.grads.buffer as ArrayBuffer] };
     }
     case 'apply':
       replica.apply(req.group, req.grads);
       return { result: null };
     case 'generate': {
-      const images = replica.generate(req.z, req.labels);
+      const images = await replica.generate(req.z, req.labels);
       return { result: images, transfer: [images.buffer as ArrayBuffer] };
     }
     case 'state':
-      return { result: replica.state() };
+      return { result: await replica.state() };
     case 'load':
       replica.load(req.tensors, req.adamT);
       return { result: null };

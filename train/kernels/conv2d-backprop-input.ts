@@ -119,6 +119,11 @@ function phaseConv(dy: tf.Tensor4D, filterValues: Float32Array, filterShape: Sha
  * differentiable as one unit: use it only where no gradient is taken.
  */
 export function conv2dTransposeWithBias(x: tf.Tensor4D, filter: tf.Tensor4D, outputShape: Shape4, strides: number | [number, number], pad: ConvPad, bias: tf.Tensor1D): tf.Tensor4D {
+  // The sub-pixel form lays the filter out on the CPU (dataSync), which webgpu cannot do
+  // synchronously; its own Conv2DBackpropInput is a GPU kernel and needs no help.
+  if (tf.getBackend() === 'webgpu') {
+    return tf.tidy(() => tf.add(tf.conv2dTranspose(x, filter, outputShape, strides, pad), bias));
+  }
   return tf.tidy(() => conv2dBackpropInputViaSubpixel(x, filter, outputShape, strides, pad, undefined, { bias }));
 }
 

@@ -35,6 +35,20 @@ export const WASM_REPLACEMENTS: Record<string, Replacement> = {
   [tf.Sum]: { make: (b, stock) => stock && sumKernel(b, stock), why: 'leading-axis sums slow; ones x matMul' },
 };
 
+/**
+ * Kernels replaced on webgpu: none. It has every kernel training uses. The one candidate, the
+ * filter gradient as one dilated conv2d (its stock kernel loops over batch x pixels per weight),
+ * made a batch-2 generator step's kernels 1.6x slower and a critic step's 1.1x on SwiftShader
+ * (bench/gpu/profile.ts, stock and candidate in one run, docs/gpu.md); a replacement that a real
+ * GPU's profile justifies goes here, with a test against cpu.
+ */
+export const WEBGPU_REPLACEMENTS: Record<string, Replacement> = {};
+
+const REPLACEMENTS: Record<string, Record<string, Replacement>> = {
+  wasm: WASM_REPLACEMENTS,
+  webgpu: WEBGPU_REPLACEMENTS,
+};
+
 function stockStore(): Map<string, tf.KernelConfig> {
   const g = globalThis as Store;
   return (g[STOCK] ??= new Map());
@@ -56,13 +70,14 @@ export interface RegisteredFixes {
 }
 
 /**
- * Register the replacement kernels for `backends` (default wasm) and the zero comparison gradients.
+ * Register the replacement kernels for `backends` (default wasm; their tables above) and the zero
+ * comparison gradients.
  * Returns what this call newly registered (empty lists when everything was already in place).
  */
 export function registerTrainingFixes(backends: readonly string[] = ['wasm']): RegisteredFixes {
   const kernels: string[] = [];
   for (const backendName of backends) {
-    for (const [kernelName, { make }] of Object.entries(WASM_REPLACEMENTS)) {
+    for (const [kernelName, { make }] of Object.entries(REPLACEMENTS[backendName] ?? {})) {
       if (isReplacementKernel(kernelName, backendName)) continue;
       const existing = tf.getKernel(kernelName, backendName);
       if (existing != null) stockStore().set(`${backendName}/${kernelName}`, existing);

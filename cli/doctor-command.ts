@@ -1,0 +1,109 @@
+/**
+ * `cgan doctor`: what this machine can run. Every training backend (train/backend.ts's table) and
+ * every onnxruntime-node execution provider (runtime/devices.ts's table) is tried for real, and
+ * each one that does not load is printed with the missing piece and the way to get it.
+ */
+import { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { DEFAULT_MODEL } from './default-model.ts';
+
+interface Row {
+  name: string;
+  ok: boolean;
+  detail: string;
+  needs?: string;
+  install?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description('show which training backends and execution providers load here, and what to install for the rest')
+    .option('--model <file>', '.onnx used to try each execution provider', DEFAULT_MODEL)
+    .option('--json', 'print the report as JSON')
+    .action(async (o: { model: string; json?: boolean }) => {
+      const report = await diagnose(o.model);
+      if (o.json) console.log(JSON.stringify(report, null, 2));
+      else console.log(formatReport(report));
+      // Dawn's device keeps the event loop alive after the probes.
+      process.exit(process.exitCode ?? 0);
+    });
+}
+
+export interface DoctorReport {
+  node: string;
+  platform: string;
+  vulkan?: { loader: string | null; drivers: string[] };
+  adapter?: string;
+  training: Row[];
+  providers: Row[];
+}
+
+export async function diagnose(model: string): Promise<DoctorReport> {
+  const [{ TRAINING_BACKENDS, probeBackend }, { adapterName, vulkanFiles }, { DEVICES }] = await Promise.all([
+    import('../train/backend.ts'),
+    import('../train/webgpu.ts'),
+    import('../runtime/devices.ts'),
+  ]);
+  const report: DoctorReport = {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    training: [],
+    providers: [],
+  };
+  if (process.platform === 'linux') report.vulkan = vulkanFiles();
+
+  // Execution providers first: onnxruntime's own Dawn starts before tfjs's, in a clean process.
+  const eps = Object.keys(DEVICES.node);
+  if (!existsSync(model)) {
+    for (const ep of eps)
+      report.providers.push({
+        name: ep,
+        ok: false,
+        detail: `not tried: ${model} does not exist (pass --model FILE.onnx)`,
+      });
+  } else {
+    const { Generator } = await import('../runtime/node.ts');
+    for (const ep of eps) {
+      try {
+        const g = await Generator.load(model, { device: ep as 'cpu' });
+        await g.generate({ labels: '0', seed: 1 });
+        report.providers.push({ name: ep, ok: g.device === ep, detail: `runs (${model}, one image)` });
+        await g.dispose();
+      } catch (e) {
+        report.providers.push({ name: ep, ok: false, detail: (e as Error).message.split('\n')[0] });
+      }
+    }
+  }
+
+  for (const b of TRAINING_BACKENDS) {
+    const p = await probeBackend(b.name);
+    if (p.adapter) report.adapter = adapterName(p.adapter);
+    const row: Row = { name: b.name, ok: p.ok, detail: p.detail };
+    if (!p.ok) Object.assign(row, { needs: b.needs, install: b.install });
+    report.training.push(row);
+  }
+  return report;
+}
+
+export function formatReport(r: DoctorReport): string {
+  const lines = [`node ${r.node} on ${r.platform}`];
+  if (r.vulkan) {
+    lines.push(
+      `vulkan loader: ${r.vulkan.loader ?? 'missing (libvulkan.so.1)'}; ` +
+        `drivers: ${r.vulkan.drivers.join(', ') || 'none found'}`,
+    );
+  }
+  lines.push(`webgpu adapter: ${r.adapter ?? 'none'}`);
+  const section = (title: string, rows: Row[]) => {
+    lines.push('', title);
+    for (const row of rows) {
+      lines.push(`  ${row.ok ? 'yes' : 'no '}  ${row.name.padEnd(15)} ${row.detail}`);
+      if (row.needs) lines.push(`       ${''.padEnd(15)} needs:   ${row.needs}`);
+      if (row.install) lines.push(`       ${''.padEnd(15)} install: ${row.install}`);
+    }
+  };
+  section('training backends (cgan train --backend; auto tries them in this order)', r.training);
+  section('execution providers (cgan generate --device, onnxruntime-node)', r.providers);
+  return lines.join('\n');
+}

@@ -1,0 +1,164 @@
+/**
+ * WebGPU in Node for tfjs-backend-webgpu: the npm package `webgpu` (Dawn) provides navigator.gpu.
+ *
+ * tfjs-backend-webgpu expects a browser: it reads navigator.gpu and the GPU* classes from the
+ * global scope, so Dawn's are installed there before the backend module is imported. On Linux Dawn
+ * runs over Vulkan, so it also needs the Vulkan loader (libvulkan.so.1) and a Vulkan driver (an ICD
+ * file naming the GPU vendor's library); without either it finds no adapter and says so only on
+ * stderr. `vulkanFiles()` looks for both so the error can name the missing one.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A software or otherwise "fallback" adapter (SwiftShader, lavapipe): correct, CPU speed. */
+  isFallback: boolean;
+}
+
+export type WebGpuProbe = { ok: true; adapter: AdapterInfo } | { ok: false; missing: string; fix: string };
+
+/** Software Vulkan drivers: they work, at CPU speed, so `auto` must not take them for a GPU. */
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
+
+export const VULKAN_HELP =
+  "install the Vulkan loader and your GPU's Vulkan driver (Debian/Ubuntu: `apt-get install libvulkan1` plus " +
+  "`mesa-vulkan-drivers` for AMD/Intel, or the NVIDIA driver, which ships its own ICD); with neither, Debian's " +
+  'Chromium package carries a software one (SwiftShader, CPU speed): ' +
+  'LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json';
+
+export interface VulkanFiles {
+  /** Where libvulkan.so.1 was found, or null. */
+  loader: string | null;
+  /** ICD manifests (driver descriptions) the loader will read. */
+  drivers: string[];
+}
+
+const LOADER_DIRS = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/usr/lib64',
+  '/usr/lib',
+  '/lib64',
+];
+const ICD_DIRS = [
+  '/usr/share/vulkan/icd.d',
+  '/etc/vulkan/icd.d',
+  '/usr/local/share/vulkan/icd.d',
+  '/usr/local/nvidia/share/vulkan/icd.d',
+];
+
+/** Linux only: the Vulkan loader and driver manifests this process would see (macOS/Windows: not used). */
+export function vulkanFiles(env: NodeJS.ProcessEnv = process.env): VulkanFiles {
+  const libDirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...LOADER_DIRS];
+  const loader = libDirs.map((d) => path.join(d, 'libvulkan.so.1')).find((f) => existsSync(f)) ?? null;
+  const explicit = (env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES ?? '').split(':').filter(Boolean);
+  const drivers = explicit.length
+    ? explicit.filter((f) => existsSync(f))
+    : ICD_DIRS.flatMap((d) => {
+        try {
+          return readdirSync(d)
+            .filter((f) => f.endsWith('.json'))
+            .map((f) => path.join(d, f));
+        } catch {
+          return [];
+        }
+      });
+  return { loader, drivers };
+}
+
+type GpuGlobal = typeof globalThis & { navigator?: { gpu?: GPU } };
+const FLATTENED = Symbol.for('cgan-onnx.requestDevice-flattened');
+
+/**
+ * tfjs-backend-webgpu 4.22 asks for `requiredFeatures: ['timestamp-query', ['bgra8unorm-storage']]`
+ * (it pushes an array into the list); Dawn rejects the nested entry, so the list is flattened.
+ */
+function flattenRequiredFeatures(adapterClass: { prototype: GPUAdapter } | undefined): void {
+  const proto = adapterClass?.prototype as (GPUAdapter & { [FLATTENED]?: true }) | undefined;
+  if (!proto || proto[FLATTENED]) return;
+  const original = proto.requestDevice;
+  proto.requestDevice = function (this: GPUAdapter, desc?: GPUDeviceDescriptor) {
+    const features = desc?.requiredFeatures as unknown[] | undefined;
+    const fixed = features ? { ...desc, requiredFeatures: features.flat() as GPUFeatureName[] } : desc;
+    return original.call(this, fixed);
+  };
+  proto[FLATTENED] = true;
+}
+
+let installed: Promise<WebGpuProbe> | undefined;
+
+/**
+ * Installs Dawn's navigator.gpu in this thread (once) and asks it for an adapter, the way
+ * tfjs-backend-webgpu will. Never throws: a failure says what is missing and how to get it.
+ */
+export function installNodeWebGpu(): Promise<WebGpuProbe> {
+  installed ??= (async (): Promise<WebGpuProbe> => {
+    let dawn: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+    try {
+      dawn = (await import('webgpu')) as unknown as typeof dawn;
+    } catch (e) {
+      return {
+        ok: false,
+        missing: `the npm package webgpu (Dawn for Node) did not load: ${firstLine(e)}`,
+        fix: 'run `npm install` (it is a dependency)',
+      };
+    }
+    const g = globalThis as GpuGlobal;
+    if (!g.navigator?.gpu) {
+      Object.assign(globalThis, dawn.globals);
+      // Node 21+ defines a read-only navigator; replace it with one that also has gpu.
+      Object.defineProperty(globalThis, 'navigator', {
+        value: { ...(g.navigator ?? {}), gpu: dawn.create([]) },
+        configurable: true,
+        writable: true,
+      });
+    }
+    flattenRequiredFeatures(dawn.globals.GPUAdapter as { prototype: GPUAdapter } | undefined);
+    let adapter: GPUAdapter | null;
+    try {
+      adapter = await g.navigator!.gpu!.requestAdapter({ powerPreference: 'high-performance' });
+    } catch (e) {
+      adapter = null;
+      void e;
+    }
+    if (!adapter) return { ok: false, missing: missingVulkanPiece(), fix: VULKAN_HELP };
+    return { ok: true, adapter: describeAdapter(adapter) };
+  })();
+  return installed;
+}
+
+function missingVulkanPiece(): string {
+  if (process.platform !== 'linux') return 'WebGPU (Dawn) found no GPU adapter';
+  const v = vulkanFiles();
+  if (!v.loader) return 'no Vulkan loader: libvulkan.so.1 is not on the library path';
+  if (!v.drivers.length)
+    return `the Vulkan loader is there (${v.loader}) but no Vulkan driver (ICD manifest) was found`;
+  return `Dawn found no usable adapter through ${v.loader} and ${v.drivers.join(', ')}`;
+}
+
+export function describeAdapter(adapter: GPUAdapter): AdapterInfo {
+  const info = (adapter.info ?? {}) as Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean };
+  const a = {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+  };
+  const legacy = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  const isFallback = Boolean(info.isFallbackAdapter ?? legacy) || SOFTWARE_ADAPTER.test(Object.values(a).join(' '));
+  return { ...a, isFallback };
+}
+
+export function adapterName(a: AdapterInfo): string {
+  const name = [a.vendor, a.architecture, a.description || a.device].filter(Boolean).join(' ');
+  return `${name || 'unnamed adapter'}${a.isFallback ? ' (software/fallback adapter)' : ''}`;
+}
+
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split('\n')[0];
+}

@@ -24,6 +24,7 @@ const modules = [
   './generate-command.ts',
   './classifier-command.ts',
   './eval-command.ts',
+  './serve-command.ts',
 ];
 for (const m of modules) {
   const { register } = (await import(m)) as { register: (p: Command) => void };

@@ -11,6 +11,7 @@ import type { ExecutionProvider } from './devices.ts';
 import { GeneratorBase, openSession, type Backend, type LoadOptions, type OrtLike } from './generator.ts';
 import type { ImageBatch, RGBAImage } from './images.ts';
 import { readModelInfo, type ModelInfo } from './model-info.ts';
+import { isRemoteModelUrl, openRemote } from './remote.ts';
 
 export * from './shared.ts';
 
@@ -94,8 +95,9 @@ async function readModelFile(file: string): Promise<Uint8Array> {
 }
 
 export class Generator extends GeneratorBase {
-  /** `src`: an .onnx path or its bytes. */
+  /** `src`: an .onnx path or its bytes, or a v2 model URL (`http://host:8000/v2/models/NAME`, runtime/remote.ts). */
   static async load(src: string | Uint8Array, opts: NodeLoadOptions = {}): Promise<Generator> {
+    if (typeof src === 'string' && isRemoteModelUrl(src)) return new Generator(await openRemote(src, opts));
     const bytes = typeof src === 'string' ? await readModelFile(src) : src;
     const what = typeof src === 'string' ? src : 'model';
     return new Generator(await openSession(bytes, nodeBackend(opts), opts, what));

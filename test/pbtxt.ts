@@ -77,7 +77,7 @@ class Reader {
 
 const INT_TYPES = new Set(['int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64']);
 
-function scalar(r: Reader, field: protobuf.Field, keyType?: string): unknown {
+function scalar(r: Reader, field: protobuf.FieldBase, keyType?: string): unknown {
   const tok = r.next();
   const type = keyType ?? field.type;
   const enumType = keyType ? null : field.resolvedType instanceof protobuf.Enum ? field.resolvedType : null;
@@ -101,7 +101,7 @@ function scalar(r: Reader, field: protobuf.Field, keyType?: string): unknown {
   return n;
 }
 
-function value(r: Reader, field: protobuf.Field): unknown {
+function value(r: Reader, field: protobuf.FieldBase): unknown {
   const sub = field.resolvedType instanceof protobuf.Type ? field.resolvedType : null;
   if (!sub) return scalar(r, field);
   const close = r.eat('{') ? '}' : (r.expect('<'), '>');

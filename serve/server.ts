@@ -122,6 +122,11 @@ export async function createServer(generator: GeneratorBase, summary: OnnxSummar
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}: see /v2, /v2/models/${o.name}, /v2/models/${o.name}/infer, /v1/png, /metrics` }),
   );
+  // While closing, answers end their connection: a keep-alive socket left idle after its last answer
+  // would otherwise hold the shutdown open until fastify's keep-alive timeout (72 s).
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'none';
     metrics.requests.inc({ route, code: String(reply.statusCode) });

@@ -44,7 +44,7 @@ export function register(program: Command): void {
       if (err.code === 'ENOENT') throw new InputError(`model file ${model} does not exist; export one with \`cgan export RUN --out ${model}\``);
       throw new InputError(err.code ? `cannot read ${model}: ${err.message}` : err.message);
     }
-    const g = await rt.Generator.load(bytes, { device: o.device, fallback: o.fallback });
+    const g = await rt.Generator.load(bytes, { device: o.device, fallback: o.fallback, spinning: false });
     if (g.fallback) console.error(`note: device ${o.device} runs on ${g.device}: ${g.fallback.from} is not available (--device ${g.fallback.from} says why)`);
     const { createServer } = await import('../serve/server.ts');
     const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -18,6 +18,11 @@ export * from './shared.ts';
 export interface NodeLoadOptions extends LoadOptions {
   /** Intra-op threads for the cpu EP (default: onnxruntime's choice, one per core). */
   numThreads?: number;
+  /**
+   * false: the cpu EP's threads sleep between runs instead of spinning (onnxruntime spins by
+   * default). A server wants this: its JS thread needs the cores between runs (docs/serving.md).
+   */
+  spinning?: boolean;
 }
 
 const CUDA_HELP =
@@ -59,6 +64,7 @@ export function nodeBackend(opts: NodeLoadOptions = {}): Backend {
       executionProviders: [ep],
       graphOptimizationLevel: 'all',
       ...(opts.numThreads ? { intraOpNumThreads: opts.numThreads } : {}),
+      ...(opts.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     }),
     precheck(ep: ExecutionProvider): Error | null {
       if (ep !== 'cuda') return null;

@@ -63,6 +63,7 @@ test("a Triton-shaped server (label [-1, 1], classes only in its config) works t
   // parameters, label dims [1] reported as [-1, 1], the configuration on /config.
   const meta = (await s.app.inject({ url: '/v2/models/gen' })).json();
   const shapes: number[][] = [];
+  const binaryAnswers: boolean[] = [];
   const triton: FastifyInstance = Fastify();
   triton.get('/v2/models/gen', async () => ({
     ...meta,
@@ -72,14 +73,19 @@ test("a Triton-shaped server (label [-1, 1], classes only in its config) works t
   triton.get('/v2/models/gen/config', async () => (await s.app.inject({ url: '/v2/models/gen/config' })).json());
   triton.post('/v2/models/gen/infer', async (req, reply) => {
     shapes.push((req.body as { inputs: { name: string; shape: number[] }[] }).inputs.find((i) => i.name === 'label')?.shape ?? []);
-    const r = await s.app.inject({ method: 'POST', url: '/v2/models/gen/infer', payload: req.body as object });
-    return reply.code(r.statusCode).type('application/json').send(r.body);
+    // Answer with JSON numbers, as a server without the binary extension would: the client copes.
+    const { outputs: _asked, ...plain } = req.body as { outputs?: unknown };
+    const r = await s.app.inject({ method: 'POST', url: '/v2/models/gen/infer', payload: plain });
+    binaryAnswers.push(r.headers['inference-header-content-length'] !== undefined);
+    for (const h of ['content-type', 'inference-header-content-length']) if (r.headers[h]) reply.header(h, r.headers[h]);
+    return reply.code(r.statusCode).send(r.rawPayload);
   });
   const base = await triton.listen({ port: 0, host: '127.0.0.1' });
   servers.push(triton);
   const remote = await Generator.load(`${base}/v2/models/gen`);
   const a = await remote.generate({ labels: [3, 1, 4], seed: 9 });
   assert.deepEqual(shapes, [[3, 1]], 'labels sent as the server describes them');
+  assert.deepEqual(binaryAnswers, [false]);
   assert.deepEqual(a.data, (await local.generate({ labels: [3, 1, 4], seed: 9 })).data);
 });
 

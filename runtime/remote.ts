@@ -10,7 +10,7 @@
  */
 import type { GeneratorInit, LoadOptions, OrtLike, OrtSessionLike, OrtTensorLike } from './generator.ts';
 import { modelInfoFromSummary } from './model-info.ts';
-import { fromV2Metadata, type V2InferRequest, type V2InferResponse, type V2ModelMetadata } from './v2-protocol.ts';
+import { BINARY_HEADER, fromV2Metadata, type V2InferRequest, type V2InferResponse, type V2ModelMetadata } from './v2-protocol.ts';
 
 /** Tries after the first when the server answers 503 (queue full), waiting as its Retry-After says. */
 const RETRIES_ON_BUSY = 3;
@@ -122,19 +122,36 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
         { name: 'z', datatype: 'FP32', shape: [n, info.zDim], data: Array.from(z) },
         { name: 'label', datatype: 'INT64', shape: labelAsColumn ? [n, 1] : [n], data: Array.from(labels, Number) },
       ],
-      outputs: [{ name: 'image' }],
+      // Raw float32 bytes instead of JSON numbers: ~4x smaller and no number printing or parsing.
+      outputs: [{ name: 'image', parameters: { binary_data: true } }],
     };
     const init = { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
     const res = await call(`${base}/infer`, init);
     if (!res.ok) throw await errorOf(res, `infer on ${base}`);
-    const out = ((await res.json()) as V2InferResponse).outputs?.find((o) => o.name === 'image');
+    const jsonBytes = Number(res.headers.get(BINARY_HEADER) ?? NaN);
+    const raw = new Uint8Array(await res.arrayBuffer());
+    const head = Number.isInteger(jsonBytes) ? raw.subarray(0, jsonBytes) : raw;
+    const outs = (JSON.parse(new TextDecoder().decode(head)) as V2InferResponse).outputs ?? [];
+    const out = outs.find((o) => o.name === 'image');
     const want = [n, 1, info.imageSize, info.imageSize];
     if (!out || out.datatype !== 'FP32' || out.shape?.join() !== want.join()) {
       throw new Error(`${base} answered ${out ? `image ${out.datatype} [${out.shape}]` : 'no "image" output'}, expected FP32 [${want}]`);
     }
-    const values = flatten(out.data);
-    if (values.length !== n * plane) throw new Error(`${base} answered ${values.length} image values, expected ${n * plane}`);
-    return Float32Array.from(values);
+    const size = Number(out.parameters?.binary_data_size ?? NaN);
+    if (!Number.isInteger(size)) {
+      // The server sent JSON numbers (it has no binary extension, or chose not to use it).
+      const values = flatten(out.data);
+      if (values.length !== n * plane) throw new Error(`${base} answered ${values.length} image values, expected ${n * plane}`);
+      return Float32Array.from(values);
+    }
+    // Binary outputs follow the header in the order of `outputs`.
+    let at = jsonBytes;
+    for (const o of outs) {
+      if (o === out) break;
+      at += Number(o.parameters?.binary_data_size ?? 0);
+    }
+    if (size !== n * plane * 4 || at + size > raw.length) throw new Error(`${base} answered ${size} image bytes, expected ${n * plane * 4}`);
+    return new Float32Array(raw.slice(at, at + size).buffer); // a copy: aligned for Float32Array
   };
 
   const session: OrtSessionLike = {

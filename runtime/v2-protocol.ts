@@ -45,6 +45,12 @@ export interface V2InferResponse {
   outputs: V2Tensor[];
 }
 
+/**
+ * The binary tensor extension (Triton's, which `cgan serve` speaks for outputs): a response with
+ * this header holds that many bytes of JSON, then each binary output's raw little-endian bytes.
+ */
+export const BINARY_HEADER = 'inference-header-content-length';
+
 /** The error body both Triton and `cgan serve` answer with. */
 export interface V2Error {
   error: string;

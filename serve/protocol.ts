@@ -7,6 +7,8 @@ import { checkLabels } from '../runtime/labels.ts';
 import type { IoSignature, ModelInfo, OnnxSummary } from '../runtime/model-info.ts';
 import { toV2Metadata, type V2ModelMetadata, type V2TensorMetadata } from '../runtime/v2-protocol.ts';
 
+export { BINARY_HEADER } from '../runtime/v2-protocol.ts';
+
 /** A request the server refuses, with the HTTP status and a message that names the field. */
 export class RequestError extends Error {
   constructor(readonly status: number, message: string) {
@@ -30,6 +32,8 @@ export interface ParsedInfer {
   noise: Float32Array;
   /** The outputs asked for (all when the request names none). */
   outputs: string[];
+  /** Raw little-endian bytes after a JSON header instead of JSON numbers (the binary tensor extension). */
+  binary: boolean;
 }
 
 /** The v2 model metadata route's answer: the graph's signature, plus the exporter's metadata. */
@@ -128,6 +132,9 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
 
   const outNames = m.summary.outputs.map((o) => o.name);
   let outputs = outNames;
+  // Binary output: asked for per output (`parameters.binary_data`) or for all (`binary_data_output`).
+  const wantsBinary = (p: unknown, key: string) => isObject(p) && p[key] === true;
+  let binary = wantsBinary(body.parameters, 'binary_data_output');
   if (body.outputs !== undefined) {
     if (!Array.isArray(body.outputs)) throw bad('"outputs" must be an array of {name}');
     outputs = body.outputs.map((o: unknown, i: number) => {
@@ -135,10 +142,11 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
       if (typeof name !== 'string' || !outNames.includes(name)) {
         throw bad(`outputs[${i}].name ${JSON.stringify(name ?? null)} is not an output of ${m.name}; its outputs are ${outNames.join(', ')}`);
       }
+      if (isObject(o) && wantsBinary(o.parameters, 'binary_data')) binary = true;
       return name;
     });
   }
-  return { id: body.id as string | undefined, labels, noise, outputs };
+  return { id: body.id as string | undefined, labels, noise, outputs, binary };
 }
 
 /**
@@ -151,8 +159,15 @@ export function inferResponseJson(m: ServedModel, parsed: ParsedInfer, images: F
   const tensors = parsed.outputs.map((name) => {
     // The generator has one output (readModelInfo checks it), so `images` is that output.
     const meta = toV2Metadata(m.summary.outputs.find((o) => o.name === name) as IoSignature);
-    const shape = [parsed.labels.length, ...meta.shape.slice(1)];
-    return `{"name":${JSON.stringify(name)},"datatype":"${meta.datatype}","shape":${JSON.stringify(shape)},"data":[${images.join(',')}]}`;
+    const head = `{"name":${JSON.stringify(name)},"datatype":"${meta.datatype}","shape":${JSON.stringify([parsed.labels.length, ...meta.shape.slice(1)])}`;
+    return parsed.binary ? `${head},"parameters":{"binary_data_size":${images.byteLength}}}` : `${head},"data":[${images.join(',')}]}`;
   });
   return `{"model_name":${JSON.stringify(m.name)},"model_version":"${m.version}",${id}"outputs":[${tensors.join(',')}]}`;
+}
+
+/** A binary response body: the JSON header, then each output's little-endian bytes. */
+export function inferResponseBinary(m: ServedModel, parsed: ParsedInfer, images: Float32Array): { json: Buffer; body: Buffer } {
+  const json = Buffer.from(inferResponseJson(m, parsed, images));
+  const raw = Buffer.from(images.buffer, images.byteOffset, images.byteLength); // little-endian on every platform onnxruntime runs
+  return { json, body: Buffer.concat([json, ...parsed.outputs.map(() => raw)]) };
 }

@@ -49,6 +49,15 @@ test('infer answers the v2 response with exactly the images the generator makes'
   const r2 = await infer(nested, '/v2/models/gen/versions/1/infer');
   assert.equal(r2.statusCode, 200, r2.body);
   assert.deepEqual(r2.json().outputs[0].data, out.data);
+  // The binary tensor extension: a JSON header of the stated length, then the raw float32 bytes.
+  const r3 = await infer({ ...request(3, [3, 3, 7]), outputs: [{ name: 'image', parameters: { binary_data: true } }] });
+  assert.equal(r3.statusCode, 200, r3.body);
+  const headLen = Number(r3.headers['inference-header-content-length']);
+  const head = JSON.parse(r3.rawPayload.subarray(0, headLen).toString());
+  assert.deepEqual(head.outputs[0].parameters, { binary_data_size: 3 * 784 * 4 });
+  assert.equal(head.outputs[0].data, undefined);
+  const raw = r3.rawPayload.subarray(headLen);
+  assert.deepEqual(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)), local.data);
 });
 
 test('bad requests get 400 with an error that names the field', async () => {

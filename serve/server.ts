@@ -14,7 +14,15 @@ import { noiseFromSeed } from '../runtime/random.ts';
 import { ClosedError, MicroBatcher, QueueFullError } from './batcher.ts';
 import { SERVE_DEFAULTS } from './defaults.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
-import { RequestError, inferResponseJson, modelMetadata, parseInferRequest, type ServedModel } from './protocol.ts';
+import {
+  BINARY_HEADER,
+  RequestError,
+  inferResponseBinary,
+  inferResponseJson,
+  modelMetadata,
+  parseInferRequest,
+  type ServedModel,
+} from './protocol.ts';
 import { tritonConfig } from './triton.ts';
 
 export interface ServerOptions {
@@ -189,7 +197,9 @@ export async function createServer(generator: GeneratorBase, summary: OnnxSummar
       checkModel(req);
       const parsed = parseInferRequest(req.body, model, o.maxImages);
       const images = await generate(reply, parsed.labels, parsed.noise);
-      return reply.type('application/json').send(inferResponseJson(model, parsed, images));
+      if (!parsed.binary) return reply.type('application/json').send(inferResponseJson(model, parsed, images));
+      const { json, body } = inferResponseBinary(model, parsed, images);
+      return reply.header(BINARY_HEADER, String(json.length)).type('application/octet-stream').send(body);
     });
   }
   // For people: the grid `cgan generate --labels L --count N --seed S` draws, as a PNG.

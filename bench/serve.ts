@@ -63,7 +63,9 @@ interface Running {
 }
 
 function startServer(extra: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [BIN, 'serve', model, '--port', '0', '--device', 'cpu', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [BIN, 'serve', model, '--port', '0', '--device', 'cpu', ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   const exit = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   return new Promise((resolve, reject) => {
@@ -116,18 +118,28 @@ const body = JSON.stringify({ inputs });
 /** The same request asking for the image as raw bytes (binary tensor extension) instead of JSON numbers. */
 const binaryBody = JSON.stringify({ inputs, outputs: [{ name: 'image', parameters: { binary_data: true } }] });
 
-console.log(`# cgan serve load bench: ${model}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), Node ${process.version}`);
+console.log(
+  `# cgan serve load bench: ${model}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), Node ${process.version}`,
+);
 console.log(`# ${DURATION} s per run, one image per request, autocannon in this process, server in a child process`);
 const offline = [await offlineRate(DURATION)];
 const showOffline = (o: Offline & { spinning: boolean; other: Offline }) =>
   `${o.rate.toFixed(0)} img/s, ${o.cpuMs.toFixed(2)} CPU ms/image (${o.spinning ? 'spinning' : 'no spinning'}; ` +
-  `${o.spinning ? 'no spinning' : 'spinning'}: ${o.other.rate.toFixed(0)} img/s, ${o.other.cpuMs.toFixed(2)} CPU ms/image)`;
+  `${o.spinning ? 'no spinning' : 'spinning'}: ${o.other.rate.toFixed(0)} img/s, ` +
+  `${o.other.cpuMs.toFixed(2)} CPU ms/image)`;
 console.log(`offline batch-64, before: ${showOffline(offline[0])}`);
 
 const modes: { label: string; args: string[]; body?: string }[] = [
   { label: 'batcher on (--max-batch 256 --max-delay-ms 5)', args: ['--max-batch', '256', '--max-delay-ms', '5'] },
-  { label: 'batcher on, no wait (--max-batch 256 --max-delay-ms 0)', args: ['--max-batch', '256', '--max-delay-ms', '0'] },
-  { label: 'batcher on (--max-delay-ms 5), binary output', args: ['--max-batch', '256', '--max-delay-ms', '5'], body: binaryBody },
+  {
+    label: 'batcher on, no wait (--max-batch 256 --max-delay-ms 0)',
+    args: ['--max-batch', '256', '--max-delay-ms', '0'],
+  },
+  {
+    label: 'batcher on (--max-delay-ms 5), binary output',
+    args: ['--max-batch', '256', '--max-delay-ms', '5'],
+    body: binaryBody,
+  },
   { label: 'batcher off (--max-batch 1)', args: ['--max-batch', '1', '--max-delay-ms', '0'] },
 ];
 const rows: string[] = [];
@@ -146,7 +158,10 @@ for (const mode of modes) {
     const cpuMs = ((k1.cpu - k0.cpu) * 1000) / (k1.images - k0.images);
     const meanBatch = (k1.images - k0.images) / (k1.runs - k0.runs);
     rates.push(rate);
-    rows.push(`| ${mode.label} | ${c} | ${rate.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${meanBatch.toFixed(1)} | ${cpuMs.toFixed(2)} | ${r.non2xx} | ${r.errors} |`);
+    rows.push(
+      `| ${mode.label} | ${c} | ${rate.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${meanBatch.toFixed(1)} ` +
+        `| ${cpuMs.toFixed(2)} | ${r.non2xx} | ${r.errors} |`,
+    );
     console.log(`${mode.label}, ${c} clients: ${rows.at(-1)}`);
   }
   const code = await s.stop();
@@ -159,7 +174,14 @@ for (const mode of modes) {
 const s = await startServer(['--max-batch', '64', '--max-delay-ms', '5', '--max-queue', '64']);
 const url = `${s.base}/v2/models/${name}/infer`;
 const rss = [await rssMb(s.base)];
-const sampler = setInterval(() => void rssMb(s.base).then((v) => rss.push(v), () => {}), 500);
+const sampler = setInterval(
+  () =>
+    void rssMb(s.base).then(
+      (v) => rss.push(v),
+      () => {},
+    ),
+  500,
+);
 const r = await load(url, body, OVERLOAD_CLIENTS, DURATION);
 clearInterval(sampler);
 const ready = await fetch(`${s.base}/v2/health/ready`);
@@ -173,16 +195,25 @@ const meanCpu = offline.reduce((a, b) => a + b.cpuMs, 0) / offline.length;
 console.log('\n| mode | clients | img/s | p50 ms | p99 ms | images/run | server CPU ms/image | non-2xx | errors |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
-console.log(`\noffline batch-64: ${offline.map(showOffline).join('; ')} (before, between, after; mean ${mean.toFixed(0)} img/s, ${meanCpu.toFixed(2)} CPU ms/image)`);
+console.log(
+  `\noffline batch-64: ${offline.map(showOffline).join('; ')} (before, between, after; ` +
+    `mean ${mean.toFixed(0)} img/s, ${meanCpu.toFixed(2)} CPU ms/image)`,
+);
 modes.forEach((mode, m) => {
   const at64 = rates[m * CLIENTS.length + CLIENTS.indexOf(64)];
-  console.log(`${mode.label}, 64 clients: ${((100 * at64) / mean).toFixed(0)}% of the offline batch-64 rate (goal with the batcher: >= 80%)`);
+  console.log(
+    `${mode.label}, 64 clients: ${((100 * at64) / mean).toFixed(0)}% of the offline batch-64 rate ` +
+      '(goal with the batcher: >= 80%)',
+  );
 });
-const codes = Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => `${k}: ${v.count}`).join(', ');
+const codes = Object.entries(r.statusCodeStats ?? {})
+  .map(([k, v]) => `${k}: ${v.count}`)
+  .join(', ');
 console.log(
   `\noverload (${OVERLOAD_CLIENTS} clients, --max-queue 64, --max-batch 64, ${DURATION} s): status codes {${codes}}, ` +
     `connection errors ${r.errors} (timeouts ${r.timeouts}), ${(r['2xx'] / r.duration).toFixed(0)} img/s served, ` +
     `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms; server RSS ${rss[0].toFixed(0)} MB before, ` +
-    `peak ${Math.max(...rss, after).toFixed(0)} MB, ${after.toFixed(0)} MB after; ready afterwards: HTTP ${ready.status}; ` +
+    `peak ${Math.max(...rss, after).toFixed(0)} MB, ${after.toFixed(0)} MB after; ` +
+    `ready afterwards: HTTP ${ready.status}; ` +
     `exit after SIGTERM: ${overloadExit}`,
 );

@@ -12,8 +12,8 @@ export function register(program: Command): void {
     .description('export the generator of a training run to ONNX; checks it against tfjs and fails if they differ')
     .argument('<run>', 'run directory written by `cgan train --out DIR`, or its checkpoint.safetensors')
     .option('--out <file>', 'the .onnx file to write (may be left out with --triton)')
-    .option('--triton <dir>', 'also lay the model out as a Triton model repository: DIR/NAME/config.pbtxt, DIR/NAME/1/model.onnx')
-    .option('--name <name>', 'model name in the Triton repository (default: the --out file name, else the run directory name)')
+    .option('--triton <dir>', 'also write a Triton model repository: DIR/NAME/config.pbtxt, DIR/NAME/1/model.onnx')
+    .option('--name <name>', 'model name in the Triton repository (default: the --out file name, else the run name)')
     .option('--max-batch <n>', "Triton's max_batch_size", int('--max-batch', 1, 65536), SERVE_DEFAULTS.maxBatch)
     .option('--fp16', 'also write <out>.fp16.onnx with float16 weights (inputs, outputs and compute stay float32)')
     .addOption(new Option('--weights <which>', "generator weights: the run's weight average (ema) or the last iterate (raw); default ema when the checkpoint has it").choices(['ema', 'raw']))
@@ -31,7 +31,8 @@ export function register(program: Command): void {
         const { readFile } = await import('node:fs/promises');
         const { writeTritonRepository } = await import('../serve/triton.ts');
         const t = await writeTritonRepository(o.triton, triton.name, await readFile(r.file), { maxBatch: o.maxBatch });
-        console.log(`wrote Triton model repository ${o.triton}: ${path.relative(o.triton, t.config)}, ${path.relative(o.triton, t.model)}`);
+        const files = [t.config, t.model].map((f) => path.relative(o.triton as string, f)).join(', ');
+        console.log(`wrote Triton model repository ${o.triton}: ${files}`);
       }
       console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     });
@@ -52,7 +53,7 @@ async function tritonTarget(run: string, o: ExportOpts) {
   const runDir = run.endsWith('.safetensors') ? path.dirname(path.resolve(run)) : path.resolve(run);
   const name = o.name ?? (o.out ? modelNameOf(o.out) : path.basename(runDir));
   if (!MODEL_NAME.test(name)) {
-    throw new UsageError(`model name "${name}" is not usable by Triton: pass --name with letters, digits, "_", "." or "-"`);
+    throw new UsageError(`model name "${name}" is not usable by Triton: pass --name with letters, digits, _ . or -`);
   }
   const paths = tritonPaths(o.triton as string, name);
   for (const f of [paths.config, paths.model]) {

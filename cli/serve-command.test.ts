@@ -21,7 +21,9 @@ after(async () => {
 });
 
 /** Starts `cgan serve`, resolves with the URL it prints. */
-function start(args: string[]): Promise<{ child: ChildProcess; base: string; out: () => string; exit: Promise<number | null> }> {
+function start(
+  args: string[],
+): Promise<{ child: ChildProcess; base: string; out: () => string; exit: Promise<number | null> }> {
   const child = spawn(process.execPath, [CGAN_BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));

@@ -31,7 +31,10 @@ export function register(program: Command): void {
     const rt = await import('../runtime/node.ts');
     const model = modelOrDefault(modelArg);
     const name = o.name ?? modelNameOf(model);
-    if (!MODEL_NAME.test(name)) throw new UsageError(`model name "${name}" is not usable in a URL or by Triton: pass --name with letters, digits, "_", "." or "-"`);
+    if (!MODEL_NAME.test(name))
+      throw new UsageError(
+        `model name "${name}" is not usable in a URL or by Triton: pass --name with letters, digits, "_", "." or "-"`,
+      );
     let bytes: Uint8Array;
     let summary: OnnxSummary;
     try {
@@ -41,11 +44,16 @@ export function register(program: Command): void {
       summary = rt.readOnnxSummary(bytes, model);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ENOENT') throw new InputError(`model file ${model} does not exist; export one with \`cgan export RUN --out ${model}\``);
+      if (err.code === 'ENOENT')
+        throw new InputError(`model file ${model} does not exist; export one with \`cgan export RUN --out ${model}\``);
       throw new InputError(err.code ? `cannot read ${model}: ${err.message}` : err.message);
     }
     const g = await rt.Generator.load(bytes, { device: o.device, fallback: o.fallback, spinning: false });
-    if (g.fallback) console.error(`note: device ${o.device} runs on ${g.device}: ${g.fallback.from} is not available (--device ${g.fallback.from} says why)`);
+    if (g.fallback)
+      console.error(
+        `note: device ${o.device} runs on ${g.device}: ${g.fallback.from} is not available ` +
+          `(--device ${g.fallback.from} says why)`,
+      );
     const { createServer } = await import('../serve/server.ts');
     const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     const server = await createServer(g, summary, { ...o, name, serverVersion: pkg.version });
@@ -55,7 +63,8 @@ export function register(program: Command): void {
     } catch (e) {
       await g.dispose();
       const err = e as NodeJS.ErrnoException;
-      if (err.code === 'EADDRINUSE') throw new Error(`port ${o.port} on ${o.host} is in use: pick another with --port (0 picks a free one)`);
+      if (err.code === 'EADDRINUSE')
+        throw new Error(`port ${o.port} on ${o.host} is in use: pick another with --port (0 picks a free one)`);
       throw new Error(`cannot listen on ${o.host}:${o.port}: ${err.message}`);
     }
     const batching = o.maxBatch > 1 ? `batches of up to ${o.maxBatch} images, ${o.maxDelayMs} ms wait` : 'batching off';
@@ -81,10 +90,30 @@ export function register(program: Command): void {
     .addOption(new Option('--device <name>', 'execution provider').choices(deviceNames('node')).default('auto'))
     .option('--fallback', 'run on cpu if the device is not available, instead of failing')
     .option('--name <name>', 'model name in the URLs (default: the file name without .onnx)')
-    .option('--max-batch <n>', 'most images in one session run; 1 turns batching off', int('--max-batch', 1, 65536), D.maxBatch)
-    .option('--max-delay-ms <ms>', 'how long a request waits for others to join its batch', num('--max-delay-ms', 0, 10000), D.maxDelayMs)
-    .option('--max-queue <n>', 'images waiting before new requests get 503 + Retry-After', int('--max-queue', 1), D.maxQueue)
+    .option(
+      '--max-batch <n>',
+      'most images in one session run; 1 turns batching off',
+      int('--max-batch', 1, 65536),
+      D.maxBatch,
+    )
+    .option(
+      '--max-delay-ms <ms>',
+      'how long a request waits for others to join its batch',
+      num('--max-delay-ms', 0, 10000),
+      D.maxDelayMs,
+    )
+    .option(
+      '--max-queue <n>',
+      'images waiting before new requests get 503 + Retry-After',
+      int('--max-queue', 1),
+      D.maxQueue,
+    )
     .option('--max-images <n>', 'most images in one request (413 beyond)', int('--max-images', 1, 65536), D.maxImages)
     .option('--max-body-bytes <n>', 'largest request body (413 beyond)', int('--max-body-bytes', 1024), D.maxBodyBytes)
-    .option('--timeout-ms <ms>', 'per-request limit; past it the request gets 504 and leaves the queue', int('--timeout-ms', 1), D.timeoutMs);
+    .option(
+      '--timeout-ms <ms>',
+      'per-request limit; past it the request gets 504 and leaves the queue',
+      int('--timeout-ms', 1),
+      D.timeoutMs,
+    );
 }

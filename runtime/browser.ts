@@ -52,9 +52,10 @@ export function browserBackend(opts: BrowserLoadOptions = {}): Backend {
 }
 
 export class Generator extends GeneratorBase {
-  /** `src`: a URL to fetch, or the model bytes; a v2 model URL (`.../v2/models/NAME`) runs there (runtime/remote.ts). */
+  /** `src`: a URL to fetch, or the model bytes; a v2 model URL (`.../v2/models/NAME`) runs there (remote.ts). */
   static async load(src: string | URL | ArrayBuffer | Uint8Array, opts: BrowserLoadOptions = {}): Promise<Generator> {
-    if ((typeof src === 'string' || src instanceof URL) && isRemoteModelUrl(String(src))) return new Generator(await openRemote(String(src), opts));
+    const url = typeof src === 'string' || src instanceof URL ? String(src) : null;
+    if (url && isRemoteModelUrl(url)) return new Generator(await openRemote(url, opts));
     let bytes: Uint8Array;
     let what = 'model';
     if (src instanceof Uint8Array) bytes = src;

@@ -143,7 +143,10 @@ export function readModelInfo(bytes: Uint8Array, what = 'model'): ModelInfo {
  * The same checks on a signature and metadata that came from elsewhere: a v2 server's model
  * metadata (runtime/remote.ts), so a remote model is held to what a local file is.
  */
-export type SignatureAndMetadata = Pick<OnnxSummary, 'metadata' | 'inputs' | 'outputs' | 'opset' | 'producerName' | 'producerVersion'>;
+export type SignatureAndMetadata = Pick<
+  OnnxSummary,
+  'metadata' | 'inputs' | 'outputs' | 'opset' | 'producerName' | 'producerVersion'
+>;
 
 export function modelInfoFromSummary(s: SignatureAndMetadata, what = 'model'): ModelInfo {
   const m = s.metadata;

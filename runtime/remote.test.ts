@@ -57,7 +57,7 @@ test("larger requests than the server's max_batch_size go as several", async () 
   assert.match(m, /route="\/v2\/models\/:name\/infer",code="200"\} 3/, 'three requests: 4 + 4 + 2');
 });
 
-test("a Triton-shaped server (label [-1, 1], classes only in its config) works the same", async () => {
+test('a Triton-shaped server (label [-1, 1], classes only in its config) works the same', async () => {
   const { s } = await serve();
   // Triton's answers for the repository `cgan export --triton` writes: metadata without
   // parameters, label dims [1] reported as [-1, 1], the configuration on /config.
@@ -68,16 +68,21 @@ test("a Triton-shaped server (label [-1, 1], classes only in its config) works t
   triton.get('/v2/models/gen', async () => ({
     ...meta,
     parameters: undefined,
-    inputs: meta.inputs.map((i: { name: string; shape: number[] }) => (i.name === 'label' ? { ...i, shape: [-1, 1] } : i)),
+    inputs: meta.inputs.map((i: { name: string; shape: number[] }) =>
+      i.name === 'label' ? { ...i, shape: [-1, 1] } : i,
+    ),
   }));
   triton.get('/v2/models/gen/config', async () => (await s.app.inject({ url: '/v2/models/gen/config' })).json());
   triton.post('/v2/models/gen/infer', async (req, reply) => {
-    shapes.push((req.body as { inputs: { name: string; shape: number[] }[] }).inputs.find((i) => i.name === 'label')?.shape ?? []);
+    shapes.push(
+      (req.body as { inputs: { name: string; shape: number[] }[] }).inputs.find((i) => i.name === 'label')?.shape ?? [],
+    );
     // Answer with JSON numbers, as a server without the binary extension would: the client copes.
     const { outputs: _asked, ...plain } = req.body as { outputs?: unknown };
     const r = await s.app.inject({ method: 'POST', url: '/v2/models/gen/infer', payload: plain });
     binaryAnswers.push(r.headers['inference-header-content-length'] !== undefined);
-    for (const h of ['content-type', 'inference-header-content-length']) if (r.headers[h]) reply.header(h, r.headers[h]);
+    for (const h of ['content-type', 'inference-header-content-length'])
+      if (r.headers[h]) reply.header(h, r.headers[h]);
     return reply.code(r.statusCode).send(r.rawPayload);
   });
   const base = await triton.listen({ port: 0, host: '127.0.0.1' });
@@ -91,8 +96,14 @@ test("a Triton-shaped server (label [-1, 1], classes only in its config) works t
 
 test('remote errors say what went wrong', async () => {
   const { url } = await serve();
-  await assert.rejects(Generator.load(url.replace(/gen$/, 'nope')), /HTTP 404: model "nope" is not served here; this server serves "gen"/);
-  await assert.rejects(Generator.load('http://127.0.0.1:9/v2/models/gen'), /cannot reach http:\/\/127.0.0.1:9\/v2\/models\/gen .*is the server running/);
+  await assert.rejects(
+    Generator.load(url.replace(/gen$/, 'nope')),
+    /HTTP 404: model "nope" is not served here; this server serves "gen"/,
+  );
+  await assert.rejects(
+    Generator.load('http://127.0.0.1:9/v2/models/gen'),
+    /cannot reach http:\/\/127.0.0.1:9\/v2\/models\/gen .*is the server running/,
+  );
   assert.ok(isRemoteModelUrl('http://host:8000/v2/models/mnist-cwgan'));
   assert.ok(isRemoteModelUrl('https://host/v2/models/m/versions/1/'));
   assert.ok(!isRemoteModelUrl('http://host:8000/models/mnist-cwgan.onnx'));

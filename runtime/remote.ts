@@ -10,7 +10,13 @@
  */
 import type { GeneratorInit, LoadOptions, OrtLike, OrtSessionLike, OrtTensorLike } from './generator.ts';
 import { modelInfoFromSummary } from './model-info.ts';
-import { BINARY_HEADER, fromV2Metadata, type V2InferRequest, type V2InferResponse, type V2ModelMetadata } from './v2-protocol.ts';
+import {
+  BINARY_HEADER,
+  fromV2Metadata,
+  type V2InferRequest,
+  type V2InferResponse,
+  type V2ModelMetadata,
+} from './v2-protocol.ts';
 
 /** Tries after the first when the server answers 503 (queue full), waiting as its Retry-After says. */
 const RETRIES_ON_BUSY = 3;
@@ -95,13 +101,17 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
   const headers = { accept: 'application/json', ...opts.headers };
   const meta = (await getJson(base, headers, `model metadata ${base}`)) as V2ModelMetadata;
   if (!meta || !Array.isArray(meta.inputs) || !Array.isArray(meta.outputs)) {
-    throw new Error(`${base} did not answer with v2 model metadata (no inputs/outputs): is it a /v2/models/<name> URL?`);
+    throw new Error(
+      `${base} did not answer with v2 model metadata (no inputs/outputs): is it a /v2/models/<name> URL?`,
+    );
   }
   // Triton's configuration route; `cgan serve` has it too. A plain KServe server may not.
   const configRes = await call(`${base}/config`, { headers });
   const config: unknown = configRes.ok ? await configRes.json() : null;
   if (!configRes.ok) await configRes.body?.cancel();
-  const fromMeta = Object.fromEntries(Object.entries(meta.parameters ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  const fromMeta = Object.fromEntries(
+    Object.entries(meta.parameters ?? {}).filter(([, v]) => typeof v === 'string'),
+  ) as Record<string, string>;
   const props = fromMeta.format ? fromMeta : configParameters(config);
 
   // Triton cannot describe a [batch] tensor: its repository gives `label` dims [1] (reshaped to []),
@@ -110,7 +120,14 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
   const labelAsColumn = labelMeta?.shape.length === 2 && labelMeta.shape[1] === 1;
   const inputs = meta.inputs.map((t) => fromV2Metadata(t === labelMeta && labelAsColumn ? { ...t, shape: [-1] } : t));
   const info = modelInfoFromSummary(
-    { metadata: props, inputs, outputs: meta.outputs.map(fromV2Metadata), opset: 0, producerName: '', producerVersion: '' },
+    {
+      metadata: props,
+      inputs,
+      outputs: meta.outputs.map(fromV2Metadata),
+      opset: 0,
+      producerName: '',
+      producerVersion: '',
+    },
     base,
   );
   const maxBatch = Number((config as { max_batch_size?: unknown } | null)?.max_batch_size) || Infinity;
@@ -125,7 +142,11 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
       // Raw float32 bytes instead of JSON numbers: ~4x smaller and no number printing or parsing.
       outputs: [{ name: 'image', parameters: { binary_data: true } }],
     };
-    const init = { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    const init = {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    };
     const res = await call(`${base}/infer`, init);
     if (!res.ok) throw await errorOf(res, `infer on ${base}`);
     const jsonBytes = Number(res.headers.get(BINARY_HEADER) ?? NaN);
@@ -135,13 +156,17 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
     const out = outs.find((o) => o.name === 'image');
     const want = [n, 1, info.imageSize, info.imageSize];
     if (!out || out.datatype !== 'FP32' || out.shape?.join() !== want.join()) {
-      throw new Error(`${base} answered ${out ? `image ${out.datatype} [${out.shape}]` : 'no "image" output'}, expected FP32 [${want}]`);
+      throw new Error(
+        `${base} answered ${out ? `image ${out.datatype} [${out.shape}]` : 'no "image" output'}, ` +
+          `expected FP32 [${want}]`,
+      );
     }
     const size = Number(out.parameters?.binary_data_size ?? NaN);
     if (!Number.isInteger(size)) {
       // The server sent JSON numbers (it has no binary extension, or chose not to use it).
       const values = flatten(out.data);
-      if (values.length !== n * plane) throw new Error(`${base} answered ${values.length} image values, expected ${n * plane}`);
+      if (values.length !== n * plane)
+        throw new Error(`${base} answered ${values.length} image values, expected ${n * plane}`);
       return Float32Array.from(values);
     }
     // Binary outputs follow the header in the order of `outputs`.
@@ -150,7 +175,8 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
       if (o === out) break;
       at += Number(o.parameters?.binary_data_size ?? 0);
     }
-    if (size !== n * plane * 4 || at + size > raw.length) throw new Error(`${base} answered ${size} image bytes, expected ${n * plane * 4}`);
+    if (size !== n * plane * 4 || at + size > raw.length)
+      throw new Error(`${base} answered ${size} image bytes, expected ${n * plane * 4}`);
     return new Float32Array(raw.slice(at, at + size).buffer); // a copy: aligned for Float32Array
   };
 
@@ -164,7 +190,10 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
       const step = Math.min(n, maxBatch);
       for (let s = 0; s < n; s += step) {
         const k = Math.min(step, n - s);
-        data.set(await inferOnce(z.subarray(s * info.zDim, (s + k) * info.zDim), labels.subarray(s, s + k), k), s * plane);
+        data.set(
+          await inferOnce(z.subarray(s * info.zDim, (s + k) * info.zDim), labels.subarray(s, s + k), k),
+          s * plane,
+        );
       }
       return { image: new RemoteTensor('float32', data, [n, 1, info.imageSize, info.imageSize]) };
     },

@@ -1,9 +1,11 @@
 /** What both entry points (node.ts, browser.ts) re-export: the platform-neutral API. */
 export { DEFAULT_BATCH, GeneratorBase, type Backend, type GenerateRequest, type LoadOptions } from './generator.ts';
-export { AUTO_ORDER, DEVICES, FALLBACK, deviceNames, type Device, type ExecutionProvider, type Platform, type RunsOn } from './devices.ts';
+export { AUTO_ORDER, DEVICES, FALLBACK, deviceNames, type Device, type ExecutionProvider, type Platform } from './devices.ts';
+export type { RunsOn } from './devices.ts';
 export { gridLayout, renderGrid, renderImage, toByte, toGray8, type AnyImages, type GridOptions, type ImageBatch, type Images, type RGBAImage } from './images.ts';
 export { checkLabels, parseLabels, repeatLabels } from './labels.ts';
-export { GENERATOR_FORMAT, modelInfoFromSummary, readModelInfo, readOnnxSummary, type IoSignature, type ModelInfo, type OnnxSummary } from './model-info.ts';
+export { modelInfoFromSummary } from './model-info.ts';
+export { GENERATOR_FORMAT, readModelInfo, readOnnxSummary, type IoSignature, type ModelInfo, type OnnxSummary } from './model-info.ts';
 export { Rng, noiseFromSeed, type RngState } from './random.ts';
 export { isRemoteModelUrl, type RemoteLoadOptions } from './remote.ts';
 export { V2_DATATYPES, type V2InferRequest, type V2InferResponse, type V2ModelMetadata } from './v2-protocol.ts';

@@ -58,7 +58,10 @@ export interface V2Error {
 
 export function v2Datatype(elemType: number): string {
   const t = V2_DATATYPES[elemType];
-  if (!t) throw new Error(`ONNX element type ${elemType} has no v2 datatype here (known: ${Object.values(V2_DATATYPES).join(', ')})`);
+  if (!t)
+    throw new Error(
+      `ONNX element type ${elemType} has no v2 datatype here (known: ${Object.values(V2_DATATYPES).join(', ')})`,
+    );
   return t;
 }
 
@@ -70,7 +73,11 @@ export function elemTypeOf(datatype: string): number | null {
 
 /** A graph input/output as v2 metadata: symbolic dims (the batch) become -1. */
 export function toV2Metadata(sig: IoSignature): V2TensorMetadata {
-  return { name: sig.name, datatype: v2Datatype(sig.elemType), shape: sig.dims.map((d) => (typeof d === 'number' ? d : -1)) };
+  return {
+    name: sig.name,
+    datatype: v2Datatype(sig.elemType),
+    shape: sig.dims.map((d) => (typeof d === 'number' ? d : -1)),
+  };
 }
 
 /** The reverse, for checks written against graph signatures: -1 becomes the symbolic "batch". */

@@ -42,16 +42,22 @@ test('concurrent requests of different sizes run as one session run, each gettin
   const { zDim, imageSize } = g.info;
   const plane = imageSize * imageSize;
   const batches: number[] = [];
-  const b = new MicroBatcher(async (labels, noise) => (await g.generate({ labels, noise, batchSize: labels.length })).data, {
-    maxBatch: 256,
-    maxDelayMs: 200, // long enough that all five are queued before the batch starts
-    maxQueue: 1024,
-    zDim,
-    plane,
-    onBatch: (n) => batches.push(n),
-  });
+  const b = new MicroBatcher(
+    async (labels, noise) => (await g.generate({ labels, noise, batchSize: labels.length })).data,
+    {
+      maxBatch: 256,
+      maxDelayMs: 200, // long enough that all five are queued before the batch starts
+      maxQueue: 1024,
+      zDim,
+      plane,
+      onBatch: (n) => batches.push(n),
+    },
+  );
   const sizes = [1, 3, 7, 2, 16];
-  const reqs = sizes.map((n, k) => ({ labels: Array.from({ length: n }, (_, i) => (i * 3 + k) % 10), noise: noiseFromSeed(100 + k, n, zDim) }));
+  const reqs = sizes.map((n, k) => ({
+    labels: Array.from({ length: n }, (_, i) => (i * 3 + k) % 10),
+    noise: noiseFromSeed(100 + k, n, zDim),
+  }));
   const got = await Promise.all(reqs.map((r) => b.submit(r.labels, r.noise)));
   assert.deepEqual(batches, [29], 'one session run of all 29 images');
   let worst = 0;
@@ -79,7 +85,10 @@ test('a batch starts at maxBatch images or after maxDelayMs, never mixing up row
   const ps = [job([1, 1, 1], 10), job([2, 2, 2, 2], 20), job([3, 3], 30), job([4], 40)].map((j) => b.submit(...j));
   const out = await Promise.all(ps);
   // FIFO, whole requests: 3 + 4 fit in 8, the next (2) does not, so it starts the second batch.
-  assert.deepEqual(runs, [[1, 1, 1, 2, 2, 2, 2], [3, 3, 4]]);
+  assert.deepEqual(runs, [
+    [1, 1, 1, 2, 2, 2, 2],
+    [3, 3, 4],
+  ]);
   assert.deepEqual(Array.from(out[1]), [2, 20, 2, 21, 2, 22, 2, 23]);
   assert.deepEqual(Array.from(out[3]), [4, 40]);
 });
@@ -93,7 +102,10 @@ test('maxBatch 1 is one run per request; a request larger than maxBatch still ru
 test('a full queue refuses at once; an aborted request leaves the queue and is never run', async () => {
   const { b, runs } = fake({ maxBatch: 8, maxDelayMs: 50, maxQueue: 6 });
   const a = b.submit(...job([1, 1, 1, 1], 0));
-  await assert.rejects(b.submit(...job([2, 2, 2], 0)), (e: unknown) => e instanceof QueueFullError && /4 of 6 images waiting/.test(e.message));
+  await assert.rejects(
+    b.submit(...job([2, 2, 2], 0)),
+    (e: unknown) => e instanceof QueueFullError && /4 of 6 images waiting/.test(e.message),
+  );
   const ac = new AbortController();
   const gone = b.submit(...job([9, 9], 0), ac.signal);
   assert.equal(b.depth, 6);
@@ -105,9 +117,18 @@ test('a full queue refuses at once; an aborted request leaves the queue and is n
 });
 
 test('a failed run fails each of its requests; close() runs what is queued without waiting, then refuses', async () => {
-  const failing = new MicroBatcher(async () => Promise.reject(new Error('boom')), { maxBatch: 8, maxDelayMs: 0, maxQueue: 8, zDim: Z, plane: PLANE });
+  const failing = new MicroBatcher(async () => Promise.reject(new Error('boom')), {
+    maxBatch: 8,
+    maxDelayMs: 0,
+    maxQueue: 8,
+    zDim: Z,
+    plane: PLANE,
+  });
   const r = await Promise.allSettled([failing.submit(...job([1], 0)), failing.submit(...job([2], 0))]);
-  assert.deepEqual(r.map((x) => x.status), ['rejected', 'rejected']);
+  assert.deepEqual(
+    r.map((x) => x.status),
+    ['rejected', 'rejected'],
+  );
 
   const { b, runs } = fake({ maxDelayMs: 10_000 });
   const t0 = performance.now();

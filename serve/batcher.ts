@@ -27,7 +27,10 @@ export interface BatcherOptions {
 
 /** The queue cannot take the request now; try again later (HTTP 503 + Retry-After). */
 export class QueueFullError extends Error {
-  constructor(readonly queued: number, readonly limit: number) {
+  constructor(
+    readonly queued: number,
+    readonly limit: number,
+  ) {
     super(`the queue is full (${queued} of ${limit} images waiting); retry shortly`);
     this.name = 'QueueFullError';
   }
@@ -58,9 +61,13 @@ export class MicroBatcher {
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly run: RunBatch, readonly opts: BatcherOptions) {
+  constructor(
+    private readonly run: RunBatch,
+    readonly opts: BatcherOptions,
+  ) {
     for (const k of ['maxBatch', 'maxQueue'] as const) {
-      if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`batcher: ${k} must be a positive integer, got ${opts[k]}`);
+      if (!Number.isInteger(opts[k]) || opts[k] < 1)
+        throw new Error(`batcher: ${k} must be a positive integer, got ${opts[k]}`);
     }
     if (!(opts.maxDelayMs >= 0)) throw new Error(`batcher: maxDelayMs must be >= 0, got ${opts.maxDelayMs}`);
   }
@@ -78,8 +85,10 @@ export class MicroBatcher {
     if (this.closed) return Promise.reject(new ClosedError());
     if (signal?.aborted) return Promise.reject(signal.reason);
     const n = labels.length;
-    if (noise.length !== n * this.opts.zDim) throw new Error(`batcher: ${n} labels need ${n * this.opts.zDim} noise values, got ${noise.length}`);
-    if (this.queuedImages + n > this.opts.maxQueue) return Promise.reject(new QueueFullError(this.queuedImages, this.opts.maxQueue));
+    if (noise.length !== n * this.opts.zDim)
+      throw new Error(`batcher: ${n} labels need ${n * this.opts.zDim} noise values, got ${noise.length}`);
+    if (this.queuedImages + n > this.opts.maxQueue)
+      return Promise.reject(new QueueFullError(this.queuedImages, this.opts.maxQueue));
     return new Promise<Float32Array>((resolve, reject) => {
       const job: Job = { labels, noise, queuedAt: performance.now(), resolve, reject, settled: false };
       const onAbort = () => {
@@ -166,7 +175,8 @@ export class MicroBatcher {
     let images: Float32Array;
     try {
       images = await this.run(labels, noise);
-      if (images.length !== n * plane) throw new Error(`the model returned ${images.length} values for ${n} images of ${plane}`);
+      if (images.length !== n * plane)
+        throw new Error(`the model returned ${images.length} values for ${n} images of ${plane}`);
     } catch (e) {
       for (const j of jobs) settle(j, () => j.reject(e));
       return;

@@ -23,16 +23,33 @@ export function createMetrics(queueDepth: () => number, prefix = 'cgan_'): Serve
   collectDefaultMetrics({ register: registry, prefix });
   const m: ServerMetrics = {
     registry,
-    requests: new Counter({ name: `${prefix}requests_total`, help: 'HTTP requests by route and status code', labelNames: ['route', 'code'], registers: [registry] }),
+    requests: new Counter({
+      name: `${prefix}requests_total`,
+      help: 'HTTP requests by route and status code',
+      labelNames: ['route', 'code'],
+      registers: [registry],
+    }),
     errors: new Counter({
       name: `${prefix}request_errors_total`,
-      help: 'Requests that did not get images: bad_request, too_large, queue_full, timeout, cancelled, shutting_down, internal',
+      help:
+        'Requests that did not get images: bad_request, too_large, queue_full, timeout, cancelled, ' +
+        'shutting_down, internal',
       labelNames: ['route', 'reason'],
       registers: [registry],
     }),
     images: new Counter({ name: `${prefix}images_generated_total`, help: 'Images generated', registers: [registry] }),
-    batchImages: new Histogram({ name: `${prefix}batch_images`, help: 'Images per session run', buckets: BATCH_BUCKETS, registers: [registry] }),
-    batchRequests: new Histogram({ name: `${prefix}batch_requests`, help: 'Requests per session run', buckets: BATCH_BUCKETS, registers: [registry] }),
+    batchImages: new Histogram({
+      name: `${prefix}batch_images`,
+      help: 'Images per session run',
+      buckets: BATCH_BUCKETS,
+      registers: [registry],
+    }),
+    batchRequests: new Histogram({
+      name: `${prefix}batch_requests`,
+      help: 'Requests per session run',
+      buckets: BATCH_BUCKETS,
+      registers: [registry],
+    }),
     latency: new Histogram({
       name: `${prefix}request_duration_seconds`,
       help: 'Time from request to response, by route',

@@ -11,7 +11,10 @@ export { BINARY_HEADER } from '../runtime/v2-protocol.ts';
 
 /** A request the server refuses, with the HTTP status and a message that names the field. */
 export class RequestError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'RequestError';
   }
@@ -76,7 +79,8 @@ function checkShape(field: string, shape: unknown, want: V2TensorMetadata, alt?:
  * The label input is [n]; [n, 1] is taken too, as Triton's repository for it describes the input.
  */
 export function parseInferRequest(body: unknown, m: ServedModel, maxImages: number): ParsedInfer {
-  if (!isObject(body)) throw bad('the request body must be a JSON object with an "inputs" array (Open Inference Protocol v2)');
+  if (!isObject(body))
+    throw bad('the request body must be a JSON object with an "inputs" array (Open Inference Protocol v2)');
   if (body.id !== undefined && typeof body.id !== 'string') throw bad('"id" must be a string');
   if (!Array.isArray(body.inputs)) throw bad('"inputs" must be an array of tensors {name, shape, datatype, data}');
   const names = m.summary.inputs.map((i) => i.name);
@@ -90,7 +94,8 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
     if (byName.has(t.name)) throw bad(`${field}.name: input "${t.name}" is given twice`);
     byName.set(t.name, { field, t, sig });
   });
-  for (const n of names) if (!byName.has(n)) throw bad(`"inputs" has no "${n}": ${m.name} needs ${names.join(' and ')}`);
+  for (const n of names)
+    if (!byName.has(n)) throw bad(`"inputs" has no "${n}": ${m.name} needs ${names.join(' and ')}`);
 
   const tensor = (name: string, alt?: (n: number) => number[]) => {
     const { field, t, sig } = byName.get(name) as { field: string; t: Record<string, unknown>; sig: IoSignature };
@@ -103,7 +108,8 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
     if (!Array.isArray(t.data)) throw bad(`${field}.data must be an array of ${count} values (row-major)`);
     const flat: unknown[] = [];
     flatten(t.data, flat);
-    if (flat.length !== count) throw bad(`${field}.data has ${flat.length} values; shape [${shape.join(', ')}] needs ${count}`);
+    if (flat.length !== count)
+      throw bad(`${field}.data has ${flat.length} values; shape [${shape.join(', ')}] needs ${count}`);
     return { field, shape, flat };
   };
 
@@ -113,13 +119,20 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
   const n = z.shape[0];
   if (label.shape[0] !== n) throw bad(`${label.field}.shape says ${label.shape[0]} images but ${z.field} (z) has ${n}`);
   if (n === 0) throw bad(`${z.field}.shape: a request needs at least one image`);
-  if (n > maxImages) throw new RequestError(413, `${z.field}.shape asks for ${n} images; this server takes at most ${maxImages} per request (--max-images)`);
+  if (n > maxImages)
+    throw new RequestError(
+      413,
+      `${z.field}.shape asks for ${n} images; this server takes at most ${maxImages} per request (--max-images)`,
+    );
 
   const noise = new Float32Array(n * zDim);
   for (let i = 0; i < z.flat.length; i++) {
     const v = z.flat[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw bad(`${z.field}.data[${i}] (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${JSON.stringify(v)}; noise must be finite numbers`);
+      throw bad(
+        `${z.field}.data[${i}] (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${JSON.stringify(v)}; ` +
+          'noise must be finite numbers',
+      );
     }
     noise[i] = v;
   }
@@ -140,7 +153,10 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
     outputs = body.outputs.map((o: unknown, i: number) => {
       const name = isObject(o) ? o.name : undefined;
       if (typeof name !== 'string' || !outNames.includes(name)) {
-        throw bad(`outputs[${i}].name ${JSON.stringify(name ?? null)} is not an output of ${m.name}; its outputs are ${outNames.join(', ')}`);
+        throw bad(
+          `outputs[${i}].name ${JSON.stringify(name ?? null)} is not an output of ${m.name}; ` +
+            `its outputs are ${outNames.join(', ')}`,
+        );
       }
       if (isObject(o) && wantsBinary(o.parameters, 'binary_data')) binary = true;
       return name;
@@ -159,15 +175,24 @@ export function inferResponseJson(m: ServedModel, parsed: ParsedInfer, images: F
   const tensors = parsed.outputs.map((name) => {
     // The generator has one output (readModelInfo checks it), so `images` is that output.
     const meta = toV2Metadata(m.summary.outputs.find((o) => o.name === name) as IoSignature);
-    const head = `{"name":${JSON.stringify(name)},"datatype":"${meta.datatype}","shape":${JSON.stringify([parsed.labels.length, ...meta.shape.slice(1)])}`;
-    return parsed.binary ? `${head},"parameters":{"binary_data_size":${images.byteLength}}}` : `${head},"data":[${images.join(',')}]}`;
+    const shape = JSON.stringify([parsed.labels.length, ...meta.shape.slice(1)]);
+    const head = `{"name":${JSON.stringify(name)},"datatype":"${meta.datatype}","shape":${shape}`;
+    return parsed.binary
+      ? `${head},"parameters":{"binary_data_size":${images.byteLength}}}`
+      : `${head},"data":[${images.join(',')}]}`;
   });
-  return `{"model_name":${JSON.stringify(m.name)},"model_version":"${m.version}",${id}"outputs":[${tensors.join(',')}]}`;
+  const model = `"model_name":${JSON.stringify(m.name)},"model_version":"${m.version}"`;
+  return `{${model},${id}"outputs":[${tensors.join(',')}]}`;
 }
 
 /** A binary response body: the JSON header, then each output's little-endian bytes. */
-export function inferResponseBinary(m: ServedModel, parsed: ParsedInfer, images: Float32Array): { json: Buffer; body: Buffer } {
+export function inferResponseBinary(
+  m: ServedModel,
+  parsed: ParsedInfer,
+  images: Float32Array,
+): { json: Buffer; body: Buffer } {
   const json = Buffer.from(inferResponseJson(m, parsed, images));
-  const raw = Buffer.from(images.buffer, images.byteOffset, images.byteLength); // little-endian on every platform onnxruntime runs
+  // Little-endian, as on every platform onnxruntime runs on.
+  const raw = Buffer.from(images.buffer, images.byteOffset, images.byteLength);
   return { json, body: Buffer.concat([json, ...parsed.outputs.map(() => raw)]) };
 }

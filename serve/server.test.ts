@@ -17,7 +17,12 @@ const ZDIM = 16;
 before(async () => {
   bytes = await testOnnx();
   g = await Generator.load(bytes, { device: 'cpu' });
-  s = await createServer(g, readOnnxSummary(bytes), { name: 'gen', maxImages: 8, maxBodyBytes: 64 * 1024, maxDelayMs: 1 });
+  s = await createServer(g, readOnnxSummary(bytes), {
+    name: 'gen',
+    maxImages: 8,
+    maxBodyBytes: 64 * 1024,
+    maxDelayMs: 1,
+  });
 });
 after(async () => {
   await s.close();
@@ -25,8 +30,17 @@ after(async () => {
 });
 
 const infer = (body: unknown, url = '/v2/models/gen/infer') =>
-  s.app.inject({ method: 'POST', url, payload: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'text/plain' } });
-const request = (n: number, labels: unknown[] = Array.from({ length: n }, (_, i) => i % 10), z: unknown[] = Array.from(noiseFromSeed(3, n, ZDIM))) => ({
+  s.app.inject({
+    method: 'POST',
+    url,
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'text/plain' },
+  });
+const request = (
+  n: number,
+  labels: unknown[] = Array.from({ length: n }, (_, i) => i % 10),
+  z: unknown[] = Array.from(noiseFromSeed(3, n, ZDIM)),
+) => ({
   inputs: [
     { name: 'z', shape: [n, ZDIM], datatype: 'FP32', data: z },
     { name: 'label', shape: [n], datatype: 'INT64', data: labels },
@@ -65,17 +79,35 @@ test('bad requests get 400 with an error that names the field', async () => {
     ['{"inputs": [', /^the request body is not valid JSON: /],
     ['', /not valid JSON: it is empty/],
     [[], /must be a JSON object with an "inputs" array/],
-    [{ inputs: [{ name: 'noise', shape: [1, ZDIM], datatype: 'FP32', data: [] }] }, /inputs\[0\]\.name "noise" is not an input of gen; its inputs are z, label/],
+    [
+      { inputs: [{ name: 'noise', shape: [1, ZDIM], datatype: 'FP32', data: [] }] },
+      /inputs\[0\]\.name "noise" is not an input of gen; its inputs are z, label/,
+    ],
     [{ inputs: [request(1).inputs[0]] }, /"inputs" has no "label"/],
-    [{ inputs: [{ ...request(1).inputs[0], datatype: 'FP64' }, request(1).inputs[1]] }, /inputs\[0\]\.datatype is "FP64"; input "z" takes FP32/],
-    [{ inputs: [{ ...request(1).inputs[0], shape: [1, 8] }, request(1).inputs[1]] }, /inputs\[0\]\.shape is \[1, 8\]; input "z" takes \[n, 16\]/],
-    [{ inputs: [request(2).inputs[0], { ...request(2).inputs[1], shape: [3], data: [1, 2, 3] }] }, /inputs\[1\]\.shape says 3 images but inputs\[0\] \(z\) has 2/],
+    [
+      { inputs: [{ ...request(1).inputs[0], datatype: 'FP64' }, request(1).inputs[1]] },
+      /inputs\[0\]\.datatype is "FP64"; input "z" takes FP32/,
+    ],
+    [
+      { inputs: [{ ...request(1).inputs[0], shape: [1, 8] }, request(1).inputs[1]] },
+      /inputs\[0\]\.shape is \[1, 8\]; input "z" takes \[n, 16\]/,
+    ],
+    [
+      { inputs: [request(2).inputs[0], { ...request(2).inputs[1], shape: [3], data: [1, 2, 3] }] },
+      /inputs\[1\]\.shape says 3 images but inputs\[0\] \(z\) has 2/,
+    ],
     [request(1, [10]), /inputs\[1\]\.data: label 10 is outside the model's classes: it has 10 \(0-9\)/],
     [request(1, [1.5]), /inputs\[1\]\.data: labels\[0\] is 1.5/],
-    [request(1, [1], [...Array(ZDIM - 1).fill(0), 'NaN']), /inputs\[0\]\.data\[15\] \(image 0, dim 15\) is "NaN"; noise must be finite/],
+    [
+      request(1, [1], [...Array(ZDIM - 1).fill(0), 'NaN']),
+      /inputs\[0\]\.data\[15\] \(image 0, dim 15\) is "NaN"; noise must be finite/,
+    ],
     [request(1, [1], [null, ...Array(ZDIM - 1).fill(0)]), /inputs\[0\]\.data\[0\] .* is null/],
     [request(1, [1], [1, 2]), /inputs\[0\]\.data has 2 values; shape \[1, 16\] needs 16/],
-    [{ ...request(1), outputs: [{ name: 'logits' }] }, /outputs\[0\]\.name "logits" is not an output of gen; its outputs are image/],
+    [
+      { ...request(1), outputs: [{ name: 'logits' }] },
+      /outputs\[0\]\.name "logits" is not an output of gen; its outputs are image/,
+    ],
   ];
   for (const [body, want] of cases) {
     const r = await infer(body);
@@ -108,7 +140,10 @@ test('health, server and model metadata, and the Triton-style config describe th
   assert.deepEqual((await s.app.inject({ url: '/v2/health/ready' })).json(), { ready: true });
   assert.deepEqual((await s.app.inject({ url: '/v2' })).json().extensions, ['model_configuration']);
   const meta = (await s.app.inject({ url: '/v2/models/gen' })).json();
-  assert.deepEqual(meta.inputs, [{ name: 'z', datatype: 'FP32', shape: [-1, ZDIM] }, { name: 'label', datatype: 'INT64', shape: [-1] }]);
+  assert.deepEqual(meta.inputs, [
+    { name: 'z', datatype: 'FP32', shape: [-1, ZDIM] },
+    { name: 'label', datatype: 'INT64', shape: [-1] },
+  ]);
   assert.deepEqual(meta.outputs, [{ name: 'image', datatype: 'FP32', shape: [-1, 1, 28, 28] }]);
   assert.equal(meta.parameters.num_classes, '10');
   const config = (await s.app.inject({ url: '/v2/models/gen/config' })).json();
@@ -126,23 +161,36 @@ test('the PNG route draws what `cgan generate --labels --count --seed` draws', a
   const bad = await s.app.inject({ url: '/v1/png?labels=0-12' });
   assert.equal(bad.statusCode, 400);
   assert.match(bad.json().error, /query "labels": label 10 is outside the model's classes/);
-  assert.match((await s.app.inject({ url: '/v1/png?seed=-1' })).json().error, /query "seed" must be an integer in \[0, 4294967295\]/);
+  assert.match(
+    (await s.app.inject({ url: '/v1/png?seed=-1' })).json().error,
+    /query "seed" must be an integer in \[0, 4294967295\]/,
+  );
   assert.equal((await s.app.inject({ url: '/v1/png?labels=0-9&count=2' })).statusCode, 413);
 });
 
 /** A server whose batcher is held up, to fill its queue and time requests out. */
 async function stalledServer(opts: { maxQueue?: number; timeoutMs?: number }) {
-  const held = await createServer(g, readOnnxSummary(bytes), { name: 'gen', maxBatch: 4, maxDelayMs: 60_000, maxImages: 4, ...opts });
+  const held = await createServer(g, readOnnxSummary(bytes), {
+    name: 'gen',
+    maxBatch: 4,
+    maxDelayMs: 60_000,
+    maxImages: 4,
+    ...opts,
+  });
   return held;
 }
 
-test('a full queue answers 503 with Retry-After; a request past its timeout gets 504 and leaves the queue', async () => {
+test('a full queue answers 503 + Retry-After; a request past its timeout gets 504 and leaves the queue', async () => {
   const held = await stalledServer({ maxQueue: 3, timeoutMs: 300 });
   try {
     const first = held.app.inject({ method: 'POST', url: '/v2/models/gen/infer', payload: JSON.stringify(request(3)) });
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(held.batcher.depth, 3);
-    const full = await held.app.inject({ method: 'POST', url: '/v2/models/gen/infer', payload: JSON.stringify(request(1)) });
+    const full = await held.app.inject({
+      method: 'POST',
+      url: '/v2/models/gen/infer',
+      payload: JSON.stringify(request(1)),
+    });
     assert.equal(full.statusCode, 503);
     assert.equal(full.headers['retry-after'], '1');
     assert.match(full.json().error, /the queue is full \(3 of 3 images waiting\)/);
@@ -170,7 +218,10 @@ test('a client that hangs up takes its request off the queue; it is never run', 
     assert.equal(held.batcher.depth, 0);
     const m = await held.metrics.registry.getSingleMetricAsString('cgan_request_errors_total');
     assert.match(m, /reason="cancelled"\} 1/);
-    assert.doesNotMatch(await held.metrics.registry.getSingleMetricAsString('cgan_images_generated_total'), /total [1-9]/);
+    assert.doesNotMatch(
+      await held.metrics.registry.getSingleMetricAsString('cgan_images_generated_total'),
+      /total [1-9]/,
+    );
   } finally {
     await held.close();
   }

@@ -62,15 +62,21 @@ class ClientGone extends Error {
 /** The status, body and metrics reason of an error reaching a route. */
 function classify(e: unknown, o: ServerOptions): { status: number; reason: string; message: string } {
   const err = e as Error & { statusCode?: number; code?: string };
-  if (e instanceof RequestError) return { status: e.status, reason: e.status === 413 ? 'too_large' : 'bad_request', message: e.message };
+  if (e instanceof RequestError)
+    return { status: e.status, reason: e.status === 413 ? 'too_large' : 'bad_request', message: e.message };
   if (e instanceof QueueFullError) return { status: 503, reason: 'queue_full', message: e.message };
   if (e instanceof ClosedError) return { status: 503, reason: 'shutting_down', message: e.message };
   if (e instanceof RequestTimeout) return { status: 504, reason: 'timeout', message: e.message };
   if (e instanceof ClientGone) return { status: 499, reason: 'cancelled', message: e.message };
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return { status: 413, reason: 'too_large', message: `the request body is larger than this server's limit of ${o.maxBodyBytes} bytes (--max-body-bytes)` };
+    return {
+      status: 413,
+      reason: 'too_large',
+      message: `the request body is larger than this server's limit of ${o.maxBodyBytes} bytes (--max-body-bytes)`,
+    };
   }
-  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { status: err.statusCode, reason: 'bad_request', message: err.message };
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+    return { status: err.statusCode, reason: 'bad_request', message: err.message };
   return { status: 500, reason: 'internal', message: `the server failed to generate: ${err.message}` };
 }
 
@@ -84,7 +90,11 @@ function intParam(q: Record<string, unknown>, name: string, dflt: number, min: n
   return n;
 }
 
-export async function createServer(generator: GeneratorBase, summary: OnnxSummary, options: Partial<ServerOptions> & { name: string }): Promise<Server> {
+export async function createServer(
+  generator: GeneratorBase,
+  summary: OnnxSummary,
+  options: Partial<ServerOptions> & { name: string },
+): Promise<Server> {
   const o: ServerOptions = { ...SERVE_DEFAULTS, serverVersion: '0', ...options };
   const { info } = generator;
   const model: ServedModel = { name: o.name, version: SERVE_DEFAULTS.version, info, summary };
@@ -93,17 +103,29 @@ export async function createServer(generator: GeneratorBase, summary: OnnxSummar
 
   const batcher = new MicroBatcher(
     async (labels, noise) => (await generator.generate({ labels, noise, batchSize: labels.length })).data,
-    { maxBatch: o.maxBatch, maxDelayMs: o.maxDelayMs, maxQueue: o.maxQueue, zDim: info.zDim, plane, onBatch: (n, r) => {
-      metrics.batchImages.observe(n);
-      metrics.batchRequests.observe(r);
-      metrics.images.inc(n);
-    } },
+    {
+      maxBatch: o.maxBatch,
+      maxDelayMs: o.maxDelayMs,
+      maxQueue: o.maxQueue,
+      zDim: info.zDim,
+      plane,
+      onBatch: (n, r) => {
+        metrics.batchImages.observe(n);
+        metrics.batchRequests.observe(r);
+        metrics.images.inc(n);
+      },
+    },
   );
   const metrics = createMetrics(() => batcher.depth);
 
   // A request body arrives whole (bodyLimit), is parsed as JSON whatever its content type (curl -d
   // sends form-urlencoded; Triton does not look either), with fastify's prototype-poisoning guard.
-  const app = Fastify({ logger: false, bodyLimit: o.maxBodyBytes, requestTimeout: o.timeoutMs + 5000, return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: o.maxBodyBytes,
+    requestTimeout: o.timeoutMs + 5000,
+    return503OnClosing: true,
+  });
   app.removeAllContentTypeParsers();
   const json = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
@@ -128,7 +150,13 @@ export async function createServer(generator: GeneratorBase, summary: OnnxSummar
     return reply.code(c.status).send({ error: c.message });
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}: see /v2, /v2/models/${o.name}, /v2/models/${o.name}/infer, /v1/png, /metrics` }),
+    reply
+      .code(404)
+      .send({
+        error:
+          `no route ${req.method} ${req.url.split('?')[0]}: see /v2, /v2/models/${o.name}, ` +
+          `/v2/models/${o.name}/infer, /v1/png, /metrics`,
+      }),
   );
   // While closing, answers end their connection: a keep-alive socket left idle after its last answer
   // would otherwise hold the shutdown open until fastify's keep-alive timeout (72 s).
@@ -152,7 +180,8 @@ export async function createServer(generator: GeneratorBase, summary: OnnxSummar
     try {
       const images = await batcher.submit(labels, noise, ac.signal);
       for (let i = 0; i < images.length; i++) {
-        if (!Number.isFinite(images[i])) throw new Error(`the model produced a non-finite value (image ${Math.floor(i / plane)}); it is damaged`);
+        if (!Number.isFinite(images[i]))
+          throw new Error(`the model produced a non-finite value (image ${Math.floor(i / plane)}); it is damaged`);
       }
       return images;
     } finally {
@@ -163,7 +192,8 @@ export async function createServer(generator: GeneratorBase, summary: OnnxSummar
 
   const checkModel = (req: FastifyRequest) => {
     const p = req.params as { name: string; version?: string };
-    if (p.name !== o.name) throw new RequestError(404, `model "${p.name}" is not served here; this server serves "${o.name}"`);
+    if (p.name !== o.name)
+      throw new RequestError(404, `model "${p.name}" is not served here; this server serves "${o.name}"`);
     if (p.version !== undefined && p.version !== model.version) {
       throw new RequestError(404, `model "${o.name}" has no version "${p.version}"; it has "${model.version}"`);
     }
@@ -171,7 +201,9 @@ export async function createServer(generator: GeneratorBase, summary: OnnxSummar
   const both = (suffix: string) => [`/v2/models/:name${suffix}`, `/v2/models/:name/versions/:version${suffix}`];
 
   app.get('/v2/health/live', async () => ({ live: true }));
-  app.get('/v2/health/ready', async (_req, reply) => (closing ? reply.code(503).send({ ready: false }) : { ready: true }));
+  app.get('/v2/health/ready', async (_req, reply) =>
+    closing ? reply.code(503).send({ ready: false }) : { ready: true },
+  );
   app.get('/v2', async () => ({ name: 'cgan-onnx', version: o.serverVersion, extensions: ['model_configuration'] }));
   for (const url of both('')) {
     app.get(url, async (req) => {
@@ -216,13 +248,26 @@ export async function createServer(generator: GeneratorBase, summary: OnnxSummar
       throw new RequestError(400, `query "labels": ${(e as Error).message}`);
     }
     if (labels.length > o.maxImages) {
-      throw new RequestError(413, `labels x count is ${labels.length} images; this server takes at most ${o.maxImages} per request (--max-images)`);
+      throw new RequestError(
+        413,
+        `labels x count is ${labels.length} images; this server takes at most ${o.maxImages} per request ` +
+          '(--max-images)',
+      );
     }
     const data = await generate(reply, labels, noiseFromSeed(seed, labels.length, info.zDim));
-    const batch = { data, count: labels.length, channels: 1 as const, height: info.imageSize, width: info.imageSize, labels };
+    const batch = {
+      data,
+      count: labels.length,
+      channels: 1 as const,
+      height: info.imageSize,
+      width: info.imageSize,
+      labels,
+    };
     return reply.type('image/png').send(encodePng(renderGrid(batch, { cols: count > 1 ? count : undefined, scale })));
   });
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
 
   return {
     app,

@@ -40,13 +40,19 @@ export interface TritonOptions {
  */
 function tensorConfig(sig: IoSignature): Record<string, unknown> {
   const dims = sig.dims.slice(1);
-  if (dims.some((d) => typeof d !== 'number')) throw new Error(`tensor "${sig.name}" has a symbolic dimension after the batch: [${sig.dims}]`);
+  if (dims.some((d) => typeof d !== 'number'))
+    throw new Error(`tensor "${sig.name}" has a symbolic dimension after the batch: [${sig.dims}]`);
   const base = { name: sig.name, data_type: `TYPE_${v2Datatype(sig.elemType)}` };
   return dims.length ? { ...base, dims } : { ...base, dims: [1], reshape: { shape: [] } };
 }
 
-export function tritonConfig(name: string, summary: Pick<OnnxSummary, 'inputs' | 'outputs' | 'metadata'>, opts: TritonOptions = {}) {
-  if (!MODEL_NAME.test(name)) throw new Error(`model name "${name}" is not usable by Triton: use letters, digits, "_", "." and "-"`);
+export function tritonConfig(
+  name: string,
+  summary: Pick<OnnxSummary, 'inputs' | 'outputs' | 'metadata'>,
+  opts: TritonOptions = {},
+) {
+  if (!MODEL_NAME.test(name))
+    throw new Error(`model name "${name}" is not usable by Triton: use letters, digits, "_", "." and "-"`);
   const maxBatch = opts.maxBatch ?? SERVE_DEFAULTS.maxBatch;
   return {
     name,
@@ -74,12 +80,14 @@ export const GPU_NOTE = `
 `;
 
 function quote(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}"`;
+  const escaped = s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return `"${escaped.replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}"`;
 }
 
 function scalar(field: protobuf.Field, v: unknown, where: string): string {
   if (field.resolvedType instanceof protobuf.Enum) {
-    if (typeof v !== 'string' || !(v in field.resolvedType.values)) throw new Error(`${where}: ${String(v)} is not a ${field.resolvedType.name} value`);
+    if (typeof v !== 'string' || !(v in field.resolvedType.values))
+      throw new Error(`${where}: ${String(v)} is not a ${field.resolvedType.name} value`);
     return v;
   }
   if (field.type === 'string') return quote(String(v));
@@ -99,7 +107,9 @@ export function toPbtxt(type: protobuf.Type, obj: Record<string, unknown>, inden
     const sub = field.resolvedType instanceof protobuf.Type ? field.resolvedType : null;
     if (field instanceof protobuf.MapField) {
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        const val = sub ? `value {\n${toPbtxt(sub, v as Record<string, unknown>, `${inner}  `)}${inner}}` : `value: ${scalar(field, v, where)}`;
+        const val = sub
+          ? `value {\n${toPbtxt(sub, v as Record<string, unknown>, `${inner}  `)}${inner}}`
+          : `value: ${scalar(field, v, where)}`;
         lines.push(`${indent}${key} {\n${inner}key: ${quote(k)}\n${inner}${val}\n${indent}}`);
       }
     } else if (field.repeated && !sub) {
@@ -120,7 +130,8 @@ export function configPbtxt(config: Record<string, unknown>): string {
   const type = modelConfigType();
   const err = type.verify(type.fromObject(config));
   if (err) throw new Error(`Triton config does not fit inference.ModelConfig: ${err}`);
-  return `# Triton model configuration (protobuf text format of inference.ModelConfig), written by cgan export --triton.\n${toPbtxt(type, config)}${GPU_NOTE}`;
+  const head = '# Triton model configuration (text format of inference.ModelConfig), written by cgan export --triton.';
+  return `${head}\n${toPbtxt(type, config)}${GPU_NOTE}`;
 }
 
 export function tritonPaths(dir: string, name: string) {
@@ -140,7 +151,8 @@ export async function writeTritonRepository(dir: string, name: string, bytes: Ui
   const p = tritonPaths(dir, name);
   await fs.mkdir(path.dirname(p.model), { recursive: true });
   const existing = await fs.readFile(p.model).catch(() => null);
-  if (existing && !Buffer.from(bytes).equals(existing)) throw new Error(`${p.model} exists and holds another model; remove it or pick another --name`);
+  if (existing && !Buffer.from(bytes).equals(existing))
+    throw new Error(`${p.model} exists and holds another model; remove it or pick another --name`);
   if (!existing) await fs.writeFile(p.model, bytes, { flag: 'wx' });
   await fs.writeFile(p.config, text, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
     throw e.code === 'EEXIST' ? new Error(`${p.config} exists; remove ${p.modelDir} or pick another --name`) : e;

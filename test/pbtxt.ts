@@ -75,14 +75,26 @@ class Reader {
   }
 }
 
-const INT_TYPES = new Set(['int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64']);
+const INT_TYPES = new Set([
+  'int32',
+  'int64',
+  'uint32',
+  'uint64',
+  'sint32',
+  'sint64',
+  'fixed32',
+  'fixed64',
+  'sfixed32',
+  'sfixed64',
+]);
 
 function scalar(r: Reader, field: protobuf.FieldBase, keyType?: string): unknown {
   const tok = r.next();
   const type = keyType ?? field.type;
   const enumType = keyType ? null : field.resolvedType instanceof protobuf.Enum ? field.resolvedType : null;
   if (enumType) {
-    if (tok.string || !(tok.text in enumType.values)) throw new Error(`line ${tok.line}: ${tok.text} is not a value of ${nameOf(enumType)}`);
+    if (tok.string || !(tok.text in enumType.values))
+      throw new Error(`line ${tok.line}: ${tok.text} is not a value of ${nameOf(enumType)}`);
     return tok.text;
   }
   if (type === 'string' || type === 'bytes') {
@@ -91,7 +103,8 @@ function scalar(r: Reader, field: protobuf.FieldBase, keyType?: string): unknown
   }
   if (tok.string) throw new Error(`line ${tok.line}: field "${field.name}" (${type}) got a string`);
   if (type === 'bool') {
-    if (tok.text !== 'true' && tok.text !== 'false') throw new Error(`line ${tok.line}: field "${field.name}" takes true or false`);
+    if (tok.text !== 'true' && tok.text !== 'false')
+      throw new Error(`line ${tok.line}: field "${field.name}" takes true or false`);
     return tok.text === 'true';
   }
   const n = Number(tok.text);
@@ -117,7 +130,10 @@ function mapEntry(r: Reader, field: protobuf.MapField): [string, unknown] {
     r.eat(':');
     if (name.text === 'key') key = scalar(r, field, field.keyType);
     else if (name.text === 'value') val = value(r, field);
-    else throw new Error(`line ${name.line}: map field "${field.name}" entries have only key and value, got "${name.text}"`);
+    else
+      throw new Error(
+        `line ${name.line}: map field "${field.name}" entries have only key and value, got "${name.text}"`,
+      );
     r.eat(',') || r.eat(';');
   }
   if (key === undefined) throw new Error(`map field "${field.name}": an entry has no key`);
@@ -154,7 +170,8 @@ function message(r: Reader, type: protobuf.Type, close: string | null): Record<s
       } else list.push(value(r, field));
     } else {
       if (name.text in obj) throw new Error(`line ${name.line}: field "${name.text}" is set twice`);
-      if (!colon && !(field.resolvedType instanceof protobuf.Type)) throw new Error(`line ${name.line}: expected ":" after "${name.text}"`);
+      if (!colon && !(field.resolvedType instanceof protobuf.Type))
+        throw new Error(`line ${name.line}: expected ":" after "${name.text}"`);
       obj[field.name] = value(r, field);
     }
     r.eat(',') || r.eat(';');

@@ -19,6 +19,7 @@ interface Opts {
   maxImages: number;
   maxBodyBytes: number;
   timeoutMs: number;
+  cors?: string[];
 }
 
 export function register(program: Command): void {
@@ -89,6 +90,15 @@ export function register(program: Command): void {
     .option('--host <addr>', 'address to bind; the default serves this machine only', D.host)
     .addOption(new Option('--device <name>', 'execution provider').choices(deviceNames('node')).default('auto'))
     .option('--fallback', 'run on cpu if the device is not available, instead of failing')
+    .option(
+      '--cors <origins>',
+      'web origins allowed to call the server from a page, comma-separated, or *',
+      (v: string) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+    )
     .option('--name <name>', 'model name in the URLs (default: the file name without .onnx)')
     .option(
       '--max-batch <n>',

@@ -226,3 +226,24 @@ test('a client that hangs up takes its request off the queue; it is never run', 
     await held.close();
   }
 });
+
+test('--cors: pages from the named origins may call it and read the binary header; others get no CORS headers', async () => {
+  const open = await createServer(g, readOnnxSummary(bytes), { name: 'gen', cors: ['http://localhost:4173'] });
+  try {
+    const pre = await open.app.inject({
+      method: 'OPTIONS',
+      url: '/v2/models/gen/infer',
+      headers: { origin: 'http://localhost:4173', 'access-control-request-method': 'POST' },
+    });
+    assert.equal(pre.statusCode, 204);
+    assert.equal(pre.headers['access-control-allow-origin'], 'http://localhost:4173');
+    const r = await open.app.inject({ url: '/v2/models/gen', headers: { origin: 'http://localhost:4173' } });
+    assert.match(String(r.headers['access-control-expose-headers']), /inference-header-content-length/);
+    const other = await open.app.inject({ url: '/v2/models/gen', headers: { origin: 'http://evil.example' } });
+    assert.equal(other.headers['access-control-allow-origin'], undefined);
+    const none = await s.app.inject({ url: '/v2/models/gen', headers: { origin: 'http://localhost:4173' } });
+    assert.equal(none.headers['access-control-allow-origin'], undefined, 'no CORS unless --cors says so');
+  } finally {
+    await open.close();
+  }
+});

@@ -4,6 +4,7 @@
  * the micro-batcher (serve/batcher.ts). Limits: body size, images per request, queue length (503 +
  * Retry-After), a per-request timeout (504); a client that hangs up leaves the queue.
  */
+import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { GeneratorBase } from '../runtime/generator.ts';
 import { renderGrid } from '../runtime/images.ts';
@@ -35,6 +36,8 @@ export interface ServerOptions {
   timeoutMs: number;
   /** Reported by GET /v2. */
   serverVersion: string;
+  /** Web origins whose pages may call this server (CORS); `*` for any; none by default. */
+  cors: string[];
 }
 
 export interface Server {
@@ -95,7 +98,7 @@ export async function createServer(
   summary: OnnxSummary,
   options: Partial<ServerOptions> & { name: string },
 ): Promise<Server> {
-  const o: ServerOptions = { ...SERVE_DEFAULTS, serverVersion: '0', ...options };
+  const o: ServerOptions = { ...SERVE_DEFAULTS, serverVersion: '0', ...options, cors: options.cors ?? [] };
   const { info } = generator;
   const model: ServedModel = { name: o.name, version: SERVE_DEFAULTS.version, info, summary };
   const plane = info.imageSize * info.imageSize;
@@ -142,6 +145,16 @@ export async function createServer(
     });
   });
 
+  if (o.cors.length) {
+    // A page elsewhere (the remote generator in a browser) needs these to read the answers, the
+    // binary header included.
+    await app.register(cors, {
+      origin: o.cors.includes('*') ? '*' : o.cors,
+      methods: ['GET', 'POST'],
+      exposedHeaders: [BINARY_HEADER, 'retry-after'],
+    });
+  }
+
   app.setErrorHandler((e, req, reply) => {
     const c = classify(e, o);
     metrics.errors.inc({ route: req.routeOptions.url ?? 'none', reason: c.reason });
@@ -150,13 +163,11 @@ export async function createServer(
     return reply.code(c.status).send({ error: c.message });
   });
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .send({
-        error:
-          `no route ${req.method} ${req.url.split('?')[0]}: see /v2, /v2/models/${o.name}, ` +
-          `/v2/models/${o.name}/infer, /v1/png, /metrics`,
-      }),
+    reply.code(404).send({
+      error:
+        `no route ${req.method} ${req.url.split('?')[0]}: see /v2, /v2/models/${o.name}, ` +
+        `/v2/models/${o.name}/infer, /v1/png, /metrics`,
+    }),
   );
   // While closing, answers end their connection: a keep-alive socket left idle after its last answer
   // would otherwise hold the shutdown open until fastify's keep-alive timeout (72 s).

@@ -227,7 +227,7 @@ test('a client that hangs up takes its request off the queue; it is never run', 
   }
 });
 
-test('--cors: pages from the named origins may call it and read the binary header; others get no CORS headers', async () => {
+test('--cors: pages from the named origins may call it and read the binary header; others get none', async () => {
   const open = await createServer(g, readOnnxSummary(bytes), { name: 'gen', cors: ['http://localhost:4173'] });
   try {
     const pre = await open.app.inject({

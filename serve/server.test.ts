@@ -184,7 +184,7 @@ test('a full queue answers 503 + Retry-After; a request past its timeout gets 50
   const held = await stalledServer({ maxQueue: 3, timeoutMs: 300 });
   try {
     const first = held.app.inject({ method: 'POST', url: '/v2/models/gen/infer', payload: JSON.stringify(request(3)) });
-    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 500 && held.batcher.depth === 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(held.batcher.depth, 3);
     const full = await held.app.inject({
       method: 'POST',
@@ -211,10 +211,10 @@ test('a client that hangs up takes its request off the queue; it is never run', 
     const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/v2/models/gen/infer' });
     req.on('error', () => {});
     req.end(JSON.stringify(request(2)));
-    for (let i = 0; i < 100 && held.batcher.depth === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && held.batcher.depth === 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(held.batcher.depth, 2);
     req.destroy();
-    for (let i = 0; i < 100 && held.batcher.depth > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && held.batcher.depth > 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(held.batcher.depth, 0);
     const m = await held.metrics.registry.getSingleMetricAsString('cgan_request_errors_total');
     assert.match(m, /reason="cancelled"\} 1/);

@@ -66,7 +66,7 @@ test('SIGTERM: stops accepting, answers the request in flight, exits 0', async (
   assert.deepEqual(json.outputs[0].shape, [2, 1, 28, 28]);
   const ms = performance.now() - killed;
   assert.ok(
-    ms < 10_000,
+    ms < 6000,
     `answered ${Math.round(ms)} ms after SIGTERM: it should run at shutdown, not wait out its 9 s delay`,
   );
   assert.equal(await exit, 0);

@@ -12,6 +12,7 @@ import type { GeneratorInit, LoadOptions, OrtLike, OrtSessionLike, OrtTensorLike
 import { modelInfoFromSummary } from './model-info.ts';
 import {
   BINARY_HEADER,
+  flattenData,
   fromV2Metadata,
   type V2InferRequest,
   type V2InferResponse,
@@ -78,12 +79,6 @@ function configParameters(config: unknown): Record<string, string> {
   const p = (config as { parameters?: Record<string, { string_value?: unknown }> } | null)?.parameters ?? {};
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(p)) if (typeof v?.string_value === 'string') out[k] = v.string_value;
-  return out;
-}
-
-function flatten(data: unknown, out: number[] = []): number[] {
-  if (Array.isArray(data)) for (const d of data) flatten(d, out);
-  else out.push(data as number);
   return out;
 }
 
@@ -164,7 +159,7 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
     const size = Number(out.parameters?.binary_data_size ?? NaN);
     if (!Number.isInteger(size)) {
       // The server sent JSON numbers (it has no binary extension, or chose not to use it).
-      const values = flatten(out.data);
+      const values = flattenData(out.data) as number[];
       if (values.length !== n * plane)
         throw new Error(`${base} answered ${values.length} image values, expected ${n * plane}`);
       return Float32Array.from(values);

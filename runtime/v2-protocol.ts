@@ -56,6 +56,13 @@ export interface V2Error {
   error: string;
 }
 
+/** Tensor `data` in row-major order: the protocol allows flat and nested arrays. */
+export function flattenData(data: unknown, out: unknown[] = []): unknown[] {
+  if (Array.isArray(data)) for (const d of data) flattenData(d, out);
+  else out.push(data);
+  return out;
+}
+
 export function v2Datatype(elemType: number): string {
   const t = V2_DATATYPES[elemType];
   if (!t)

@@ -5,7 +5,7 @@
  */
 import { checkLabels } from '../runtime/labels.ts';
 import type { IoSignature, ModelInfo, OnnxSummary } from '../runtime/model-info.ts';
-import { toV2Metadata, type V2ModelMetadata, type V2TensorMetadata } from '../runtime/v2-protocol.ts';
+import { flattenData, toV2Metadata, type V2ModelMetadata, type V2TensorMetadata } from '../runtime/v2-protocol.ts';
 
 export { BINARY_HEADER } from '../runtime/v2-protocol.ts';
 
@@ -53,14 +53,6 @@ export function modelMetadata(m: ServedModel): V2ModelMetadata {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Flattens nested data arrays (the protocol allows flat and nested) into `out`; the count check follows. */
-function flatten(data: unknown[], out: unknown[]): void {
-  for (const d of data) {
-    if (Array.isArray(d)) flatten(d, out);
-    else out.push(d);
-  }
-}
-
 function checkShape(field: string, shape: unknown, want: V2TensorMetadata, alt?: number[]): number[] {
   const describe = (s: number[]) => `[${s.map((d) => (d < 0 ? 'n' : d)).join(', ')}]`;
   const hint = `${describe(want.shape)}${alt ? ` or ${describe(alt)}` : ''}`;
@@ -106,8 +98,7 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
     const shape = checkShape(field, t.shape, meta, alt?.(-1));
     const count = shape.reduce((a, b) => a * b, 1);
     if (!Array.isArray(t.data)) throw bad(`${field}.data must be an array of ${count} values (row-major)`);
-    const flat: unknown[] = [];
-    flatten(t.data, flat);
+    const flat = flattenData(t.data);
     if (flat.length !== count)
       throw bad(`${field}.data has ${flat.length} values; shape [${shape.join(', ')}] needs ${count}`);
     return { field, shape, flat };

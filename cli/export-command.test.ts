@@ -50,3 +50,23 @@ test('cgan export / info: missing inputs exit 3 with the reason', async () => {
   assert.equal(c.code, 3);
   assert.match(c.stderr, /checkpoint.safetensors: not (a valid ONNX file|an ONNX model)/);
 });
+
+test('cgan export --triton lays the model out as a Triton repository; an existing entry is refused', async () => {
+  const repo = path.join(dir, 'triton');
+  const r = await cgan('export', path.join(dir, 'run'), '--triton', repo, '--max-batch', '32');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /wrote Triton model repository .*: run\/config.pbtxt, run\/1\/model.onnx/);
+  const { parsePbtxt } = await import('../test/pbtxt.ts');
+  const { modelConfigType } = await import('../serve/triton.ts');
+  const config = parsePbtxt(await fs.readFile(path.join(repo, 'run', 'config.pbtxt'), 'utf8'), modelConfigType());
+  assert.equal(config.name, 'run');
+  assert.equal(config.max_batch_size, 32);
+  const i = await cgan('info', path.join(repo, 'run', '1', 'model.onnx'));
+  assert.equal(i.code, 0, i.stderr);
+  const again = await cgan('export', path.join(dir, 'run'), '--triton', repo);
+  assert.equal(again.code, 4);
+  assert.match(again.stderr, /config.pbtxt exists; remove .*run or pick another --name/);
+  const none = await cgan('export', path.join(dir, 'run'));
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /nothing to write: pass --out FILE.onnx and\/or --triton DIR/);
+});

@@ -28,6 +28,7 @@ const modules = [
   './classifier-command.ts',
   './eval-command.ts',
   './doctor-command.ts',
+  './serve-command.ts',
 ];
 for (const m of modules) {
   const { register } = (await import(m)) as { register: (p: Command) => void };

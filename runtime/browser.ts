@@ -6,6 +6,7 @@ import * as ortWeb from 'onnxruntime-web';
 import type { ExecutionProvider } from './devices.ts';
 import { GeneratorBase, openSession, type Backend, type LoadOptions, type OrtLike } from './generator.ts';
 import type { RGBAImage } from './images.ts';
+import { isRemoteModelUrl, openRemote } from './remote.ts';
 
 export * from './shared.ts';
 
@@ -56,8 +57,10 @@ export function browserBackend(opts: BrowserLoadOptions = {}): Backend {
 }
 
 export class Generator extends GeneratorBase {
-  /** `src`: a URL to fetch, or the model bytes. */
+  /** `src`: a URL to fetch, or the model bytes; a v2 model URL (`.../v2/models/NAME`) runs there (remote.ts). */
   static async load(src: string | URL | ArrayBuffer | Uint8Array, opts: BrowserLoadOptions = {}): Promise<Generator> {
+    const url = typeof src === 'string' || src instanceof URL ? String(src) : null;
+    if (url && isRemoteModelUrl(url)) return new Generator(await openRemote(url, opts));
     let bytes: Uint8Array;
     let what = 'model';
     if (src instanceof Uint8Array) bytes = src;

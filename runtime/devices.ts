@@ -5,6 +5,8 @@
 export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'wasm';
 export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | 'wasm';
 export type Platform = 'node' | 'browser';
+/** Where a generator runs: an execution provider here, or a server (runtime/remote.ts). */
+export type RunsOn = ExecutionProvider | 'remote';
 
 export const DEVICES: Record<Platform, Partial<Record<Exclude<Device, 'auto'>, ExecutionProvider>>> = {
   node: { cpu: 'cpu', cuda: 'cuda', webgpu: 'webgpu' },

@@ -4,7 +4,7 @@
  * the platform's error explanations, as onnxruntime's js/common separates the interface from the
  * backends that implement it.
  */
-import { candidates, type Device, type ExecutionProvider, type Platform } from './devices.ts';
+import { candidates, type Device, type ExecutionProvider, type Platform, type RunsOn } from './devices.ts';
 import type { Images } from './images.ts';
 import { TENSOR } from './format.ts';
 import { BadModelError, BadRequestError } from './errors.ts';
@@ -69,7 +69,7 @@ export interface GenerateRequest {
 
 export interface GeneratorInit {
   info: ModelInfo;
-  device: ExecutionProvider;
+  device: RunsOn;
   requested: Device;
   fallback: { from: Device; reason: string } | null;
   session: OrtSessionLike;
@@ -125,8 +125,8 @@ function firstNonFinite(x: Float32Array): number {
 export class GeneratorBase {
   /** Model description from the .onnx metadata. */
   readonly info: ModelInfo;
-  /** The execution provider that runs the model. */
-  readonly device: ExecutionProvider;
+  /** The execution provider that runs the model ('remote': a v2 server, runtime/remote.ts). */
+  readonly device: RunsOn;
   readonly requested: Device;
   /** Set when the requested device was absent and an opted-in (or auto) fallback ran instead. */
   readonly fallback: { from: Device; reason: string } | null;

@@ -1,5 +1,5 @@
 /** Image conversion: model output (float NCHW in [-1, 1]) -> 8-bit grayscale, RGBA, grids. */
-import type { ExecutionProvider } from './devices.ts';
+import type { RunsOn } from './devices.ts';
 import { runLength } from './labels.ts';
 
 /** A batch as the model produced it: NCHW float32, values in [-1, 1]. */
@@ -18,8 +18,8 @@ export interface Images extends ImageBatch {
   labels: Int32Array;
   /** The noise that was fed, [count, zDim]. */
   noise: Float32Array;
-  /** The execution provider that ran. */
-  device: ExecutionProvider;
+  /** The execution provider that ran ('remote': a server did). */
+  device: RunsOn;
   /** Wall time of the session runs. */
   ms: number;
 }

@@ -137,7 +137,19 @@ function dimsText(d: (number | string)[]): string {
  * [batch, 1, S, S]; metadata keys from the exporter.
  */
 export function readModelInfo(bytes: Uint8Array, what = 'model'): ModelInfo {
-  const s = readOnnxSummary(bytes, what);
+  return modelInfoFromSummary(readOnnxSummary(bytes, what), what);
+}
+
+/**
+ * The same checks on a signature and metadata that came from elsewhere: a v2 server's model
+ * metadata (runtime/remote.ts), so a remote model is held to what a local file is.
+ */
+export type SignatureAndMetadata = Pick<
+  OnnxSummary,
+  'metadata' | 'inputs' | 'outputs' | 'opset' | 'producerName' | 'producerVersion'
+>;
+
+export function modelInfoFromSummary(s: SignatureAndMetadata, what = 'model'): ModelInfo {
   const m = s.metadata;
   const notOurs = (why: string) =>
     new BadModelError(`${what}: not a cgan-onnx generator (${why}); export one from a training run with \`cgan export RUN --out FILE.onnx\``);

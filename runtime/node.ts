@@ -13,6 +13,7 @@ import { BadFileError, BadModelError } from './errors.ts';
 import { readFileChecked } from './files.ts';
 import { MAX_IMAGES_PER_REQUEST, MAX_MODEL_BYTES } from './limits.ts';
 import { readModelInfo, type ModelInfo } from './model-info.ts';
+import { isRemoteModelUrl, openRemote } from './remote.ts';
 
 export * from './shared.ts';
 
@@ -21,6 +22,11 @@ export interface NodeLoadOptions extends LoadOptions {
   what?: string;
   /** Intra-op threads for the cpu EP (default: onnxruntime's choice, one per core). */
   numThreads?: number;
+  /**
+   * false: the cpu EP's threads sleep between runs instead of spinning (onnxruntime spins by
+   * default). A server wants this: its JS thread needs the cores between runs (docs/serving.md).
+   */
+  spinning?: boolean;
 }
 
 const CUDA_HELP =
@@ -62,6 +68,7 @@ export function nodeBackend(opts: NodeLoadOptions = {}): Backend {
       executionProviders: [ep],
       graphOptimizationLevel: 'all',
       ...(opts.numThreads ? { intraOpNumThreads: opts.numThreads } : {}),
+      ...(opts.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     }),
     precheck(ep: ExecutionProvider): Error | null {
       if (ep !== 'cuda') return null;
@@ -85,7 +92,8 @@ export function nodeBackend(opts: NodeLoadOptions = {}): Backend {
   };
 }
 
-async function readModelFile(file: string): Promise<Uint8Array> {
+/** A model file's bytes, size-checked first; a missing or unreadable file is a BadModelError naming it. */
+export async function readModelFile(file: string): Promise<Uint8Array> {
   return readFileChecked(file, {
     what: 'model file',
     maxBytes: MAX_MODEL_BYTES,
@@ -96,8 +104,9 @@ async function readModelFile(file: string): Promise<Uint8Array> {
 }
 
 export class Generator extends GeneratorBase {
-  /** `src`: an .onnx path or its bytes. */
+  /** `src`: an .onnx path or its bytes, or a v2 model URL (`http://host:8000/v2/models/NAME`, runtime/remote.ts). */
   static async load(src: string | Uint8Array, opts: NodeLoadOptions = {}): Promise<Generator> {
+    if (typeof src === 'string' && isRemoteModelUrl(src)) return new Generator(await openRemote(src, opts));
     const bytes = typeof src === 'string' ? await readModelFile(src) : src;
     const what = typeof src === 'string' ? src : (opts.what ?? 'model');
     return new Generator(await openSession(bytes, nodeBackend(opts), opts, what));

@@ -14,7 +14,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { basename, dirname, resolve } from 'node:path';
 import sirv from 'sirv';
@@ -23,6 +22,7 @@ import { readFileChecked } from '../runtime/files.ts';
 import { MAX_MODEL_BYTES } from '../runtime/limits.ts';
 import { readModelInfo } from '../runtime/model-info.ts';
 import { verifyWeights } from '../runtime/weights-hash.ts';
+import { hostsFor } from '../serve/hosts.ts';
 
 /** web-demo/ in the package (found by its own name, so dist/web-demo/server.js serves the same files). */
 export const DEMO_ROOT = resolve(dirname(createRequire(import.meta.url).resolve('cgan-onnx/package.json')), 'web-demo');
@@ -168,18 +168,6 @@ export async function checkModel(model: string): Promise<void> {
   });
   const info = readModelInfo(bytes, model);
   await verifyWeights(bytes, info, model);
-}
-
-/**
- * The Host headers a browser sends for this server. A wildcard bind (0.0.0.0, ::) was asked for to
- * share the demo: its names are not known, so every Host is accepted (null).
- */
-export function hostsFor(host: string, port: number): Set<string> | null {
-  if (host === '0.0.0.0' || host === '::') return null;
-  const names = new Set([host.includes(':') ? `[${host}]` : host]);
-  if (host === '127.0.0.1' || host === '::1' || host === 'localhost') for (const n of ['127.0.0.1', 'localhost', '[::1]']) names.add(n);
-  if (!isIP(host)) names.add(host.toLowerCase());
-  return new Set([...names].map((n) => `${n}:${port}`.toLowerCase()));
 }
 
 function serveModel(req: IncomingMessage, res: ServerResponse, model: string | null, noModel: string): void {

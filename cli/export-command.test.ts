@@ -65,7 +65,9 @@ test('cgan export --triton lays the model out as a Triton repository; an existin
   assert.equal(i.code, 0, i.stderr);
   const again = await cgan('export', path.join(dir, 'run'), '--triton', repo);
   assert.equal(again.code, 4);
-  assert.match(again.stderr, /config.pbtxt exists; remove .*run or pick another --name/);
+  assert.match(again.stderr, /config.pbtxt exists: pass --force to replace it, or pick another --name or --triton/);
+  const forced = await cgan('export', path.join(dir, 'run'), '--triton', repo, '--force');
+  assert.equal(forced.code, 0, forced.stderr);
   const none = await cgan('export', path.join(dir, 'run'));
   assert.equal(none.code, 2);
   assert.match(none.stderr, /nothing to write: pass --out FILE.onnx and\/or --triton DIR/);

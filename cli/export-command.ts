@@ -33,7 +33,7 @@ export function register(program: Command): void {
       if (triton && o.triton) {
         const { readFile } = await import('node:fs/promises');
         const { writeTritonRepository } = await import('../serve/triton.ts');
-        const t = await writeTritonRepository(o.triton, triton.name, await readFile(r.file), { maxBatch: o.maxBatch });
+        const t = await writeTritonRepository(o.triton, triton.name, await readFile(r.file), { maxBatch: o.maxBatch, force: o.force });
         const files = [t.config, t.model].map((f) => path.relative(o.triton as string, f)).join(', ');
         console.log(`wrote Triton model repository ${o.triton}: ${files}`);
       }

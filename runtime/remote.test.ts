@@ -58,10 +58,12 @@ test("larger requests than the server's max_batch_size go as several", async () 
 });
 
 test('a Triton-shaped server (label [-1, 1], classes only in its config) works the same', async () => {
-  const { s } = await serve();
+  const { s, url } = await serve();
+  // Injected requests carry the served address as Host, as a real client's do (the server refuses others).
+  const host = new URL(url).host;
   // Triton's answers for the repository `cgan export --triton` writes: metadata without
   // parameters, label dims [1] reported as [-1, 1], the configuration on /config.
-  const meta = (await s.app.inject({ url: '/v2/models/gen' })).json();
+  const meta = (await s.app.inject({ url: '/v2/models/gen', headers: { host } })).json();
   const shapes: number[][] = [];
   const binaryAnswers: boolean[] = [];
   const triton: FastifyInstance = Fastify();
@@ -72,14 +74,14 @@ test('a Triton-shaped server (label [-1, 1], classes only in its config) works t
       i.name === 'label' ? { ...i, shape: [-1, 1] } : i,
     ),
   }));
-  triton.get('/v2/models/gen/config', async () => (await s.app.inject({ url: '/v2/models/gen/config' })).json());
+  triton.get('/v2/models/gen/config', async () => (await s.app.inject({ url: '/v2/models/gen/config', headers: { host } })).json());
   triton.post('/v2/models/gen/infer', async (req, reply) => {
     shapes.push(
       (req.body as { inputs: { name: string; shape: number[] }[] }).inputs.find((i) => i.name === 'label')?.shape ?? [],
     );
     // Answer with JSON numbers, as a server without the binary extension would: the client copes.
     const { outputs: _asked, ...plain } = req.body as { outputs?: unknown };
-    const r = await s.app.inject({ method: 'POST', url: '/v2/models/gen/infer', payload: plain });
+    const r = await s.app.inject({ method: 'POST', url: '/v2/models/gen/infer', payload: plain, headers: { host } });
     binaryAnswers.push(r.headers['inference-header-content-length'] !== undefined);
     for (const h of ['content-type', 'inference-header-content-length'])
       if (r.headers[h]) reply.header(h, r.headers[h]);

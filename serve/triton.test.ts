@@ -92,7 +92,7 @@ test('a name Triton cannot use, or an existing entry, is refused and nothing is 
   const before = await fs.readFile(path.join(dir, 'gen', 'config.pbtxt'), 'utf8');
   await assert.rejects(
     writeTritonRepository(dir, 'gen', bytes),
-    /config.pbtxt exists; remove .* or pick another --name/,
+    /config.pbtxt exists: pass --force to replace it, or pick another --name/,
   );
   assert.equal(await fs.readFile(path.join(dir, 'gen', 'config.pbtxt'), 'utf8'), before);
   const other = await testOnnx(undefined, { seed: 8 });

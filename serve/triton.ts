@@ -11,6 +11,7 @@ import path, { dirname, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { readModelInfo, readOnnxSummary, type IoSignature, type OnnxSummary } from '../runtime/model-info.ts';
 import { v2Datatype } from '../runtime/v2-protocol.ts';
+import { RefusedError } from '../runtime/errors.ts';
 import { MODEL_NAME, SERVE_DEFAULTS } from './defaults.ts';
 
 /**
@@ -152,18 +153,25 @@ export function tritonPaths(dir: string, name: string) {
  * alone when it holds the same bytes (the exporter may have written it there); refuses to replace
  * a different one or an existing config.pbtxt.
  */
-export async function writeTritonRepository(dir: string, name: string, bytes: Uint8Array, opts: TritonOptions = {}) {
+export async function writeTritonRepository(
+  dir: string,
+  name: string,
+  bytes: Uint8Array,
+  opts: TritonOptions & { force?: boolean } = {},
+) {
   readModelInfo(bytes, name); // only generators of this project's shape: the config assumes it
   const config = tritonConfig(name, readOnnxSummary(bytes, name), opts);
   const text = configPbtxt(config);
   const p = tritonPaths(dir, name);
   await fs.mkdir(path.dirname(p.model), { recursive: true });
   const existing = await fs.readFile(p.model).catch(() => null);
-  if (existing && !Buffer.from(bytes).equals(existing))
-    throw new Error(`${p.model} exists and holds another model; remove it or pick another --name`);
-  if (!existing) await fs.writeFile(p.model, bytes, { flag: 'wx' });
-  await fs.writeFile(p.config, text, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
-    throw e.code === 'EEXIST' ? new Error(`${p.config} exists; remove ${p.modelDir} or pick another --name`) : e;
+  // Without force an existing entry is never replaced (RefusedError: the CLI's exit 4).
+  const flag = opts.force ? 'w' : 'wx';
+  if (existing && !opts.force && !Buffer.from(bytes).equals(existing))
+    throw new RefusedError(`${p.model} exists and holds another model: pass --force to replace it, or pick another --name`);
+  if (!existing || opts.force) await fs.writeFile(p.model, bytes, { flag: existing ? 'w' : flag });
+  await fs.writeFile(p.config, text, { flag }).catch((e: NodeJS.ErrnoException) => {
+    throw e.code === 'EEXIST' ? new RefusedError(`${p.config} exists: pass --force to replace it, or pick another --name`) : e;
   });
   return { ...p, config: p.config, text };
 }

@@ -82,7 +82,7 @@ export interface PilotPlan {
 /**
  * Equal compute: the baseline runs `baseSteps` critic steps in `points` segments; another recipe runs
  * as many of its own steps as fit the same time, so its i-th scored point falls at the baseline's
- * i-th point's minutes (to within one step).
+ * i-th point's minutes (to within half a step per point, from rounding).
  */
 export function planPilot(r: PilotRecipe, times: StepTimes, o: { baseSteps: number; points: number; baseStepSeconds: number }): PilotPlan {
   const probe = pilotHyper(r, o.baseSteps);

@@ -42,6 +42,7 @@ export function pilotRows(curves: PilotCurve[], weights: WeightChoice): PilotRow
 
 export function pilotSpec(curves: PilotCurve[], weights: WeightChoice, title: string): object {
   const rows = pilotRows(curves, weights);
+  const samples = curves[0]?.points[0]?.samples ?? '?';
   const ref = curves.flatMap((c) => c.points).find((p) => p.referenceFd > 0)?.referenceFd;
   const panel = (name: PilotRow['panel'], x: 'step' | 'minutes', yTitle: string, scale: object, rule?: number) => ({
     width: 360,
@@ -51,13 +52,19 @@ export function pilotSpec(curves: PilotCurve[], weights: WeightChoice, title: st
         transform: [{ filter: `datum.panel === '${name}'` }],
         mark: { type: 'line', point: { size: 18 } },
         encoding: {
-          x: { field: x, type: 'quantitative', title: x === 'step' ? 'critic steps' : 'minutes (quiet-machine step time)' },
+          x: {
+            field: x,
+            type: 'quantitative',
+            title: x === 'step' ? 'critic steps' : 'minutes (quiet-machine step time)',
+          },
           y: { field: 'value', type: 'quantitative', title: yTitle, scale },
           color: { field: 'recipe', type: 'nominal', legend: { orient: 'right', title: 'recipe' } },
         },
       },
       // The default model's bar, dashed, where it applies.
-      ...(rule === undefined ? [] : [{ mark: { type: 'rule', strokeDash: [5, 4], color: 'grey' }, encoding: { y: { datum: rule } } }]),
+      ...(rule === undefined
+        ? []
+        : [{ mark: { type: 'rule', strokeDash: [5, 4], color: 'grey' }, encoding: { y: { datum: rule } } }]),
     ],
   });
   const row = (name: PilotRow['panel'], yTitle: string, scale: object, rule?: number) => ({
@@ -65,7 +72,7 @@ export function pilotSpec(curves: PilotCurve[], weights: WeightChoice, title: st
   });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${title} (${weights === 'ema' ? 'weight average' : 'last iterate'}, ${curves[0]?.points[0]?.samples ?? '?'} samples per point)`,
+    title: `${title} (${weights === 'ema' ? 'weight average' : 'last iterate'}, ${samples} samples per point)`,
     data: { values: rows },
     vconcat: [
       row('accuracy', 'conditional accuracy', { domain: [0, 1] }, QUALITY_BAR.accuracy),

@@ -40,7 +40,8 @@ export const PILOT_RECIPES: PilotRecipe[] = [
 
 export function findRecipe(name: string): PilotRecipe {
   const r = PILOT_RECIPES.find((x) => x.name === name);
-  if (!r) throw new Error(`no pilot recipe ${JSON.stringify(name)}; known: ${PILOT_RECIPES.map((x) => x.name).join(', ')}`);
+  if (!r)
+    throw new Error(`no pilot recipe ${JSON.stringify(name)}; known: ${PILOT_RECIPES.map((x) => x.name).join(', ')}`);
   return r;
 }
 
@@ -84,16 +85,30 @@ export interface PilotPlan {
  * as many of its own steps as fit the same time, so its i-th scored point falls at the baseline's
  * i-th point's minutes (to within half a step per point, from rounding).
  */
-export function planPilot(r: PilotRecipe, times: StepTimes, o: { baseSteps: number; points: number; baseStepSeconds: number }): PilotPlan {
+export function planPilot(
+  r: PilotRecipe,
+  times: StepTimes,
+  o: { baseSteps: number; points: number; baseStepSeconds: number },
+): PilotPlan {
   const probe = pilotHyper(r, o.baseSteps);
   const key = costKey(probe);
   const t = times.measured[key];
   const t0 = times.measured[times.baseline];
   if (t === undefined || t0 === undefined) {
-    throw new Error(`no step time measured for "${key}"${t0 === undefined ? ` or the baseline "${times.baseline}"` : ''}: run the harness's time phase first`);
+    throw new Error(
+      `no step time measured for "${key}"${t0 === undefined ? ` or the baseline "${times.baseline}"` : ''}: ` +
+        "run the harness's time phase first",
+    );
   }
   const ratio = t / t0;
   const every = Math.max(1, Math.round(o.baseSteps / o.points / ratio));
   const totalSteps = every * o.points;
-  return { recipe: r.name, hyper: pilotHyper(r, totalSteps), ratio, stepSeconds: ratio * o.baseStepSeconds, every, totalSteps };
+  return {
+    recipe: r.name,
+    hyper: pilotHyper(r, totalSteps),
+    ratio,
+    stepSeconds: ratio * o.baseStepSeconds,
+    every,
+    totalSteps,
+  };
 }

@@ -33,7 +33,15 @@ import { WorkerPool } from '../train/pool.ts';
 import { train } from '../train/trainer.ts';
 import { Rng } from '../runtime/random.ts';
 import { pilotSpec, type PilotCurve } from './pilot-chart.ts';
-import { costKey, findRecipe, PILOT_RECIPES, pilotHyper, planPilot, type PilotPlan, type StepTimes } from './pilot-recipes.ts';
+import {
+  costKey,
+  findRecipe,
+  PILOT_RECIPES,
+  pilotHyper,
+  planPilot,
+  type PilotPlan,
+  type StepTimes,
+} from './pilot-recipes.ts';
 
 interface Opts {
   root: string;
@@ -90,7 +98,16 @@ async function timePhase(o: Opts): Promise<void> {
   const loads: number[] = [];
   try {
     for (const b of batches) {
-      pools.set(b, await WorkerPool.start(Number(o.workers), arch, { ...pilotHyper(PILOT_RECIPES[0], 1), batchSize: b }, 1, 'auto'));
+      pools.set(
+        b,
+        await WorkerPool.start(
+          Number(o.workers),
+          arch,
+          { ...pilotHyper(PILOT_RECIPES[0], 1), batchSize: b },
+          1,
+          'auto',
+        ),
+      );
       samples.set(b, { critic: [], generator: [] });
     }
     for (let round = 0; round <= rounds; round++) {
@@ -117,7 +134,9 @@ async function timePhase(o: Opts): Promise<void> {
   } finally {
     await Promise.all([...pools.values()].map((p) => p.close()));
   }
-  const perBatch = Object.fromEntries([...samples].map(([b, s]) => [b, { critic: median(s.critic), generator: median(s.generator) }]));
+  const perBatch = Object.fromEntries(
+    [...samples].map(([b, s]) => [b, { critic: median(s.critic), generator: median(s.generator) }]),
+  );
   const base = costKey(pilotHyper(PILOT_RECIPES[0], 1));
   const measured: Record<string, number> = {};
   for (const r of [PILOT_RECIPES[0], ...selected(o)]) {
@@ -133,14 +152,18 @@ async function timePhase(o: Opts): Promise<void> {
     workers: Number(o.workers),
     cores: os.availableParallelism(),
     loadAverages: loads,
-    note: 'medians of interleaved rounds on a machine shared with other work (1-minute load averages per round); use the ratios',
+    note:
+      'medians of interleaved rounds on a machine shared with other work (1-minute load averages per round); ' +
+      'use the ratios',
     at: new Date().toISOString(),
   };
   await writeJson(path.join(o.root, 'step-times.json'), times);
   for (const [b, c] of Object.entries(perBatch)) {
-    say(`time: batch ${b}: critic step ${(c.critic * 1000).toFixed(0)} ms, generator step ${(c.generator * 1000).toFixed(0)} ms (median of ${rounds})`);
+    const ms = (s: number) => `${(s * 1000).toFixed(0)} ms`;
+    say(`time: batch ${b}: critic step ${ms(c.critic)}, generator step ${ms(c.generator)} (median of ${rounds})`);
   }
-  for (const [k, v] of Object.entries(measured)) say(`time: ${k}: ${(v * 1000).toFixed(0)} ms per critic step, ${(v / measured[base]).toFixed(2)}x the baseline`);
+  for (const [k, v] of Object.entries(measured))
+    say(`time: ${k}: ${(v * 1000).toFixed(0)} ms per critic step, ${(v / measured[base]).toFixed(2)}x the baseline`);
 }
 
 function median(xs: number[]): number {
@@ -178,12 +201,14 @@ async function makeScorer(o: Opts): Promise<Scorer> {
       const ck = await readCheckpoint(snapshot);
       for (const weights of kinds) {
         if (weights === 'ema' && !hasWeightAverage(ck.tensors, GENERATOR_TENSORS)) continue;
-        if (done.some((p) => p.step === ck.state.step && (p.weights ?? 'raw') === weights && p.samples === samples)) continue;
+        if (done.some((p) => p.step === ck.state.step && (p.weights ?? 'raw') === weights && p.samples === samples))
+          continue;
         const p = await measure(snapshot, ck, weights, samples, reference, classifier);
         await fs.appendFile(file, JSON.stringify(p) + '\n');
         say(
-          `${path.basename(dir)} step ${p.step} ${weights}: accuracy ${p.accuracy.toFixed(3)}, worst ${Math.min(...p.perClass).toFixed(3)}, ` +
-            `Frechet ${p.fd.toFixed(1)} (2x reference ${(2 * p.referenceFd).toFixed(1)})`,
+          `${path.basename(dir)} step ${p.step} ${weights}: accuracy ${p.accuracy.toFixed(3)}, ` +
+            `worst ${Math.min(...p.perClass).toFixed(3)}, Frechet ${p.fd.toFixed(1)} ` +
+            `(2x reference ${(2 * p.referenceFd).toFixed(1)})`,
         );
       }
       await fs.rm(snapshot, { force: true });
@@ -222,7 +247,8 @@ async function runPilot(o: Opts, plan: PilotPlan, scorer: Scorer): Promise<void>
     const step = existsSync(checkpointPath(dir)) ? (await readCheckpoint(dir)).state.step : 0;
     if (step >= p.totalSteps) break;
     const next = Math.min(p.totalSteps, (Math.floor(step / p.every) + 1) * p.every);
-    say(`${p.recipe}: training ${step} -> ${next} of ${p.totalSteps} (${(p.stepSeconds * 1000).toFixed(0)} ms per step quiet)`);
+    const quiet = `${(p.stepSeconds * 1000).toFixed(0)} ms per step quiet`;
+    say(`${p.recipe}: training ${step} -> ${next} of ${p.totalSteps} (${quiet})`);
     const r = await train({
       out: dir,
       resume: step > 0 ? dir : undefined,
@@ -244,7 +270,10 @@ async function runPilot(o: Opts, plan: PilotPlan, scorer: Scorer): Promise<void>
 
 async function runPhase(o: Opts): Promise<void> {
   const times = await readJson<StepTimes>(path.join(o.root, 'step-times.json'));
-  if (!times) throw new Error(`no ${path.join(o.root, 'step-times.json')}: run the time phase first (recipe-pilots.ts time --root ${o.root})`);
+  if (!times)
+    throw new Error(
+      `no ${path.join(o.root, 'step-times.json')}: run the time phase first (recipe-pilots.ts time --root ${o.root})`,
+    );
   const scorer = await makeScorer(o);
   for (const r of selected(o)) {
     if (abort.signal.aborted) return;
@@ -285,7 +314,9 @@ async function plotPhase(o: Opts): Promise<void> {
   if (o.results && existsSync(path.join(o.root, 'step-times.json'))) {
     await fs.copyFile(path.join(o.root, 'step-times.json'), path.join(o.results, 'step-times.json'));
   }
-  say(`plot: ${curves.map((c) => `${c.recipe} (${c.points.length})`).join(', ')} -> ${path.join(outDir, 'pilots.svg')}`);
+  say(
+    `plot: ${curves.map((c) => `${c.recipe} (${c.points.length})`).join(', ')} -> ${path.join(outDir, 'pilots.svg')}`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -47,9 +47,13 @@ export function register(program: Command): void {
     .option('--n-critic <n>', 'critic steps per generator step (default 5)', int('--n-critic', 1))
     .option('--lr-generator <x>', "the generator's Adam learning rate (default: --lr)", num('--lr-generator', 1e-8, 1))
     .option('--lr-critic <x>', "the critic's Adam learning rate (default: --lr)", num('--lr-critic', 1e-8, 1))
-    .option('--warmup-steps <n>', 'raise both learning rates linearly over the first N critic steps (default 0)', int('--warmup-steps', 0))
-    .option('--decay-steps <n>', 'decay both rates linearly from the warm-up\'s end to --lr-floor at critic step N (default: no decay)', int('--decay-steps', 0))
-    .option('--lr-floor <x>', 'the decay\'s final rate as a fraction of the peak (default 0.1)', num('--lr-floor', 0, 1))
+    .option('--warmup-steps <n>', 'raise both rates linearly over the first N critic steps', int('--warmup-steps', 0))
+    .option(
+      '--decay-steps <n>',
+      "decay both rates linearly from the warm-up's end to --lr-floor at critic step N (default: no decay)",
+      int('--decay-steps', 0),
+    )
+    .option('--lr-floor <x>', "the decay's final rate, a fraction of the peak (default 0.1)", num('--lr-floor', 0, 1))
     .option('--balanced', 'every batch holds each class equally often (default: a plain shuffle)')
     .option('--ema-decay <x>', 'decay of the generator weight average that export ships (default 0.999; 0: off)', num('--ema-decay', 0, 0.999999))
     .option('--seed <n>', 'random seed (weights, shuffling, noise)', int('--seed', 0), 0)

@@ -30,13 +30,19 @@ test('balanced: every batch of 64 holds 6 or 7 of each class, and the spare plac
   const total = new Array(10).fill(0);
   for (let b = 0; b < steps; b++) {
     const n = classCounts(order.subarray(b * B, (b + 1) * B));
-    assert.ok(n.every((x) => x === 6 || x === 7), `batch ${b}: ${n}`);
+    assert.ok(
+      n.every((x) => x === 6 || x === 7),
+      `batch ${b}: ${n}`,
+    );
     assert.equal(n.filter((x) => x === 7).length, 4, `batch ${b}: ${n}`);
     n.forEach((x, c) => (total[c] += x));
   }
   // Over 5 batches (a multiple of C / gcd(C, B mod C)) every class is drawn equally often.
   const five = classCounts(order.subarray(0, 5 * B));
-  assert.ok(five.every((x) => x === five[0]), `${five}`);
+  assert.ok(
+    five.every((x) => x === five[0]),
+    `${five}`,
+  );
   // Rare classes are drawn as often as common ones: the smallest (20 examples) repeats.
   assert.ok(Math.max(...total) - Math.min(...total) <= 4, `${total}`);
   assert.ok(total[0] > 20, `class 0 drawn ${total[0]} times from 20 examples`);
@@ -53,6 +59,12 @@ test('balanced: a pure function of the RNG state (so a resumed run regenerates i
 });
 
 test('balanced batches need a batch of at least one per class and every class present', () => {
-  assert.throws(() => epochOrder(new Rng(1), { labels, numClasses: 10, batchSize: 8, balanced: true }), /--batch-size 8 is below the 10 classes/);
-  assert.throws(() => epochOrder(new Rng(1), { labels: Uint8Array.of(0, 0, 2, 2), numClasses: 3, batchSize: 3, balanced: true }), /class 1 has no examples/);
+  assert.throws(
+    () => epochOrder(new Rng(1), { labels, numClasses: 10, batchSize: 8, balanced: true }),
+    /--batch-size 8 is below the 10 classes/,
+  );
+  assert.throws(
+    () => epochOrder(new Rng(1), { labels: Uint8Array.of(0, 0, 2, 2), numClasses: 3, batchSize: 3, balanced: true }),
+    /class 1 has no examples/,
+  );
 });

@@ -26,7 +26,10 @@ export function epochOrder(rng: Rng, o: OrderOptions): Uint32Array {
   if (!o.balanced) return rng.permutation(n);
   const C = o.numClasses;
   const B = o.batchSize;
-  if (B < C) throw new Error(`class-balanced batches need at least one example per class: --batch-size ${B} is below the ${C} classes`);
+  if (B < C)
+    throw new Error(
+      `class-balanced batches need at least one example per class: --batch-size ${B} is below the ${C} classes`,
+    );
   const byClass: number[][] = Array.from({ length: C }, () => []);
   for (let i = 0; i < n; i++) byClass[o.labels[i]].push(i);
   const empty = byClass.findIndex((c) => c.length === 0);

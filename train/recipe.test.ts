@@ -15,7 +15,16 @@ import { train, type TrainOptions } from './trainer.ts';
 import { runCgan } from '../cli/run-cgan.ts';
 
 const tmp = (p: string) => mkdtempSync(path.join(os.tmpdir(), `cgan-recipe-${p}-`));
-const hyper: Hyper = { lr: 2e-4, beta1: 0.5, beta2: 0.9, eps: 1e-8, lambda: 10, nCritic: 1, batchSize: 16, emaDecay: 0 };
+const hyper: Hyper = {
+  lr: 2e-4,
+  beta1: 0.5,
+  beta2: 0.9,
+  eps: 1e-8,
+  lambda: 10,
+  nCritic: 1,
+  batchSize: 16,
+  emaDecay: 0,
+};
 const base = (out: string, h: Partial<Hyper>, extra: Partial<TrainOptions> = {}): TrainOptions => ({
   out,
   limit: 64,
@@ -62,8 +71,16 @@ test("each network's first update moves its weights by its own rate times the wa
 
 test('a run with every lever resumes bit-identically, keeping the levers from its checkpoint', async () => {
   const levers: Partial<Hyper> = {
-    lrGenerator: 1e-4, lrCritic: 3e-4, beta1: 0, warmupSteps: 2, decaySteps: 6, lrFloor: 0.3, balanced: true,
-    lambda: 5, nCritic: 2, emaDecay: 0.9,
+    lrGenerator: 1e-4,
+    lrCritic: 3e-4,
+    beta1: 0,
+    warmupSteps: 2,
+    decaySteps: 6,
+    lrFloor: 0.3,
+    balanced: true,
+    lambda: 5,
+    nCritic: 2,
+    emaDecay: 0.9,
   };
   const straight = tmp('straight');
   const logs: string[] = [];
@@ -74,19 +91,40 @@ test('a run with every lever resumes bit-identically, keeping the levers from it
   await train(base(split, {}, { steps: 7, resume: split }));
   const [a, b] = [await readCheckpoint(straight), await readCheckpoint(split)];
   assert.deepEqual(b.config.hyper, a.config.hyper);
-  for (const [k, t] of Object.entries(a.tensors)) assert.deepEqual(b.tensors[k].data, t.data, `${k} differs after resume`);
-  const pick = (m: Awaited<ReturnType<typeof readMetrics>>) => m.map((x) => [x.step, x.real_score, x.fake_score, x.penalty, x.generator_score]);
-  assert.deepEqual(pick(await readMetrics(path.join(split, 'metrics.jsonl'))), pick(await readMetrics(path.join(straight, 'metrics.jsonl'))));
+  for (const [k, t] of Object.entries(a.tensors))
+    assert.deepEqual(b.tensors[k].data, t.data, `${k} differs after resume`);
+  const pick = (m: Awaited<ReturnType<typeof readMetrics>>) =>
+    m.map((x) => [x.step, x.real_score, x.fake_score, x.penalty, x.generator_score]);
+  assert.deepEqual(
+    pick(await readMetrics(path.join(split, 'metrics.jsonl'))),
+    pick(await readMetrics(path.join(straight, 'metrics.jsonl'))),
+  );
   // And the recipe is in the run's log.
   assert.ok(
-    logs.includes(`recipe: ${describeRecipe(a.config.hyper)}`) && /lr G 0.0001 \/ D 0.0003, warm-up 2, decay to 0.3x at 6/.test(describeRecipe(a.config.hyper)),
+    logs.includes(`recipe: ${describeRecipe(a.config.hyper)}`) &&
+      /lr G 0.0001 \/ D 0.0003, warm-up 2, decay to 0.3x at 6/.test(describeRecipe(a.config.hyper)),
     logs.join('\n'),
   );
-  assert.match(describeRecipe(a.config.hyper), /Adam \(0, 0.9\), lambda 5, nCritic 2, batch 16, ema 0.9, class-balanced batches/);
+  assert.match(
+    describeRecipe(a.config.hyper),
+    /Adam \(0, 0.9\), lambda 5, nCritic 2, batch 16, ema 0.9, class-balanced batches/,
+  );
 });
 
 test('`cgan train` rejects a decay that ends inside the warm-up, with exit code 2', async () => {
-  const r = await runCgan(['train', '--steps', '5', '--limit', '64', '--warmup-steps', '100', '--decay-steps', '50', '--out', tmp('bad')]);
+  const r = await runCgan([
+    'train',
+    '--steps',
+    '5',
+    '--limit',
+    '64',
+    '--warmup-steps',
+    '100',
+    '--decay-steps',
+    '50',
+    '--out',
+    tmp('bad'),
+  ]);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /--decay-steps 50 must be after the warm-up \(--warmup-steps 100\)/);
 });

@@ -2,7 +2,10 @@
 import type { Hyper } from './checkpoint.ts';
 import { DEFAULT_LR_FLOOR, peakLr, scheduleProblem } from './schedule.ts';
 
-/** E.g. `lr G 1e-4 / D 4e-4, warm-up 100, decay to 0.1x at 6000, Adam (0, 0.9), lambda 10, nCritic 2, batch 64, ema 0.999`. */
+/**
+ * E.g. `lr G 1e-4 / D 4e-4, warm-up 100, decay to 0.1x at 6000, Adam (0, 0.9), lambda 10, nCritic 2,
+ * batch 64, ema 0.999`.
+ */
 export function describeRecipe(h: Hyper): string {
   const g = peakLr(h, 'generator');
   const d = peakLr(h, 'critic');

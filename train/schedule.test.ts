@@ -37,7 +37,10 @@ test('linear decay from the warm-up end to the floor at decaySteps, then the flo
 });
 
 test('a decay that ends before the warm-up is reported with both flags', () => {
-  assert.match(scheduleProblem({ lr: 1, warmupSteps: 500, decaySteps: 400 }) ?? '', /--decay-steps 400 must be after the warm-up \(--warmup-steps 500\)/);
+  assert.match(
+    scheduleProblem({ lr: 1, warmupSteps: 500, decaySteps: 400 }) ?? '',
+    /--decay-steps 400 must be after the warm-up \(--warmup-steps 500\)/,
+  );
   assert.match(scheduleProblem({ lr: 1, lrFloor: 1.5 }) ?? '', /--lr-floor must be in \[0, 1\]/);
   assert.equal(scheduleProblem({ lr: 1, warmupSteps: 10, decaySteps: 11 }), undefined);
 });

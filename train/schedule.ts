@@ -45,8 +45,10 @@ export function lrAt(h: LrSchedule, net: Network, step: number): number {
 export function scheduleProblem(h: LrSchedule): string | undefined {
   const warm = h.warmupSteps ?? 0;
   if (h.decaySteps !== undefined && h.decaySteps > 0 && h.decaySteps <= warm) {
-    return `--decay-steps ${h.decaySteps} must be after the warm-up (--warmup-steps ${warm}): the decay runs from the warm-up's end to it`;
+    const why = "the decay runs from the warm-up's end to it";
+    return `--decay-steps ${h.decaySteps} must be after the warm-up (--warmup-steps ${warm}): ${why}`;
   }
-  if (h.lrFloor !== undefined && !(h.lrFloor >= 0 && h.lrFloor <= 1)) return `--lr-floor must be in [0, 1], got ${h.lrFloor}`;
+  if (h.lrFloor !== undefined && !(h.lrFloor >= 0 && h.lrFloor <= 1))
+    return `--lr-floor must be in [0, 1], got ${h.lrFloor}`;
   return undefined;
 }

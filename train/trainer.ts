@@ -96,7 +96,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { hyper, arch } = config;
   const problem = recipeProblem(hyper);
   if (problem) throw new Error(problem);
-  const orderOptions = { labels: ds.labels, numClasses: ds.numClasses, batchSize: hyper.batchSize, balanced: hyper.balanced };
+  const orderOptions = {
+    labels: ds.labels,
+    numClasses: ds.numClasses,
+    batchSize: hyper.batchSize,
+    balanced: hyper.balanced,
+  };
   const order = (r: Rng) => epochOrder(r, orderOptions);
   const stepsPerEpoch = Math.floor(ds.count / hyper.batchSize);
   if (stepsPerEpoch < 1) throw new Error(`the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: lower --batch-size or use more data`);

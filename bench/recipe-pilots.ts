@@ -28,6 +28,7 @@ import { selectBackend } from '../train/backend.ts';
 import { writeChart } from '../train/chart.ts';
 import { checkpointPath, readCheckpoint } from '../train/checkpoint.ts';
 import { hasWeightAverage } from '../train/ema.ts';
+import { readMetrics } from '../train/metrics.ts';
 import { defaultArch } from '../train/model.ts';
 import { WorkerPool } from '../train/pool.ts';
 import { train } from '../train/trainer.ts';
@@ -287,6 +288,28 @@ async function scorePhase(o: Opts): Promise<void> {
   for (const r of selected(o)) await scoreLeftovers(path.join(o.root, r.name), scorer);
 }
 
+/** The training log of a pilot in a few numbers: how far it got, and its losses over the last tenth of it. */
+async function metricsSummary(dir: string): Promise<Record<string, unknown>> {
+  const m = await readMetrics(path.join(dir, 'metrics.jsonl'));
+  const tail = m.slice(Math.floor(m.length * 0.9));
+  const mean = (f: (r: (typeof m)[number]) => number | undefined) => {
+    const xs = tail.map(f).filter((x): x is number => x !== undefined);
+    return xs.reduce((a, b) => a + b, 0) / xs.length;
+  };
+  return {
+    steps: m.at(-1)?.step ?? 0,
+    generatorSteps: m.filter((r) => r.generator_score !== undefined).length,
+    // Wall time on the shared machine: not comparable between pilots; the figure uses planned step times.
+    sharedMachineSeconds: m.at(-1)?.seconds ?? 0,
+    lastTenth: {
+      steps: tail.length,
+      wasserstein: mean((r) => r.wasserstein),
+      penalty: mean((r) => r.penalty),
+      generatorScore: mean((r) => r.generator_score),
+    },
+  };
+}
+
 async function plotPhase(o: Opts): Promise<void> {
   const curves: PilotCurve[] = [];
   const summary: Record<string, unknown>[] = [];
@@ -302,6 +325,7 @@ async function plotPhase(o: Opts): Promise<void> {
       await fs.mkdir(to, { recursive: true });
       await fs.copyFile(path.join(dir, 'quality.jsonl'), path.join(to, 'quality.jsonl'));
       await fs.copyFile(path.join(dir, 'plan.json'), path.join(to, 'plan.json'));
+      await writeJson(path.join(to, 'metrics-summary.json'), await metricsSummary(dir));
     }
   }
   if (curves.length === 0) return say('plot: no scored pilots yet');

@@ -20,20 +20,30 @@ export interface OrderOptions {
 }
 
 /** The epoch's visiting order: a permutation of all examples, or (balanced) stepsPerEpoch x B indices. */
+/** Why class-balanced batches cannot be drawn from these labels at this batch size, or undefined. */
+export function balanceProblem(labels: ArrayLike<number>, numClasses: number, batchSize: number): string | undefined {
+  if (batchSize < numClasses) {
+    return (
+      `class-balanced batches need at least one example per class: ` +
+      `--batch-size ${batchSize} is below the ${numClasses} classes`
+    );
+  }
+  const seen = new Uint8Array(numClasses);
+  for (let i = 0; i < labels.length; i++) seen[labels[i]] = 1;
+  const empty = seen.indexOf(0);
+  return empty >= 0 ? `class-balanced batches: class ${empty} has no examples in the training data` : undefined;
+}
+
 export function epochOrder(rng: Rng, o: OrderOptions): Uint32Array {
   const n = o.labels.length;
   // Unbalanced consumes the RNG exactly as the trainer always has: old runs resume bit-identically.
   if (!o.balanced) return rng.permutation(n);
   const C = o.numClasses;
   const B = o.batchSize;
-  if (B < C)
-    throw new Error(
-      `class-balanced batches need at least one example per class: --batch-size ${B} is below the ${C} classes`,
-    );
+  const problem = balanceProblem(o.labels, C, B);
+  if (problem) throw new Error(problem);
   const byClass: number[][] = Array.from({ length: C }, () => []);
   for (let i = 0; i < n; i++) byClass[o.labels[i]].push(i);
-  const empty = byClass.findIndex((c) => c.length === 0);
-  if (empty >= 0) throw new Error(`class-balanced batches: class ${empty} has no examples in the training data`);
   // Each class's examples in a random order, visited cyclically.
   const lists = byClass.map((idx) => Array.from(rng.permutation(idx.length), (j) => idx[j]));
   const next = new Array<number>(C).fill(0);

@@ -4,7 +4,7 @@
  * uninterrupted run (the levers live in the checkpoint's config, so a resumed run keeps them).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -109,6 +109,17 @@ test('a run with every lever resumes bit-identically, keeping the levers from it
     describeRecipe(a.config.hyper),
     /Adam \(0, 0.9\), lambda 5, nCritic 2, batch 16, ema 0.9, class-balanced batches/,
   );
+});
+
+test('class-balanced batches smaller than the class count are refused before any worker starts', async () => {
+  const out = tmp('balanced-small');
+  await assert.rejects(
+    train(base(out, { balanced: true, batchSize: 8 }, { steps: 1 })),
+    /--batch-size 8 is below the 10 classes/,
+  );
+  await assert.rejects(readCheckpoint(out), /no checkpoint/);
+  // The run directory is made after the workers start: its absence shows the check came first.
+  assert.equal(existsSync(path.join(out, 'samples')), false);
 });
 
 test('`cgan train` rejects a decay that ends inside the warm-up, with exit code 2', async () => {

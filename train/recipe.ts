@@ -1,5 +1,6 @@
 /** A run's recipe (its Hyper) in one line for the log, and the checks a combination of levers must pass. */
 import type { Hyper } from './checkpoint.ts';
+import { balanceProblem } from './batches.ts';
 import { DEFAULT_LR_FLOOR, peakLr, scheduleProblem } from './schedule.ts';
 
 /**
@@ -18,7 +19,12 @@ export function describeRecipe(h: Hyper): string {
   return parts.join(', ');
 }
 
-/** Why this recipe cannot run, or undefined. */
-export function recipeProblem(h: Hyper): string | undefined {
-  return scheduleProblem(h);
+/**
+ * Why this recipe cannot run (on this dataset, when its labels are given), or undefined. Checked
+ * before any worker starts, so a bad combination costs nothing and leaves no thread behind.
+ */
+export function recipeProblem(h: Hyper, data?: { labels: ArrayLike<number>; numClasses: number }): string | undefined {
+  const schedule = scheduleProblem(h);
+  if (schedule || !h.balanced || !data) return schedule;
+  return balanceProblem(data.labels, data.numClasses, h.batchSize);
 }

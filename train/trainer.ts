@@ -94,7 +94,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
   }
   const { hyper, arch } = config;
-  const problem = recipeProblem(hyper);
+  const problem = recipeProblem(hyper, ds);
   if (problem) throw new Error(problem);
   const orderOptions = {
     labels: ds.labels,

@@ -8,6 +8,7 @@ import { checkpointPath, runDir, type Hyper } from '../train/checkpoint.ts';
 import { MAX_WORKERS_PER_CORE } from '../runtime/limits.ts';
 import { UsageError } from './errors.ts';
 import { addReliabilityHelp } from './help.ts';
+import { recipeProblem } from '../train/recipe.ts';
 import { int, num } from './parse.ts';
 
 /** Hyperparameter presets. `wgan-gp` is the default: see docs/training.md for why. */
@@ -17,7 +18,15 @@ export const PRESETS = {
   // The seed notebook's settings: PyTorch's default Adam betas. The weight average is kept too: it
   // never feeds back into training, and `cgan export --weights raw` ships the last iterate instead.
   seed: { lr: 2e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, lambda: 10, nCritic: 5, batchSize: 64, emaDecay: 0.999 },
-} as const;
+  // A candidate for the one-hour recipe (issue 13), not yet the default: Adam (0, 0.9), the critic at
+  // twice the generator's rate with 2 critic steps per generator step (the generator steps ~1.5x as
+  // often per second), and a linear decay to 0.1x by step 5,000 (about an hour here). Evidence and
+  // status: docs/recipe-pilots.md.
+  fast: {
+    lr: 2e-4, lrGenerator: 2e-4, lrCritic: 4e-4, beta1: 0, beta2: 0.9, eps: 1e-8, lambda: 10, nCritic: 2, batchSize: 64,
+    emaDecay: 0.999, decaySteps: 5000, lrFloor: 0.1,
+  },
+} as const satisfies Record<string, Hyper>;
 
 export function register(program: Command): void {
   const cmd = program
@@ -43,6 +52,16 @@ export function register(program: Command): void {
     .option('--beta2 <x>', 'Adam beta2 (default 0.9; preset seed: 0.999)', num('--beta2', 0, 0.999999))
     .option('--lambda <x>', 'gradient penalty weight (default 10)', num('--lambda', 0, 1e6))
     .option('--n-critic <n>', 'critic steps per generator step (default 5)', int('--n-critic', 1))
+    .option('--lr-generator <x>', "the generator's Adam learning rate (default: --lr)", num('--lr-generator', 1e-8, 1))
+    .option('--lr-critic <x>', "the critic's Adam learning rate (default: --lr)", num('--lr-critic', 1e-8, 1))
+    .option('--warmup-steps <n>', 'raise both rates linearly over the first N critic steps', int('--warmup-steps', 0))
+    .option(
+      '--decay-steps <n>',
+      "decay both rates linearly from the warm-up's end to --lr-floor at critic step N (default: no decay)",
+      int('--decay-steps', 0),
+    )
+    .option('--lr-floor <x>', "the decay's final rate, a fraction of the peak (default 0.1)", num('--lr-floor', 0, 1))
+    .option('--balanced', 'every batch holds each class equally often (default: a plain shuffle)')
     .option('--ema-decay <x>', 'decay of the generator weight average that export ships (default 0.999; 0: off)', num('--ema-decay', 0, 0.999999))
     .option('--seed <n>', 'random seed (weights, shuffling, noise)', int('--seed', 0), 0)
     .option('--save-every <n>', 'also checkpoint every N critic steps', int('--save-every', 1))
@@ -58,8 +77,16 @@ export function register(program: Command): void {
         ...(o.nCritic !== undefined && { nCritic: o.nCritic }),
         ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
         ...(o.emaDecay !== undefined && { emaDecay: o.emaDecay }),
+        ...(o.lrGenerator !== undefined && { lrGenerator: o.lrGenerator }),
+        ...(o.lrCritic !== undefined && { lrCritic: o.lrCritic }),
+        ...(o.warmupSteps !== undefined && { warmupSteps: o.warmupSteps }),
+        ...(o.decaySteps !== undefined && { decaySteps: o.decaySteps }),
+        ...(o.lrFloor !== undefined && { lrFloor: o.lrFloor }),
+        ...(o.balanced !== undefined && { balanced: true }),
       };
       const hyper: Hyper = { ...preset, ...overrides };
+      const problem = recipeProblem(hyper);
+      if (problem) throw new UsageError(problem);
       // --resume RUN/checkpoint.safetensors continues in RUN, as --resume RUN does.
       const out: string = o.out ?? (o.resume && runDir(o.resume)) ?? path.join('runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19));
       if (o.continue && !o.resume && existsSync(checkpointPath(out))) o.resume = out;

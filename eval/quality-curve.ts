@@ -100,7 +100,7 @@ async function drawQuality(dir: string, points: QualityPoint[]): Promise<void> {
 }
 
 /** Measures one weight kind of `file`, whose decoded contents `ck` supply the step and time. */
-async function measure(
+export async function measure(
   file: string,
   ck: Checkpoint,
   weights: WeightChoice,

@@ -29,10 +29,10 @@ export class Adam {
     }
   }
 
-  /** Applies one update; `grads` maps each variable's name to its gradient. */
-  apply(grads: Map<string, tf.Tensor>): void {
+  /** Applies one update; `grads` maps each variable's name to its gradient; `lr` is this step's rate (a schedule's). */
+  apply(grads: Map<string, tf.Tensor>, lr = this.cfg.lr): void {
     this.t += 1;
-    const { lr, beta1, beta2, eps } = this.cfg;
+    const { beta1, beta2, eps } = this.cfg;
     const c1 = 1 - Math.pow(beta1, this.t);
     const c2 = 1 - Math.pow(beta2, this.t);
     tf.tidy(() => {

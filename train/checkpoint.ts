@@ -29,6 +29,20 @@ export interface Hyper {
    * written before it existed: those runs start averaging (at the default decay) when resumed.
    */
   emaDecay?: number;
+  // The recipe's levers below (train/schedule.ts, train/batches.ts) are optional so that checkpoints
+  // written before they existed resume unchanged: absent means the behaviour of that time.
+  /** The generator's Adam learning rate; absent: `lr`. */
+  lrGenerator?: number;
+  /** The critic's Adam learning rate; absent: `lr`. */
+  lrCritic?: number;
+  /** Linear warm-up of both rates over this many critic steps; absent or 0: none. */
+  warmupSteps?: number;
+  /** Critic step at which a linear decay (from the warm-up's end) reaches `lrFloor`; absent or 0: no decay. */
+  decaySteps?: number;
+  /** The decay's floor as a fraction of the peak rates; absent: 0.1. */
+  lrFloor?: number;
+  /** Every batch holds each class equally often (train/batches.ts); absent or false: a plain shuffle. */
+  balanced?: boolean;
 }
 
 export interface DatasetInfo {

@@ -10,6 +10,7 @@ import { Adam } from './adam.ts';
 import { DEFAULT_EMA_DECAY, EMA_PREFIX, hasWeightAverage, WeightAverage } from './ema.ts';
 import type { Hyper } from './checkpoint.ts';
 import { criticLoss, generatorLoss, type CriticSums } from './loss.ts';
+import { lrAt, peakLr } from './schedule.ts';
 import { generator, initParams, type ArchConfig, type Params } from './model.ts';
 import type { StoredTensor } from './safetensors.ts';
 
@@ -60,10 +61,10 @@ export class Replica {
       generator: all.filter((n) => n.startsWith('generator.')),
       critic: all.filter((n) => n.startsWith('critic.')),
     };
-    const cfg = { lr: hyper.lr, beta1: hyper.beta1, beta2: hyper.beta2, eps: hyper.eps };
+    const cfg = (net: Group) => ({ lr: peakLr(hyper, net), beta1: hyper.beta1, beta2: hyper.beta2, eps: hyper.eps });
     this.adam = {
-      generator: new Adam(cfg, new Map(this.names.generator.map((n) => [n, this.params[n]]))),
-      critic: new Adam(cfg, new Map(this.names.critic.map((n) => [n, this.params[n]]))),
+      generator: new Adam(cfg('generator'), new Map(this.names.generator.map((n) => [n, this.params[n]]))),
+      critic: new Adam(cfg('critic'), new Map(this.names.critic.map((n) => [n, this.params[n]]))),
     };
     const decay = hyper.emaDecay ?? DEFAULT_EMA_DECAY;
     if (decay > 0) this.ema = new WeightAverage(decay, new Map(this.names.generator.map((n) => [n, this.params[n]])));
@@ -121,7 +122,10 @@ export class Replica {
       grads.set(name, tf.tensor(flat.subarray(off, off + p.size), p.shape));
       off += p.size;
     }
-    this.adam[group].apply(grads);
+    // The critic's Adam counts critic steps: this update belongs to critic step t + 1 (critic) or t
+    // (the generator step that follows it). Both replicas and a resumed run compute the same rate.
+    const step = this.adam.critic.t + (group === 'critic' ? 1 : 0);
+    this.adam[group].apply(grads, lrAt(this.hyper, group, step));
     tf.dispose([...grads.values()]);
     if (group === 'generator') this.ema?.update(this.adam.generator.t);
   }

@@ -19,11 +19,13 @@ import {
   type TrainState,
 } from './checkpoint.ts';
 import { lockRun } from './lock.ts';
+import { epochOrder } from './batches.ts';
 import { batchImages, loadDataset, type Dataset } from './data.ts';
 import { MetricsWriter, readMetrics, truncateMetrics, type MetricsRecord } from './metrics.ts';
 import { DEFAULT_EMA_DECAY, hasWeightAverage } from './ema.ts';
 import { criticShapes, defaultArch, generatorShapes, type ArchConfig } from './model.ts';
 import { writeCurves } from './plot.ts';
+import { describeRecipe, recipeProblem } from './recipe.ts';
 import { NonFiniteError, WorkerPool } from './pool.ts';
 import { writeSampleGrid } from './samples.ts';
 
@@ -123,6 +125,15 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
     }
   }
   const { hyper, arch } = config;
+  const problem = recipeProblem(hyper, ds);
+  if (problem) throw new BadRequestError(problem);
+  const orderOptions = {
+    labels: ds.labels,
+    numClasses: ds.numClasses,
+    batchSize: hyper.batchSize,
+    balanced: hyper.balanced,
+  };
+  const order = (r: Rng) => epochOrder(r, orderOptions);
   const stepsPerEpoch = Math.floor(ds.count / hyper.batchSize);
   if (stepsPerEpoch < 1) throw new BadRequestError(`the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: lower --batch-size or use more data`);
   const totalSteps = Math.min(opts.steps ?? Infinity, opts.epochs !== undefined ? opts.epochs * stepsPerEpoch : Infinity);
@@ -142,6 +153,7 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
     if (!resumed) config.backend = pool.backend; // what ran, not what was asked for ("auto")
     log(`backend: ${pool.backend} x ${pool.size} worker${pool.size > 1 ? 's' : ''}`);
     for (const note of pool.notes) log(`  ${note}`);
+    log(`recipe: ${describeRecipe(hyper)}`);
 
     await fs.mkdir(path.join(opts.out, 'samples'), { recursive: true });
     const metricsFile = path.join(opts.out, 'metrics.jsonl');
@@ -153,14 +165,14 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
       state = { ...resumed.state };
       rng = new Rng(state.rng);
       // The epoch's shuffle is regenerated from the RNG state saved when the epoch began.
-      perm = new Rng(state.epochRng).permutation(ds.count);
+      perm = order(new Rng(state.epochRng));
       if (resumeDir !== path.resolve(opts.out)) await fs.copyFile(path.join(resumeDir!, 'metrics.jsonl'), metricsFile).catch(() => undefined);
       await truncateMetrics(metricsFile, state.step);
       log(`resumed from ${opts.resume} at step ${state.step} (epoch ${state.epoch}, batch ${state.batchInEpoch}/${stepsPerEpoch})`);
     } else {
       rng = new Rng(config.seed);
       const epochRng = rng.state();
-      perm = rng.permutation(ds.count);
+      perm = order(rng);
       state = { step: 0, generatorSteps: 0, epoch: 0, batchInEpoch: 0, epochRng, rng: rng.state(), adamT: { generator: 0, critic: 0 }, wallSeconds: 0 };
       await fs.rm(metricsFile, { force: true });
     }
@@ -236,7 +248,7 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
           state.epoch += 1;
           state.batchInEpoch = 0;
           state.epochRng = rng.state();
-          perm = rng.permutation(ds.count);
+          perm = order(rng);
           await samples(`epoch-${String(state.epoch).padStart(4, '0')}`);
           checkpoint = await save();
         } else if (opts.saveEvery && state.step % opts.saveEvery === 0) {

@@ -24,7 +24,10 @@ const fromSources = ['--import', import.meta.resolve('tsx'), join(repo, 'cli', '
 const out = mkdtempSync(join(tmpdir(), 'cgan-bench-cli-'));
 const cases: { name: string; args: string[] }[] = [
   { name: 'cgan --help', args: ['--help'] },
-  { name: 'cgan generate (1 image)', args: ['generate', '--labels', '3', '--out', join(out, 'g.png'), '--device', 'cpu'] },
+  {
+    name: 'cgan generate (1 image)',
+    args: ['generate', '--labels', '3', '--out', join(out, 'g.png'), '--device', 'cpu'],
+  },
 ];
 
 function wallMs(argv: string[]): number {
@@ -37,7 +40,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const bare: number[] = [];
 for (let i = 0; i <= runs; i++) bare.push(wallMs(['-e', '0']));
 console.log(`node -e 0 (Node's own start-up, the floor): ${median(bare.slice(1)).toFixed(0)} ms`);
-console.log(`Node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join('/')}, ${runs} runs each, in turn`);
+console.log(
+  `Node ${process.version}, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join('/')}, ${runs} runs each, in turn`,
+);
 for (const c of cases) {
   wallMs([...compiled, ...c.args]);
   wallMs([...fromSources, ...c.args]);

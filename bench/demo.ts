@@ -33,13 +33,16 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
 async function main(): Promise<void> {
   const opts = args();
   const tmp = mkdtempSync(join(tmpdir(), 'cgan-bench-demo-'));
-  const model = opts.model ?? findDefaultModel() ?? writeFixtureModel(join(tmp, 'random-full-size.onnx'), { genChannels: 128 });
+  const model =
+    opts.model ?? findDefaultModel() ?? writeFixtureModel(join(tmp, 'random-full-size.onnx'), { genChannels: 128 });
   await ensureDemoBuilt({ log: console.log });
   const demo = await startDemoServer({ model, port: 0 });
   const browser = await launchChromium({ webgpu: false });
   try {
     console.log(`model: ${model}`);
-    console.log(`chromium ${browser.version()}, headless, no WebGPU flag (so wasm), ${opts.runs} cold runs (fresh context each)`);
+    console.log(
+      `chromium ${browser.version()}, headless, no WebGPU flag (so wasm), ${opts.runs} cold runs (fresh context each)`,
+    );
     const cold: number[] = [];
     let threads = '';
     for (let r = 0; r < opts.runs; r++) {
@@ -48,21 +51,37 @@ async function main(): Promise<void> {
       const errors = watchErrors(page);
       // No ?device: the page's own choice, which is wasm here since this Chromium has no WebGPU flag.
       await page.goto(demo.url);
-      await page.waitForFunction(() => (window as unknown as { cgan?: { firstImageMs(): number | null } }).cgan?.firstImageMs() != null || document.documentElement.dataset.state === 'error', null, { timeout: 60_000 });
-      const ms = await page.evaluate(() => (window as unknown as { cgan: { firstImageMs(): number | null } }).cgan.firstImageMs());
-      if (ms === null) throw new Error(`the page failed: ${await page.locator('#error').textContent()} ${errors.join('; ')}`);
+      await page.waitForFunction(
+        () =>
+          (window as unknown as { cgan?: { firstImageMs(): number | null } }).cgan?.firstImageMs() != null ||
+          document.documentElement.dataset.state === 'error',
+        null,
+        { timeout: 60_000 },
+      );
+      const ms = await page.evaluate(() =>
+        (window as unknown as { cgan: { firstImageMs(): number | null } }).cgan.firstImageMs(),
+      );
+      if (ms === null)
+        throw new Error(`the page failed: ${await page.locator('#error').textContent()} ${errors.join('; ')}`);
       const ep = await page.locator('#ep').getAttribute('data-ep');
       if (ep !== 'wasm') throw new Error(`expected the wasm EP, the page used ${ep}`);
       threads = (await page.locator('#ep-why').textContent()) ?? '';
       cold.push(ms);
-      const marks = await page.evaluate(() => (window as unknown as { cgan: { marks(): Record<string, number> } }).cgan.marks());
-      const steps = Object.entries(marks).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+      const marks = await page.evaluate(() =>
+        (window as unknown as { cgan: { marks(): Record<string, number> } }).cgan.marks(),
+      );
+      const steps = Object.entries(marks)
+        .sort((a, b) => a[1] - b[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
       console.log(`run ${r + 1}: navigation -> first image ${ms.toFixed(0)} ms (${steps})`);
       await ctx.close();
     }
     console.log(`backend: wasm ${threads}`);
     const med = median(cold);
-    console.log(`navigation -> first image, wasm, cold: median ${med.toFixed(0)} ms, min ${Math.min(...cold).toFixed(0)}, max ${Math.max(...cold).toFixed(0)} (target <= ${TARGET_MS} ms: ${med <= TARGET_MS ? 'met' : 'NOT met'})`);
+    console.log(
+      `navigation -> first image, wasm, cold: median ${med.toFixed(0)} ms, min ${Math.min(...cold).toFixed(0)}, max ${Math.max(...cold).toFixed(0)} (target <= ${TARGET_MS} ms: ${med <= TARGET_MS ? 'met' : 'NOT met'})`,
+    );
   } finally {
     await browser.close();
     await demo.close();

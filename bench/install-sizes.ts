@@ -12,12 +12,22 @@ import { installProject, installedPackages, packAll, treeBytes } from '../test/p
 
 const MB = (b: number) => (b < 1e6 ? `${(b / 1e3).toFixed(1)} kB` : `${(b / 1e6).toFixed(1)} MB`);
 /** What a Node-only / page install must not contain. */
-const HEAVY = ['onnxruntime-web', 'onnxruntime-node', '@tensorflow/tfjs', 'vite', 'vega', 'vega-lite', '@resvg/resvg-js', 'tsx'];
+const HEAVY = [
+  'onnxruntime-web',
+  'onnxruntime-node',
+  '@tensorflow/tfjs',
+  'vite',
+  'vega',
+  'vega-lite',
+  '@resvg/resvg-js',
+  'tsx',
+];
 
 const work = mkdtempSync(join(tmpdir(), 'cgan-bench-install-'));
 try {
   const t = await packAll(join(work, 'tarballs'));
-  for (const [name, file] of Object.entries(t)) console.log(`tarball ${name.padEnd(8)} ${MB(statSync(file).size)}  ${file.split('/').pop()}`);
+  for (const [name, file] of Object.entries(t))
+    console.log(`tarball ${name.padEnd(8)} ${MB(statSync(file).size)}  ${file.split('/').pop()}`);
   const kinds: [string, string[]][] = [
     ['Node service: @cgan-onnx/runtime onnxruntime-node', [t.runtime, 'onnxruntime-node@1.30.0']],
     ['web app:      @cgan-onnx/runtime onnxruntime-web', [t.runtime, 'onnxruntime-web@1.30.0']],
@@ -29,7 +39,9 @@ try {
     await installProject(dir, specs);
     const pkgs = installedPackages(dir);
     const brought = HEAVY.filter((h) => pkgs.includes(h));
-    console.log(`${what}: ${MB(treeBytes(join(dir, 'node_modules')))} in node_modules, ${pkgs.length} packages; of [${HEAVY.join(', ')}]: ${brought.join(', ') || 'none'}`);
+    console.log(
+      `${what}: ${MB(treeBytes(join(dir, 'node_modules')))} in node_modules, ${pkgs.length} packages; of [${HEAVY.join(', ')}]: ${brought.join(', ') || 'none'}`,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -67,7 +67,12 @@ function withStockKernel<T>(kernelName: string, fn: () => T): T {
 }
 
 const filterGrad = (x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: Shape4) =>
-  tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+    strides: 2,
+    pad: 'same',
+    dataFormat: 'NHWC',
+    filterShape,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 
 const rand = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', 1);
 const fmt = (t: Timing) => `${t.wall.toFixed(1).padStart(7)} ms (cpu ${t.cpu.toFixed(1).padStart(7)})`;
@@ -76,7 +81,11 @@ const ratio = (stock: Timing, ours: Timing) => `x${(stock.cpu / ours.cpu).toFixe
 const sel = await selectBackend('wasm');
 console.log(`backend ${sel.name}; ${sel.notes.join('; ')}`);
 console.log(`median of ${reps} after one warm-up, batch ${B}; wall ms (cpu ms of this process); ratios from cpu ms`);
-console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores\n`);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${cpus().length} cores\n`,
+);
 
 console.log('Conv2DBackpropInput (conv2dTranspose forward; conv2d input gradient), wasm stock loop vs sub-pixel:');
 const deconvs: { label: string; dy: Shape4; filter: Shape4; out: Shape4 }[] = [
@@ -95,13 +104,27 @@ for (const d of deconvs) {
   tf.dispose([dy, f]);
 }
 
-console.log(`\nConv2DBackpropFilter (weight gradients; wasm has none), ${withCpu ? 'cpu stock (one run) vs ' : ''}wasm dilated conv2d:`);
+console.log(
+  `\nConv2DBackpropFilter (weight gradients; wasm has none), ${withCpu ? 'cpu stock (one run) vs ' : ''}wasm dilated conv2d:`,
+);
 const filters: { label: string; x: Shape4; dy: Shape4; filter: Shape4; cpu: boolean }[] = [
   { label: 'critic conv1 28->14, 2->64ch', x: [B, 28, 28, 2], dy: [B, 14, 14, 64], filter: [4, 4, 2, 64], cpu: true },
   { label: 'critic conv2 14->7, 64->64ch', x: [B, 14, 14, 64], dy: [B, 7, 7, 64], filter: [4, 4, 64, 64], cpu: true },
   // conv2dTranspose's filter gradient: the 'input' is the deconv's output gradient.
-  { label: 'generator deconv1 filter 14->7, 128ch', x: [B, 14, 14, 128], dy: [B, 7, 7, 128], filter: [4, 4, 128, 128], cpu: false },
-  { label: 'generator deconv2 filter 28->14, 128ch', x: [B, 28, 28, 128], dy: [B, 14, 14, 128], filter: [4, 4, 128, 128], cpu: false },
+  {
+    label: 'generator deconv1 filter 14->7, 128ch',
+    x: [B, 14, 14, 128],
+    dy: [B, 7, 7, 128],
+    filter: [4, 4, 128, 128],
+    cpu: false,
+  },
+  {
+    label: 'generator deconv2 filter 28->14, 128ch',
+    x: [B, 28, 28, 128],
+    dy: [B, 14, 14, 128],
+    filter: [4, 4, 128, 128],
+    cpu: false,
+  },
 ];
 for (const c of filters) {
   const x = rand(c.x) as tf.Tensor4D;
@@ -121,7 +144,7 @@ for (const c of filters) {
   tf.dispose([x, dy]);
 }
 
-console.log('\nBatchMatMul with a transposed operand (dense layers\' gradients), wasm stock vs explicit transpose:');
+console.log("\nBatchMatMul with a transposed operand (dense layers' gradients), wasm stock vs explicit transpose:");
 const mats: { label: string; a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
   { label: 'generator dense dx: [64,6272] x [256,6272]^T', a: [B, 6272], b: [256, 6272], ta: false, tb: true },
   { label: 'generator dense dW: [64,256]^T x [64,6272]', a: [B, 256], b: [B, 6272], ta: true, tb: false },
@@ -138,12 +161,18 @@ for (const m of mats) {
 }
 
 console.log('\nSum over leading axes (bias gradients), wasm stock vs ones x matMul:');
-for (const shape of [[B, 28, 28, 128], [B, 14, 14, 128], [B, 14, 14, 64]]) {
+for (const shape of [
+  [B, 28, 28, 128],
+  [B, 14, 14, 128],
+  [B, 14, 14, 64],
+]) {
   const x = rand(shape);
   const run = () => tf.sum(x, [0, 1, 2]);
   const stock = withStockKernel(tf.Sum, () => time(run));
   const ours = time(run);
-  console.log(`  ${`[${shape}] -> [${shape[3]}]`.padEnd(46)} stock ${fmt(stock)}   replacement ${fmt(ours)}   ${ratio(stock, ours)}`);
+  console.log(
+    `  ${`[${shape}] -> [${shape[3]}]`.padEnd(46)} stock ${fmt(stock)}   replacement ${fmt(ours)}   ${ratio(stock, ours)}`,
+  );
   x.dispose();
 }
 
@@ -152,7 +181,10 @@ if (withSteps) {
   const a = defaultArch();
   const w = initParams(a, 1);
   const z = rand([B, a.zDim]) as tf.Tensor2D;
-  const labels = tf.tensor1d(Array.from({ length: B }, (_, i) => i % 10), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: B }, (_, i) => i % 10),
+    'int32',
+  );
   const real = tf.randomUniform([B, 28, 28, 1], -1, 1, 'float32', 2) as tf.Tensor4D;
   const eps = tf.randomUniform([B, 1, 1, 1], 0, 1, 'float32', 3);
   const genFwd = time(() => generator(w, a, z, labels));
@@ -164,13 +196,23 @@ if (withSteps) {
       return g.square().sum([1, 2, 3]).add(1e-12).sqrt().sub(1).square().mean();
     };
     const { value, grads } = tf.variableGrads(
-      () => critic(w, a, fake, labels).mean().sub(critic(w, a, real, labels).mean()).add(penalty().mul(10)) as tf.Scalar,
+      () =>
+        critic(w, a, fake, labels)
+          .mean()
+          .sub(critic(w, a, real, labels).mean())
+          .add(penalty().mul(10)) as tf.Scalar,
       criticParams(w),
     );
     return [value, ...Object.values(grads)];
   });
   const genStep = time(() => {
-    const { value, grads } = tf.variableGrads(() => critic(w, a, generator(w, a, z, labels), labels).mean().neg() as tf.Scalar, generatorParams(w));
+    const { value, grads } = tf.variableGrads(
+      () =>
+        critic(w, a, generator(w, a, z, labels), labels)
+          .mean()
+          .neg() as tf.Scalar,
+      generatorParams(w),
+    );
     return [value, ...Object.values(grads)];
   });
   console.log(`  generator forward                                          ${fmt(genFwd)}`);

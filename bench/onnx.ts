@@ -34,13 +34,22 @@ export function generatorFlops(a: ArchConfig): number {
 }
 
 function matmulModel(n: number): Uint8Array {
-  const info = (name: string) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_value: n }, { dim_value: n }] } } } });
+  const info = (name: string) => ({
+    name,
+    type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_value: n }, { dim_value: n }] } } },
+  });
   return encodeModel({
     ir_version: IR_VERSION,
     opset_import: [{ domain: '', version: OPSET }],
     producer_name: 'cgan-onnx bench',
     producer_version: '0',
-    graph: { name: 'matmul', node: [{ op_type: 'MatMul', name: 'mm', input: ['a', 'b'], output: ['c'] }], initializer: [], input: [info('a'), info('b')], output: [info('c')] },
+    graph: {
+      name: 'matmul',
+      node: [{ op_type: 'MatMul', name: 'mm', input: ['a', 'b'], output: ['c'] }],
+      initializer: [],
+      input: [info('a'), info('b')],
+      output: [info('c')],
+    },
     metadata_props: [],
   });
 }
@@ -80,7 +89,12 @@ interface Timing {
  * Alternates model runs with matrix-product runs, so on a shared machine both see the same load,
  * and reports medians and bests of each. `matmul` returns GFLOP/s of one product.
  */
-async function timeAgainstFloor(fn: () => Promise<unknown>, matmul: () => Promise<number>, flops: number, opts: { warmup: number; minRuns: number; minMs: number }): Promise<Timing> {
+async function timeAgainstFloor(
+  fn: () => Promise<unknown>,
+  matmul: () => Promise<number>,
+  flops: number,
+  opts: { warmup: number; minRuns: number; minMs: number },
+): Promise<Timing> {
   for (let i = 0; i < opts.warmup; i++) await fn();
   const times: number[] = [];
   const rates: number[] = [];
@@ -93,13 +107,24 @@ async function timeAgainstFloor(fn: () => Promise<unknown>, matmul: () => Promis
     if (times.length >= 100) break;
   }
   const floorOf = (gflops: number) => (gflops * 1e9) / flops;
-  return { ms: median(times), bestMs: Math.min(...times), floor: floorOf(median(rates)), bestFloor: floorOf(Math.max(...rates)), runs: times.length };
+  return {
+    ms: median(times),
+    bestMs: Math.min(...times),
+    floor: floorOf(median(rates)),
+    bestFloor: floorOf(Math.max(...rates)),
+    runs: times.length,
+  };
 }
 
 /** One timed float32 MatMul n^3 on onnxruntime-node cpu, as GFLOP/s. */
-async function matmulTimer(threads: number | undefined): Promise<{ run: () => Promise<number>; release: () => Promise<void> }> {
+async function matmulTimer(
+  threads: number | undefined,
+): Promise<{ run: () => Promise<number>; release: () => Promise<void> }> {
   const n = 1024;
-  const s = await ortNode.InferenceSession.create(matmulModel(n), { executionProviders: ['cpu'], ...(threads ? { intraOpNumThreads: threads } : {}) });
+  const s = await ortNode.InferenceSession.create(matmulModel(n), {
+    executionProviders: ['cpu'],
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  });
   const a = new ortNode.Tensor('float32', noiseFromSeed(1, n, n), [n, n]);
   const b = new ortNode.Tensor('float32', noiseFromSeed(2, n, n), [n, n]);
   for (let i = 0; i < 2; i++) await s.run({ a, b });
@@ -124,9 +149,16 @@ async function main(): Promise<void> {
   const bytes = file ? new Uint8Array(await fs.readFile(file)) : await testOnnx(arch);
   const flops = generatorFlops(arch);
   const cpus = os.cpus();
-  console.log(`machine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, Node ${process.version}, onnxruntime-node ${ortNode.env.versions.node}, load ${os.loadavg().map((l) => l.toFixed(1)).join('/')}`);
+  console.log(
+    `machine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, Node ${process.version}, onnxruntime-node ${ortNode.env.versions.node}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join('/')}`,
+  );
   console.log(`model: ${file ?? 'test weights, default arch'}; ${(flops / 1e6).toFixed(1)} MFLOP per image`);
-  console.log('floor = matrix-product rate (onnxruntime cpu MatMul 1024^3, float32, same thread count) / FLOP per image, timed between the model runs');
+  console.log(
+    'floor = matrix-product rate (onnxruntime cpu MatMul 1024^3, float32, same thread count) / FLOP per image, timed between the model runs',
+  );
   console.log('img/s and % of floor: median (best)');
 
   const report = (what: string, batch: number, t: Timing) => {
@@ -137,8 +169,15 @@ async function main(): Promise<void> {
         `floor ${t.floor.toFixed(0)} (${t.bestFloor.toFixed(0)}) img/s, ${((100 * ips) / t.floor).toFixed(0)}% (${((100 * best) / t.bestFloor).toFixed(0)}%) of floor, ${t.runs} runs`,
     );
   };
-  const opts = (batch: number) => ({ warmup: 1, minRuns: quick ? 3 : 5, minMs: quick ? 300 : batch >= 1024 ? 6000 : 2500 });
-  const inputs = (batch: number) => ({ labels: Array.from({ length: batch }, (_, i) => i % arch.numClasses), noise: noiseFromSeed(batch, batch, arch.zDim) });
+  const opts = (batch: number) => ({
+    warmup: 1,
+    minRuns: quick ? 3 : 5,
+    minMs: quick ? 300 : batch >= 1024 ? 6000 : 2500,
+  });
+  const inputs = (batch: number) => ({
+    labels: Array.from({ length: batch }, (_, i) => i % arch.numClasses),
+    noise: noiseFromSeed(batch, batch, arch.zDim),
+  });
 
   for (const threads of [undefined, 1]) {
     const mm = await matmulTimer(threads);
@@ -146,13 +185,21 @@ async function main(): Promise<void> {
     const label = `onnxruntime-node cpu${threads ? ', 1 thread' : ''}`;
     for (const batch of threads ? [64] : [1, 64, 1024]) {
       const { labels, noise } = inputs(batch);
-      report(label, batch, await timeAgainstFloor(() => node.generate({ labels, noise, batchSize: batch }), mm.run, flops, opts(batch)));
+      report(
+        label,
+        batch,
+        await timeAgainstFloor(() => node.generate({ labels, noise, batchSize: batch }), mm.run, flops, opts(batch)),
+      );
     }
     await node.dispose();
     if (threads === 1) {
       const web = await WebGenerator.load(bytes, { device: 'wasm' });
       const { labels, noise } = inputs(64);
-      report('onnxruntime-web wasm, 1 thread', 64, await timeAgainstFloor(() => web.generate({ labels, noise }), mm.run, flops, opts(64)));
+      report(
+        'onnxruntime-web wasm, 1 thread',
+        64,
+        await timeAgainstFloor(() => web.generate({ labels, noise }), mm.run, flops, opts(64)),
+      );
       await web.dispose();
     }
     await mm.release();

@@ -72,7 +72,13 @@ function startServer(extra: string[]): Promise<Running> {
     child.stdout?.on('data', (d) => {
       out += d;
       const m = /(http:\/\/127\.0\.0\.1:\d+)\/v2\/models\//.exec(out);
-      if (m) resolve({ child, base: m[1], stop: () => (child.kill('SIGTERM'), exit) });
+      if (m) {
+        const stop = () => {
+          child.kill('SIGTERM');
+          return exit;
+        };
+        resolve({ child, base: m[1], stop });
+      }
     });
     void exit.then((c) => reject(new Error(`cgan serve exited with ${c}: ${out}`)));
   });

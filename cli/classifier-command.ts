@@ -2,10 +2,13 @@
 import { Command, Option } from 'commander';
 import { int, num } from './parse.ts';
 
-const backendOption = () => new Option('--backend <name>', 'tfjs backend').choices(['auto', 'wasm', 'cpu']).default('auto');
+const backendOption = () =>
+  new Option('--backend <name>', 'tfjs backend').choices(['auto', 'wasm', 'cpu']).default('auto');
 
 export function register(program: Command): void {
-  const cmd = program.command('classifier').description('the classifier behind `cgan eval`: train it, or measure it on the test set');
+  const cmd = program
+    .command('classifier')
+    .description('the classifier behind `cgan eval`: train it, or measure it on the test set');
 
   cmd
     .command('train')
@@ -19,31 +22,50 @@ export function register(program: Command): void {
     .option('--limit <n>', 'use only the first N training images', int('--limit', 1))
     .option('--data <dir>', 'directory with IDX train-/t10k- image and label files')
     .addOption(backendOption())
-    .action(async (o: { out: string; epochs: number; batchSize: number; lr: number; lrDecay: number; seed: number; limit?: number; data?: string; backend: 'auto' | 'wasm' | 'cpu' }) => {
-      const { selectBackend } = await import('../train/backend.ts');
-      const { trainClassifier } = await import('../eval/train-classifier.ts');
-      const sel = await selectBackend(o.backend);
-      console.log(`backend: ${sel.name}`);
-      const r = await trainClassifier({
-        out: o.out,
-        epochs: o.epochs,
-        batchSize: o.batchSize,
-        lr: o.lr,
-        lrDecay: o.lrDecay,
-        seed: o.seed,
-        limit: o.limit,
-        dataDir: o.data,
-        backend: sel.name,
-        log: (l) => console.log(l),
-      });
-      console.log(`wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KiB, ${r.params} weights) after ${r.trainSeconds.toFixed(0)} s of training`);
-      console.log(`test accuracy ${(r.test.overall * 100).toFixed(2)}% (${r.test.total} images); per class ${r.test.perClass.map((a) => (a * 100).toFixed(1)).join(' ')}`);
-    });
+    .action(
+      async (o: {
+        out: string;
+        epochs: number;
+        batchSize: number;
+        lr: number;
+        lrDecay: number;
+        seed: number;
+        limit?: number;
+        data?: string;
+        backend: 'auto' | 'wasm' | 'cpu';
+      }) => {
+        const { selectBackend } = await import('../train/backend.ts');
+        const { trainClassifier } = await import('../eval/train-classifier.ts');
+        const sel = await selectBackend(o.backend);
+        console.log(`backend: ${sel.name}`);
+        const r = await trainClassifier({
+          out: o.out,
+          epochs: o.epochs,
+          batchSize: o.batchSize,
+          lr: o.lr,
+          lrDecay: o.lrDecay,
+          seed: o.seed,
+          limit: o.limit,
+          dataDir: o.data,
+          backend: sel.name,
+          log: (l) => console.log(l),
+        });
+        console.log(
+          `wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KiB, ${r.params} weights) after ${r.trainSeconds.toFixed(0)} s of training`,
+        );
+        console.log(
+          `test accuracy ${(r.test.overall * 100).toFixed(2)}% (${r.test.total} images); per class ${r.test.perClass.map((a) => (a * 100).toFixed(1)).join(' ')}`,
+        );
+      },
+    );
 
   cmd
     .command('test')
     .description('measure the classifier on the test set')
-    .option('--classifier <path>', 'classifier directory or .safetensors file (default: the committed models/classifier)')
+    .option(
+      '--classifier <path>',
+      'classifier directory or .safetensors file (default: the committed models/classifier)',
+    )
     .option('--limit <n>', 'use only the first N test images', int('--limit', 1))
     .option('--data <dir>', 'directory with IDX t10k- image and label files')
     .addOption(backendOption())
@@ -57,9 +79,18 @@ export function register(program: Command): void {
       const c = await loadClassifier(o.classifier);
       const ds = await loadDataset({ dir: o.data, split: 'test', limit: o.limit });
       const t0 = performance.now();
-      const r = classify(c, batchImages(ds, Array.from({ length: ds.count }, (_, i) => i)), ds.count);
+      const r = classify(
+        c,
+        batchImages(
+          ds,
+          Array.from({ length: ds.count }, (_, i) => i),
+        ),
+        ds.count,
+      );
       const acc = accuracy(r.predictions, ds.labels, c.arch.numClasses);
-      console.log(`${displayPath(c.file)}: test accuracy ${(acc.overall * 100).toFixed(2)}% on ${ds.count} images (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      console.log(
+        `${displayPath(c.file)}: test accuracy ${(acc.overall * 100).toFixed(2)}% on ${ds.count} images (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      );
       console.log(`per class ${acc.perClass.map((a) => (a * 100).toFixed(1)).join(' ')}`);
     });
 }

@@ -20,7 +20,9 @@ export function defaultModelPath(): string {
 export function modelOrDefault(named: string | undefined, shipped = defaultModelPath()): string {
   if (named !== undefined) return named;
   if (!existsSync(shipped)) {
-    throw new BadFileError(`no model named and the default model ${shipped} does not exist: pass an .onnx written by \`cgan export RUN --out FILE.onnx\``);
+    throw new BadFileError(
+      `no model named and the default model ${shipped} does not exist: pass an .onnx written by \`cgan export RUN --out FILE.onnx\``,
+    );
   }
   return shipped;
 }

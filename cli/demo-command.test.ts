@@ -38,7 +38,9 @@ test('`cgan demo model.onnx --port 0` prints a 127.0.0.1 URL that serves the pag
   const root = mkdtempSync(join(tmpdir(), 'cgan-demo-cli-'));
   const model = writeFixtureModel(join(root, 'm.onnx'), { genChannels: 8 });
   const { CGAN_ARGV } = await import('../test/run-cgan.ts');
-  const child = spawn(process.execPath, [...CGAN_ARGV, 'demo', model, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CGAN_ARGV, 'demo', model, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     let out = '';
     const url = await new Promise<string>((ok, fail) => {

@@ -43,7 +43,8 @@ export function findDefaultModel(root = process.cwd(), shipped = defaultModelPat
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`--port must be an integer from 0 to 65535, got "${v}"`);
   return n;
 }
 
@@ -61,7 +62,10 @@ export function register(program: Command): void {
       let model: string | null;
       if (modelArg !== undefined) {
         model = resolve(modelArg);
-        if (!existsSync(model)) throw new BadFileError(`Model file not found: ${modelArg}. Export one with \`npx cgan export <run-dir>\`, or leave the argument out to use ${DEFAULT_MODEL}.`);
+        if (!existsSync(model))
+          throw new BadFileError(
+            `Model file not found: ${modelArg}. Export one with \`npx cgan export <run-dir>\`, or leave the argument out to use ${DEFAULT_MODEL}.`,
+          );
       } else {
         model = findDefaultModel();
       }

@@ -18,7 +18,12 @@ export function register(program: Command): void {
     .option('--name <name>', 'model name in the Triton repository (default: the --out file name, else the run name)')
     .option('--max-batch <n>', "Triton's max_batch_size", int('--max-batch', 1, 65536), SERVE_DEFAULTS.maxBatch)
     .option('--fp16', 'also write <out>.fp16.onnx with float16 weights (inputs, outputs and compute stay float32)')
-    .addOption(new Option('--weights <which>', "generator weights: the run's weight average (ema) or the last iterate (raw); default ema when the checkpoint has it").choices(['ema', 'raw']))
+    .addOption(
+      new Option(
+        '--weights <which>',
+        "generator weights: the run's weight average (ema) or the last iterate (raw); default ema when the checkpoint has it",
+      ).choices(['ema', 'raw']),
+    )
     .option('--force', 'replace existing files at --out (and its .fp16.onnx), or an existing Triton entry')
     .action(async (run: string, o: ExportOpts) => {
       const triton = o.triton ? await tritonTarget(run, o) : null;
@@ -26,14 +31,28 @@ export function register(program: Command): void {
       const { exportGenerator } = await import('../export/export.ts');
       const t0 = performance.now();
       const out = o.out ?? (triton as { model: string }).model;
-      const r = await exportGenerator(run, { out, fp16: o.fp16, weights: o.weights, force: o.force, log: (l) => console.log(l) });
+      const r = await exportGenerator(run, {
+        out,
+        fp16: o.fp16,
+        weights: o.weights,
+        force: o.force,
+        log: (l) => console.log(l),
+      });
       const m = r.metadata;
-      console.log(`wrote ${r.file} (${(r.bytes / 1e6).toFixed(2)} MB): ${m.num_classes} classes, z ${m.z_dim}, step ${m['checkpoint.step'] || '?'}, ${m['checkpoint.weights']} weights, sha256 ${m.weights_sha256.slice(0, 16)}...`);
-      if (r.fp16) console.log(`wrote ${r.fp16.file} (${(r.fp16.bytes / 1e6).toFixed(2)} MB), float16 weights, max abs diff ${r.fp16.parity.maxAbsDiff.toExponential(2)}`);
+      console.log(
+        `wrote ${r.file} (${(r.bytes / 1e6).toFixed(2)} MB): ${m.num_classes} classes, z ${m.z_dim}, step ${m['checkpoint.step'] || '?'}, ${m['checkpoint.weights']} weights, sha256 ${m.weights_sha256.slice(0, 16)}...`,
+      );
+      if (r.fp16)
+        console.log(
+          `wrote ${r.fp16.file} (${(r.fp16.bytes / 1e6).toFixed(2)} MB), float16 weights, max abs diff ${r.fp16.parity.maxAbsDiff.toExponential(2)}`,
+        );
       if (triton && o.triton) {
         const { readFile } = await import('node:fs/promises');
         const { writeTritonRepository } = await import('../serve/triton.ts');
-        const t = await writeTritonRepository(o.triton, triton.name, await readFile(r.file), { maxBatch: o.maxBatch, force: o.force });
+        const t = await writeTritonRepository(o.triton, triton.name, await readFile(r.file), {
+          maxBatch: o.maxBatch,
+          force: o.force,
+        });
         const files = [t.config, t.model].map((f) => path.relative(o.triton as string, f)).join(', ');
         console.log(`wrote Triton model repository ${o.triton}: ${files}`);
       }

@@ -48,7 +48,18 @@ test('--labels 0-9 --count 8 --seed 42 --out grid.png: one row per label', async
 });
 
 test('--labels 3,3,7 --noise z.bin --raw out.bin --device cpu: the model output, byte for byte', async () => {
-  const r = await cgan('generate', model, '--labels', '3,3,7', '--noise', f('z.bin'), '--raw', f('out.bin'), '--device', 'cpu');
+  const r = await cgan(
+    'generate',
+    model,
+    '--labels',
+    '3,3,7',
+    '--noise',
+    f('z.bin'),
+    '--raw',
+    f('out.bin'),
+    '--device',
+    'cpu',
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /on cpu/);
   const raw = await fs.readFile(f('out.bin'));
@@ -61,17 +72,67 @@ test('--labels 3,3,7 --noise z.bin --raw out.bin --device cpu: the model output,
 });
 
 const BAD: [string, string[], RegExp, number][] = [
-  ['missing model', ['generate', 'nope.onnx', '--labels', '1', '--raw', 'o.bin'], /model file .*nope.onnx does not exist/, 3],
-  ['corrupt model', ['generate', 'junk.onnx', '--labels', '1', '--raw', 'o.bin'], /junk.onnx: not (a valid ONNX file|an ONNX model)/, 3],
-  ['truncated model', ['generate', 'cut.onnx', '--labels', '1', '--raw', 'o.bin'], /cut.onnx: not a valid ONNX file, or truncated/, 3],
-  ['not a generator', ['generate', 'other.onnx', '--labels', '1', '--raw', 'o.bin'], /other.onnx: not a cgan-onnx generator/, 3],
-  ['label outside the classes', ['generate', 'g.onnx', '--labels', '0-10', '--raw', 'o.bin'], /label 10 is outside the model's classes: it has 10 \(0-9\)/, 2],
-  ['label not an integer', ['generate', 'g.onnx', '--labels', '2.5', '--raw', 'o.bin'], /"2.5" is not a class index/, 2],
-  ['noise of the wrong size', ['generate', 'g.onnx', '--labels', '3,3,7', '--noise', 'short.bin', '--raw', 'o.bin'], /noise file .*short.bin has 128 bytes; 3 images x zDim 16 x 4 bytes \(float32\) need 192 \(it holds noise for 2 images\)/, 3],
-  ['noise with NaN', ['generate', 'g.onnx', '--labels', '3,3,7', '--noise', 'nan.bin', '--raw', 'o.bin'], /noise file .*nan.bin: value 17 \(image 1, dim 1\) is NaN/, 3],
+  [
+    'missing model',
+    ['generate', 'nope.onnx', '--labels', '1', '--raw', 'o.bin'],
+    /model file .*nope.onnx does not exist/,
+    3,
+  ],
+  [
+    'corrupt model',
+    ['generate', 'junk.onnx', '--labels', '1', '--raw', 'o.bin'],
+    /junk.onnx: not (a valid ONNX file|an ONNX model)/,
+    3,
+  ],
+  [
+    'truncated model',
+    ['generate', 'cut.onnx', '--labels', '1', '--raw', 'o.bin'],
+    /cut.onnx: not a valid ONNX file, or truncated/,
+    3,
+  ],
+  [
+    'not a generator',
+    ['generate', 'other.onnx', '--labels', '1', '--raw', 'o.bin'],
+    /other.onnx: not a cgan-onnx generator/,
+    3,
+  ],
+  [
+    'label outside the classes',
+    ['generate', 'g.onnx', '--labels', '0-10', '--raw', 'o.bin'],
+    /label 10 is outside the model's classes: it has 10 \(0-9\)/,
+    2,
+  ],
+  [
+    'label not an integer',
+    ['generate', 'g.onnx', '--labels', '2.5', '--raw', 'o.bin'],
+    /"2.5" is not a class index/,
+    2,
+  ],
+  [
+    'noise of the wrong size',
+    ['generate', 'g.onnx', '--labels', '3,3,7', '--noise', 'short.bin', '--raw', 'o.bin'],
+    /noise file .*short.bin has 128 bytes; 3 images x zDim 16 x 4 bytes \(float32\) need 192 \(it holds noise for 2 images\)/,
+    3,
+  ],
+  [
+    'noise with NaN',
+    ['generate', 'g.onnx', '--labels', '3,3,7', '--noise', 'nan.bin', '--raw', 'o.bin'],
+    /noise file .*nan.bin: value 17 \(image 1, dim 1\) is NaN/,
+    3,
+  ],
   ['nothing to write', ['generate', 'g.onnx', '--labels', '1'], /nothing to write/, 2],
-  ['seed and noise', ['generate', 'g.onnx', '--labels', '1', '--seed', '1', '--noise', 'z.bin', '--raw', 'o.bin'], /either --seed or --noise/, 2],
-  ['unknown device', ['generate', 'g.onnx', '--labels', '1', '--raw', 'o.bin', '--device', 'tpu'], /--device.*tpu.*auto, cpu, cuda, webgpu/, 2],
+  [
+    'seed and noise',
+    ['generate', 'g.onnx', '--labels', '1', '--seed', '1', '--noise', 'z.bin', '--raw', 'o.bin'],
+    /either --seed or --noise/,
+    2,
+  ],
+  [
+    'unknown device',
+    ['generate', 'g.onnx', '--labels', '1', '--raw', 'o.bin', '--device', 'tpu'],
+    /--device.*tpu.*auto, cpu, cuda, webgpu/,
+    2,
+  ],
 ];
 
 test('bad input: each names the problem and exits with its code', async () => {

@@ -31,7 +31,11 @@ export function register(program: Command): void {
     .argument('[model]', `.onnx file written by \`cgan export\` (default ${DEFAULT_MODEL})`)
     .requiredOption('--labels <spec>', 'class indices and ranges, e.g. "0-9" or "3,3,7"')
     .option('--count <n>', 'images per label (grid: one row per label)', int('--count', 1, MAX_IMAGES_PER_REQUEST), 1)
-    .option('--seed <n>', 'noise seed (default 0); the same seed gives the same noise in Node and the browser', int('--seed', 0, 0xffffffff))
+    .option(
+      '--seed <n>',
+      'noise seed (default 0); the same seed gives the same noise in Node and the browser',
+      int('--seed', 0, 0xffffffff),
+    )
     .option('--noise <file>', 'raw little-endian float32 noise [images, zDim] instead of a seed')
     .option('--out <file>', 'write a PNG grid')
     .option('--raw <file>', 'write the images as raw little-endian float32 NCHW, exactly as the model output them')
@@ -45,9 +49,14 @@ export function register(program: Command): void {
     .action(async (modelArg: string | undefined, o: Opts) => {
       const model = modelOrDefault(modelArg);
       if (!o.out && !o.raw) throw new UsageError('nothing to write: pass --out FILE.png and/or --raw FILE.bin');
-      if (o.noise !== undefined && o.seed !== undefined) throw new UsageError('pass either --seed or --noise, not both');
-      if (o.out && o.raw && o.out === o.raw) throw new UsageError(`--out and --raw name the same file ${o.out}: give two paths`);
-      const outputs = [...(o.out ? [{ file: o.out, flag: '--out' }] : []), ...(o.raw ? [{ file: o.raw, flag: '--raw' }] : [])];
+      if (o.noise !== undefined && o.seed !== undefined)
+        throw new UsageError('pass either --seed or --noise, not both');
+      if (o.out && o.raw && o.out === o.raw)
+        throw new UsageError(`--out and --raw name the same file ${o.out}: give two paths`);
+      const outputs = [
+        ...(o.out ? [{ file: o.out, flag: '--out' }] : []),
+        ...(o.raw ? [{ file: o.raw, flag: '--raw' }] : []),
+      ];
       await checkOutputs(outputs, { inputs: [model, ...(o.noise ? [o.noise] : [])], force: o.force });
       const rt = await import('../runtime/node.ts');
       const { readFileChecked } = await import('../runtime/files.ts');
@@ -65,13 +74,24 @@ export function register(program: Command): void {
       const noise = o.noise !== undefined ? await rt.readNoiseFile(o.noise, labels.length, info.zDim) : undefined;
       const seed = noise ? undefined : (o.seed ?? 0);
 
-      const g = await rt.Generator.load(bytes, { device: o.device, fallback: o.fallback, verify: o.verify, what: model });
-      if (g.fallback && o.device === 'auto') console.error(`note: device auto runs on ${g.device}: ${g.fallback.from} is not available (--device ${g.fallback.from} says why)`);
-      else if (g.fallback) console.error(`note: ${g.fallback.from} is not available, running on ${g.device}: ${g.fallback.reason}`);
+      const g = await rt.Generator.load(bytes, {
+        device: o.device,
+        fallback: o.fallback,
+        verify: o.verify,
+        what: model,
+      });
+      if (g.fallback && o.device === 'auto')
+        console.error(
+          `note: device auto runs on ${g.device}: ${g.fallback.from} is not available (--device ${g.fallback.from} says why)`,
+        );
+      else if (g.fallback)
+        console.error(`note: ${g.fallback.from} is not available, running on ${g.device}: ${g.fallback.reason}`);
       try {
         const images = await g.generate({ labels, noise, seed, batchSize: o.batchSize });
         const src = noise ? `noise ${o.noise}` : `seed ${seed}`;
-        console.log(`generated ${images.count} images (${o.labels} x ${o.count}, ${src}) on ${images.device} in ${images.ms.toFixed(0)} ms`);
+        console.log(
+          `generated ${images.count} images (${o.labels} x ${o.count}, ${src}) on ${images.device} in ${images.ms.toFixed(0)} ms`,
+        );
         if (o.raw) {
           await writeOutput(o.raw, rt.encodeRawImages(images), '--raw');
           console.log(`wrote ${o.raw}: float32 [${images.count}, 1, ${images.height}, ${images.width}]`);

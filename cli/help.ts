@@ -18,7 +18,7 @@ export const LIMITS_HELP = [
   'Limits:',
   `  images per request (labels x count)  ${MAX_IMAGES_PER_REQUEST.toLocaleString('en-US')}`,
   `  model file                           ${formatBytes(MAX_MODEL_BYTES)}`,
-  '  noise file                           images x zDim x 4 bytes (at most the image limit\'s worth)',
+  "  noise file                           images x zDim x 4 bytes (at most the image limit's worth)",
   `  checkpoint file                      ${formatBytes(MAX_CHECKPOINT_BYTES)}`,
   `  dataset (IDX) file                   ${formatBytes(MAX_DATASET_BYTES + 1)}`,
   `  training workers                     ${MAX_WORKERS_PER_CORE} per CPU core`,

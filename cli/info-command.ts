@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .description('describe an exported generator: classes, z size, provenance, graph; checks its weights hash')
     .argument('<model>', '.onnx file written by `cgan export`')
     .option('--json', 'print the metadata and graph summary as JSON')
-    .option('--no-verify', "skip checking the weights against the stored sha256")
+    .option('--no-verify', 'skip checking the weights against the stored sha256')
     .action(async (file: string, o: { json?: boolean; verify: boolean }) => {
       const { inspectOnnx, formatInfo } = await import('../export/inspect.ts');
       const { readFileChecked } = await import('../runtime/files.ts');

@@ -48,7 +48,9 @@ try {
     // A raw Node file error that no command turned into a sentence still gets one, naming the file.
     const err = e as NodeJS.ErrnoException;
     const raw = typeof err?.code === 'string' && typeof err.syscall === 'string' && typeof err.path === 'string';
-    console.error(`cgan: ${raw ? fsErrorSentence(err, err.path!, /write|open|rename|mkdir/.test(err.syscall!) ? 'write' : 'read') : err?.message}`);
+    console.error(
+      `cgan: ${raw ? fsErrorSentence(err, err.path!, /write|open|rename|mkdir/.test(err.syscall!) ? 'write' : 'read') : err?.message}`,
+    );
     process.exitCode = raw ? EXIT.badInput : exitCodeOf(e);
   }
 }

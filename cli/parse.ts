@@ -6,7 +6,9 @@ export function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
     const n = Number(v);
     if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? 'inf' : max}], got ${JSON.stringify(v)}`);
+      throw new InvalidArgumentError(
+        `${name} must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? 'inf' : max}], got ${JSON.stringify(v)}`,
+      );
     }
     return n;
   };
@@ -16,7 +18,8 @@ export function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
 export function num(name: string, lo: number, hi: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be a number in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+    if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi)
+      throw new InvalidArgumentError(`${name} must be a number in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
     return n;
   };
 }

@@ -23,8 +23,18 @@ export const PRESETS = {
   // often per second), and a linear decay to 0.1x by step 5,000 (about an hour here). Evidence and
   // status: docs/recipe-pilots.md.
   fast: {
-    lr: 2e-4, lrGenerator: 2e-4, lrCritic: 4e-4, beta1: 0, beta2: 0.9, eps: 1e-8, lambda: 10, nCritic: 2, batchSize: 64,
-    emaDecay: 0.999, decaySteps: 5000, lrFloor: 0.1,
+    lr: 2e-4,
+    lrGenerator: 2e-4,
+    lrCritic: 4e-4,
+    beta1: 0,
+    beta2: 0.9,
+    eps: 1e-8,
+    lambda: 10,
+    nCritic: 2,
+    batchSize: 64,
+    emaDecay: 0.999,
+    decaySteps: 5000,
+    lrFloor: 0.1,
   },
 } as const satisfies Record<string, Hyper>;
 
@@ -62,11 +72,18 @@ export function register(program: Command): void {
     )
     .option('--lr-floor <x>', "the decay's final rate, a fraction of the peak (default 0.1)", num('--lr-floor', 0, 1))
     .option('--balanced', 'every batch holds each class equally often (default: a plain shuffle)')
-    .option('--ema-decay <x>', 'decay of the generator weight average that export ships (default 0.999; 0: off)', num('--ema-decay', 0, 0.999999))
+    .option(
+      '--ema-decay <x>',
+      'decay of the generator weight average that export ships (default 0.999; 0: off)',
+      num('--ema-decay', 0, 0.999999),
+    )
     .option('--seed <n>', 'random seed (weights, shuffling, noise)', int('--seed', 0), 0)
     .option('--save-every <n>', 'also checkpoint every N critic steps', int('--save-every', 1))
     .action(async (o) => {
-      const [{ train }, { ProgressReporter }] = await Promise.all([import('../train/trainer.ts'), import('../train/progress.ts')]);
+      const [{ train }, { ProgressReporter }] = await Promise.all([
+        import('../train/trainer.ts'),
+        import('../train/progress.ts'),
+      ]);
       const preset = PRESETS[o.preset as keyof typeof PRESETS];
       // Only what the user typed overrides the preset (and, on resume, the checkpoint's values).
       const overrides: Partial<Hyper> = {
@@ -88,11 +105,16 @@ export function register(program: Command): void {
       const problem = recipeProblem(hyper);
       if (problem) throw new UsageError(problem);
       // --resume RUN/checkpoint.safetensors continues in RUN, as --resume RUN does.
-      const out: string = o.out ?? (o.resume && runDir(o.resume)) ?? path.join('runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19));
+      const out: string =
+        o.out ??
+        (o.resume && runDir(o.resume)) ??
+        path.join('runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19));
       if (o.continue && !o.resume && existsSync(checkpointPath(out))) o.resume = out;
       const train_ = program.commands.find((c) => c.name() === 'train')!;
       if (o.resume && ['seed', 'preset'].some((k) => train_.getOptionValueSource(k) === 'cli')) {
-        console.warn('note: a resumed run keeps the seed and preset stored in its checkpoint; --seed/--preset are ignored');
+        console.warn(
+          'note: a resumed run keeps the seed and preset stored in its checkpoint; --seed/--preset are ignored',
+        );
       }
       const maxWorkers = os.availableParallelism() * MAX_WORKERS_PER_CORE;
       if (o.workers !== undefined && o.workers > maxWorkers) {

@@ -6,11 +6,21 @@ import { browserDevices, readSettings } from './attributes.ts';
 const from = (attrs: Record<string, string>) => (name: string) => attrs[name] ?? null;
 
 test('defaults: labels 0-9, seed 0, device auto, one image per label, scale 1', () => {
-  assert.deepEqual(readSettings(from({ src: 'm.onnx' })), { src: 'm.onnx', labels: '0-9', seed: 0, device: 'auto', count: 1, cols: null, scale: 1 });
+  assert.deepEqual(readSettings(from({ src: 'm.onnx' })), {
+    src: 'm.onnx',
+    labels: '0-9',
+    seed: 0,
+    device: 'auto',
+    count: 1,
+    cols: null,
+    scale: 1,
+  });
 });
 
 test('values are read as given', () => {
-  const s = readSettings(from({ labels: '3,3,7', seed: '4294967295', device: 'wasm', count: '4', cols: '2', scale: '3' }));
+  const s = readSettings(
+    from({ labels: '3,3,7', seed: '4294967295', device: 'wasm', count: '4', cols: '2', scale: '3' }),
+  );
   assert.deepEqual(s, { src: null, labels: '3,3,7', seed: 4294967295, device: 'wasm', count: 4, cols: 2, scale: 3 });
 });
 
@@ -21,6 +31,6 @@ test('bad values name the attribute and what it takes', () => {
   assert.throws(() => readSettings(from({ device: 'cuda' })), /device="cuda": expected one of auto, webgpu, wasm, cpu/);
 });
 
-test('the device list is the runtime table\'s browser column', () => {
+test("the device list is the runtime table's browser column", () => {
   assert.deepEqual(browserDevices(), ['auto', ...Object.keys(DEVICES.browser)]);
 });

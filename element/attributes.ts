@@ -29,14 +29,16 @@ export function browserDevices(): Device[] {
 function int(name: string, v: string | null, dflt: number, min: number, max: number): number {
   if (v === null || v.trim() === '') return dflt;
   const n = Number(v);
-  if (!/^\s*\d+\s*$/.test(v) || n < min || n > max) throw new Error(`<cgan-generator> ${name}="${v}": expected a whole number from ${min} to ${max}`);
+  if (!/^\s*\d+\s*$/.test(v) || n < min || n > max)
+    throw new Error(`<cgan-generator> ${name}="${v}": expected a whole number from ${min} to ${max}`);
   return n;
 }
 
 export function readSettings(get: (name: string) => string | null): ElementSettings {
   const device = (get('device') ?? 'auto').trim() || 'auto';
   const devices = browserDevices();
-  if (!devices.includes(device as Device)) throw new Error(`<cgan-generator> device="${device}": expected one of ${devices.join(', ')}`);
+  if (!devices.includes(device as Device))
+    throw new Error(`<cgan-generator> device="${device}": expected one of ${devices.join(', ')}`);
   const cols = get('cols');
   return {
     src: get('src'),

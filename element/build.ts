@@ -37,7 +37,11 @@ await build({
   legalComments: 'eof',
   logLevel: 'warning',
 });
-const ortDist = dirname(createRequire(join(root, 'package.json')).resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm'));
+const ortDist = dirname(
+  createRequire(join(root, 'package.json')).resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm'),
+);
 for (const f of ORT_FILES) copyFileSync(join(ortDist, f), join(out, f));
 const kb = (f: string) => `${(statSync(join(out, f)).size / 1024).toFixed(0)} KiB`;
-console.log(`element: dist/cgan-generator.js ${kb('cgan-generator.js')}, ${ORT_FILES.map((f) => `${f} ${kb(f)}`).join(', ')}`);
+console.log(
+  `element: dist/cgan-generator.js ${kb('cgan-generator.js')}, ${ORT_FILES.map((f) => `${f} ${kb(f)}`).join(', ')}`,
+);

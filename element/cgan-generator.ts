@@ -79,7 +79,10 @@ export class CganGeneratorElement extends HTMLElement {
   /** The drawn grid as a PNG. */
   toBlob(): Promise<Blob> {
     return new Promise((resolve, reject) =>
-      this.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('<cgan-generator>: nothing drawn yet'))), 'image/png'),
+      this.canvas.toBlob(
+        (b) => (b ? resolve(b) : reject(new Error('<cgan-generator>: nothing drawn yet'))),
+        'image/png',
+      ),
     );
   }
 
@@ -92,7 +95,11 @@ export class CganGeneratorElement extends HTMLElement {
       await this.generator?.dispose();
       this.generator = null;
       const src = new URL(s.src, document.baseURI);
-      this.generator = await Generator.load(src, { device: s.device, fallback: s.device === 'auto', wasmPaths: CganGeneratorElement.wasmPaths });
+      this.generator = await Generator.load(src, {
+        device: s.device,
+        fallback: s.device === 'auto',
+        wasmPaths: CganGeneratorElement.wasmPaths,
+      });
       this.loadedKey = key;
       this.emit<ReadyDetail>('ready', { device: this.generator.device, info: this.generator.info });
     }

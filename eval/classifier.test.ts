@@ -6,7 +6,15 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../train/backend.ts';
 import { batchImages, loadDataset } from '../train/data.ts';
-import { classify, classifierParamCount, defaultClassifierArch, disposeClassifier, initClassifier, loadClassifier, saveClassifier } from './classifier.ts';
+import {
+  classify,
+  classifierParamCount,
+  defaultClassifierArch,
+  disposeClassifier,
+  initClassifier,
+  loadClassifier,
+  saveClassifier,
+} from './classifier.ts';
 import { accuracy } from './metrics.ts';
 
 await selectBackend('auto');
@@ -14,7 +22,14 @@ await selectBackend('auto');
 test('the committed classifier reads >= 98.5% of 2000 test images right, and is small', async () => {
   const c = await loadClassifier();
   const ds = await loadDataset({ split: 'test', limit: 2000 });
-  const r = classify(c, batchImages(ds, Array.from({ length: ds.count }, (_, i) => i)), ds.count);
+  const r = classify(
+    c,
+    batchImages(
+      ds,
+      Array.from({ length: ds.count }, (_, i) => i),
+    ),
+    ds.count,
+  );
   const acc = accuracy(r.predictions, ds.labels, c.arch.numClasses);
   assert.ok(acc.overall >= 0.985, `accuracy ${acc.overall}`);
   for (const [k, a] of acc.perClass.entries()) assert.ok(a >= 0.95, `class ${k}: ${a}`);
@@ -34,7 +49,8 @@ test('save/load round trip keeps the weights and the architecture', async () => 
   const c = await loadClassifier(dir);
   assert.equal(c.file, file);
   assert.deepEqual(c.arch, arch);
-  for (const [k, t] of Object.entries(w)) assert.deepEqual(Array.from(c.weights[k].dataSync()), Array.from(t.dataSync()), k);
+  for (const [k, t] of Object.entries(w))
+    assert.deepEqual(Array.from(c.weights[k].dataSync()), Array.from(t.dataSync()), k);
   tf.dispose(Object.values(w));
   disposeClassifier(c);
 });

@@ -21,7 +21,10 @@ export const CLASSIFIER_FORMAT = 'cgan-onnx.classifier';
 export const CLASSIFIER_VERSION = '1';
 export const CLASSIFIER_FILE = 'classifier.safetensors';
 /** Where the committed weights live, relative to the package root (found by the package's own name, also from dist/). */
-export const DEFAULT_CLASSIFIER_DIR = new URL('models/classifier/', pathToFileURL(createRequire(import.meta.url).resolve('cgan-onnx/package.json')));
+export const DEFAULT_CLASSIFIER_DIR = new URL(
+  'models/classifier/',
+  pathToFileURL(createRequire(import.meta.url).resolve('cgan-onnx/package.json')),
+);
 
 export interface ClassifierArch {
   imageSize: number;
@@ -41,7 +44,10 @@ export function defaultClassifierArch(): ClassifierArch {
 function finalSide(a: ClassifierArch): number {
   const s1 = Math.floor((a.imageSize - a.kernel + 1) / 2);
   const s2 = Math.floor((s1 - a.kernel + 1) / 2);
-  if (s2 < 1) throw new Error(`classifier: image size ${a.imageSize} is too small for two ${a.kernel}x${a.kernel} conv + pool stages`);
+  if (s2 < 1)
+    throw new Error(
+      `classifier: image size ${a.imageSize} is too small for two ${a.kernel}x${a.kernel} conv + pool stages`,
+    );
   return s2;
 }
 
@@ -73,20 +79,28 @@ export function initClassifier(a: ClassifierArch, seed: number): ClassifierWeigh
     }
     const fanIn = shape.slice(0, -1).reduce((x, y) => x * y, 1);
     const std = Math.sqrt(2 / fanIn);
-    out[name] = tf.tensor(rng.fillNormal(new Float32Array(n)).map((v) => v * std), shape);
+    out[name] = tf.tensor(
+      rng.fillNormal(new Float32Array(n)).map((v) => v * std),
+      shape,
+    );
   }
   return out;
 }
 
 /** Penultimate features [B, hidden] and logits [B, numClasses] for NHWC images in [-1, 1]. */
-export function classifierForward(w: ClassifierWeights, x: tf.Tensor4D): { features: tf.Tensor2D; logits: tf.Tensor2D } {
+export function classifierForward(
+  w: ClassifierWeights,
+  x: tf.Tensor4D,
+): { features: tf.Tensor2D; logits: tf.Tensor2D } {
   return tf.tidy(() => {
     let h = tf.relu(tf.add(tf.conv2d(x, w['conv1.kernel'] as tf.Tensor4D, 1, 'valid'), w['conv1.bias'])) as tf.Tensor4D;
     h = tf.maxPool(h, 2, 2, 'valid');
     h = tf.relu(tf.add(tf.conv2d(h, w['conv2.kernel'] as tf.Tensor4D, 1, 'valid'), w['conv2.bias'])) as tf.Tensor4D;
     h = tf.maxPool(h, 2, 2, 'valid');
     const flat = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
-    const features = tf.relu(tf.add(tf.matMul(flat, w['dense1.kernel'] as tf.Tensor2D), w['dense1.bias'])) as tf.Tensor2D;
+    const features = tf.relu(
+      tf.add(tf.matMul(flat, w['dense1.kernel'] as tf.Tensor2D), w['dense1.bias']),
+    ) as tf.Tensor2D;
     const logits = tf.add(tf.matMul(features, w['dense2.kernel'] as tf.Tensor2D), w['dense2.bias']) as tf.Tensor2D;
     return { features, logits };
   });
@@ -115,7 +129,10 @@ export interface Classified {
  */
 export function classify(c: Classifier, images: Float32Array, count: number, batch = 500): Classified {
   const px = c.arch.imageSize * c.arch.imageSize;
-  if (images.length !== count * px) throw new Error(`classify: ${images.length} values are not ${count} images of ${c.arch.imageSize}x${c.arch.imageSize}x1`);
+  if (images.length !== count * px)
+    throw new Error(
+      `classify: ${images.length} values are not ${count} images of ${c.arch.imageSize}x${c.arch.imageSize}x1`,
+    );
   const predictions = new Int32Array(count);
   const features = new Float32Array(count * c.arch.hidden);
   for (let start = 0; start < count; start += batch) {
@@ -138,7 +155,12 @@ function resolveFile(dirOrFile: string): string {
   return dirOrFile.endsWith('.safetensors') ? dirOrFile : path.join(dirOrFile, CLASSIFIER_FILE);
 }
 
-export async function saveClassifier(dirOrFile: string, arch: ClassifierArch, weights: ClassifierWeights, metadata: Record<string, string>): Promise<{ file: string; bytes: number }> {
+export async function saveClassifier(
+  dirOrFile: string,
+  arch: ClassifierArch,
+  weights: ClassifierWeights,
+  metadata: Record<string, string>,
+): Promise<{ file: string; bytes: number }> {
   const file = resolveFile(dirOrFile);
   const tensors: Record<string, StoredTensor> = {};
   for (const name of Object.keys(classifierShapes(arch))) {
@@ -147,7 +169,12 @@ export async function saveClassifier(dirOrFile: string, arch: ClassifierArch, we
   }
   const bytes = encodeSafetensors({
     tensors,
-    metadata: { ...metadata, format: CLASSIFIER_FORMAT, format_version: CLASSIFIER_VERSION, arch: JSON.stringify(arch) },
+    metadata: {
+      ...metadata,
+      format: CLASSIFIER_FORMAT,
+      format_version: CLASSIFIER_VERSION,
+      arch: JSON.stringify(arch),
+    },
   });
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, bytes);
@@ -158,11 +185,19 @@ export async function saveClassifier(dirOrFile: string, arch: ClassifierArch, we
 export async function loadClassifier(dirOrFile: string | URL = DEFAULT_CLASSIFIER_DIR): Promise<Classifier> {
   const given = typeof dirOrFile === 'string' ? dirOrFile : decodeURIComponent(dirOrFile.pathname);
   const file = resolveFile(given);
-  const st = await readSafetensorsFile(file, (f) => `classifier weights ${f} do not exist; train them with \`cgan classifier train --out ${path.dirname(f)}\``);
+  const st = await readSafetensorsFile(
+    file,
+    (f) => `classifier weights ${f} do not exist; train them with \`cgan classifier train --out ${path.dirname(f)}\``,
+  );
   if (st.metadata.format !== CLASSIFIER_FORMAT) {
-    throw new Error(`${file} is not classifier weights (metadata format is ${JSON.stringify(st.metadata.format ?? null)}, expected ${CLASSIFIER_FORMAT}); train them with \`cgan classifier train\``);
+    throw new Error(
+      `${file} is not classifier weights (metadata format is ${JSON.stringify(st.metadata.format ?? null)}, expected ${CLASSIFIER_FORMAT}); train them with \`cgan classifier train\``,
+    );
   }
-  if (st.metadata.format_version !== CLASSIFIER_VERSION) throw new Error(`${file}: classifier format version ${st.metadata.format_version}, this program reads ${CLASSIFIER_VERSION}`);
+  if (st.metadata.format_version !== CLASSIFIER_VERSION)
+    throw new Error(
+      `${file}: classifier format version ${st.metadata.format_version}, this program reads ${CLASSIFIER_VERSION}`,
+    );
   let arch: ClassifierArch;
   try {
     arch = { ...defaultClassifierArch(), ...JSON.parse(st.metadata.arch) };
@@ -178,7 +213,9 @@ export async function loadClassifier(dirOrFile: string | URL = DEFAULT_CLASSIFIE
     }
     if (t.dtype !== 'F32' || JSON.stringify(t.shape) !== JSON.stringify(shape)) {
       tf.dispose(Object.values(weights));
-      throw new Error(`${file}: tensor ${name} is ${t.dtype} ${JSON.stringify(t.shape)}, the architecture needs F32 ${JSON.stringify(shape)}`);
+      throw new Error(
+        `${file}: tensor ${name} is ${t.dtype} ${JSON.stringify(t.shape)}, the architecture needs F32 ${JSON.stringify(shape)}`,
+      );
     }
     weights[name] = tf.tensor(t.data as Float32Array, shape);
   }

@@ -30,10 +30,16 @@ test('a random generator scores near chance and far from the real data', async (
   assert.equal(r.generated.count, SAMPLES);
   assert.equal(r.generated.perClass, 20);
   assert.deepEqual(r.generated.accuracy.counts, Array(10).fill(20));
-  assert.equal(r.generated.predicted.reduce((a, b) => a + b, 0), SAMPLES);
+  assert.equal(
+    r.generated.predicted.reduce((a, b) => a + b, 0),
+    SAMPLES,
+  );
   assert.ok(r.generated.accuracy.overall < 0.3, `accuracy ${r.generated.accuracy.overall}`);
   assert.ok(r.generated.fd > 5 * reference.real.fd, `fd ${r.generated.fd} vs real ${reference.real.fd}`);
-  const j = JSON.parse(JSON.stringify(reportJson(r))) as { generated: { frechetDistance: number; conditionalAccuracy: { perClass: number[] } }; reference: { frechetDistance: number } };
+  const j = JSON.parse(JSON.stringify(reportJson(r))) as {
+    generated: { frechetDistance: number; conditionalAccuracy: { perClass: number[] } };
+    reference: { frechetDistance: number };
+  };
   assert.equal(j.generated.frechetDistance, r.generated.fd);
   assert.equal(j.generated.conditionalAccuracy.perClass.length, 10);
   assert.equal(j.reference.frechetDistance, reference.real.fd);
@@ -43,10 +49,22 @@ test('a random generator scores near chance and far from the real data', async (
 });
 
 test('bad inputs give errors that say what to do', async () => {
-  await assert.rejects(evaluateGenerator(path.join(dir, 'missing.onnx'), { classifier, reference }), /missing\.onnx does not exist; export one with `cgan export/);
-  await assert.rejects(evaluateGenerator(modelFile, { samples: 205, classifier, reference }), /--samples must be a positive multiple of the class count 10.*got 205/);
-  await assert.rejects(evaluateGenerator(modelFile, { samples: 0, classifier, reference }), /--samples must be a positive multiple/);
-  await assert.rejects(evaluateGenerator(modelFile, { samples: 100, classifier, reference }), /computed for 200 samples, not 100/);
+  await assert.rejects(
+    evaluateGenerator(path.join(dir, 'missing.onnx'), { classifier, reference }),
+    /missing\.onnx does not exist; export one with `cgan export/,
+  );
+  await assert.rejects(
+    evaluateGenerator(modelFile, { samples: 205, classifier, reference }),
+    /--samples must be a positive multiple of the class count 10.*got 205/,
+  );
+  await assert.rejects(
+    evaluateGenerator(modelFile, { samples: 0, classifier, reference }),
+    /--samples must be a positive multiple/,
+  );
+  await assert.rejects(
+    evaluateGenerator(modelFile, { samples: 100, classifier, reference }),
+    /computed for 200 samples, not 100/,
+  );
   const notOnnx = path.join(dir, 'x.onnx');
   writeFileSync(notOnnx, 'hello');
   await assert.rejects(evaluateGenerator(notOnnx, { classifier, reference }), /x\.onnx/);

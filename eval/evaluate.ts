@@ -47,7 +47,14 @@ export interface EvalOptions {
 }
 
 export interface EvalReport {
-  model: { file: string; weightsHash: string; step: number | null; dataset: string | null; device: string; numClasses: number };
+  model: {
+    file: string;
+    weightsHash: string;
+    step: number | null;
+    dataset: string | null;
+    device: string;
+    numClasses: number;
+  };
   classifier: { file: string; testAccuracy: number | null; dataset: string | null };
   seed: number;
   /** `predicted[c]`: samples the classifier read as class c (all in one class: mode collapse). */
@@ -74,11 +81,18 @@ function balancedIndices(ds: Dataset, numClasses: number, perClass: number): num
     if (byClass[l].length < perClass) byClass[l].push(i);
   }
   const short = byClass.findIndex((ix) => ix.length < perClass);
-  if (short >= 0) throw new Error(`the training set has only ${byClass[short].length} images of class ${short}; a reference of ${perClass} per class needs more: use fewer --samples`);
+  if (short >= 0)
+    throw new Error(
+      `the training set has only ${byClass[short].length} images of class ${short}; a reference of ${perClass} per class needs more: use fewer --samples`,
+    );
   return byClass.flat();
 }
 
-export async function computeReference(classifier: Classifier | string | undefined, samples: number, o: Pick<EvalOptions, 'testLimit' | 'dataDir' | 'log'> = {}): Promise<Reference> {
+export async function computeReference(
+  classifier: Classifier | string | undefined,
+  samples: number,
+  o: Pick<EvalOptions, 'testLimit' | 'dataDir' | 'log'> = {},
+): Promise<Reference> {
   const c = await resolveClassifier(classifier);
   const nc = c.arch.numClasses;
   checkSamples(samples, nc);
@@ -95,21 +109,30 @@ export async function computeReference(classifier: Classifier | string | undefin
     real: {
       count: idx.length,
       perClass,
-      accuracy: accuracy(rr.predictions, Array.from(idx, (i) => train.labels[i]), nc),
+      accuracy: accuracy(
+        rr.predictions,
+        Array.from(idx, (i) => train.labels[i]),
+        nc,
+      ),
       fd: frechetDistance(featureStats(rr.features, rr.dim), testStats),
       source: `the first ${perClass} training images of each class`,
     },
     seconds: (performance.now() - t0) / 1000,
   };
-  o.log?.(`reference: ${test.count} test images and ${idx.length} training images classified in ${ref.seconds.toFixed(1)} s`);
+  o.log?.(
+    `reference: ${test.count} test images and ${idx.length} training images classified in ${ref.seconds.toFixed(1)} s`,
+  );
   return ref;
 }
 
 function checkSamples(samples: number, numClasses: number): void {
   if (!Number.isInteger(samples) || samples < numClasses || samples % numClasses !== 0) {
-    throw new Error(`--samples must be a positive multiple of the class count ${numClasses} (equal samples per class), got ${samples}; e.g. ${numClasses * 1000}`);
+    throw new Error(
+      `--samples must be a positive multiple of the class count ${numClasses} (equal samples per class), got ${samples}; e.g. ${numClasses * 1000}`,
+    );
   }
-  if (samples < 2 * numClasses) throw new Error(`--samples ${samples} is too few for a covariance per set; use at least ${2 * numClasses}`);
+  if (samples < 2 * numClasses)
+    throw new Error(`--samples ${samples} is too few for a covariance per set; use at least ${2 * numClasses}`);
 }
 
 /** Evaluates an exported generator (.onnx path or bytes). */
@@ -122,15 +145,25 @@ export async function evaluateGenerator(model: string | Uint8Array, o: EvalOptio
   try {
     const info = g.info;
     const file = typeof model === 'string' ? model : '(bytes)';
-    if (info.numClasses !== c.arch.numClasses) throw new Error(`${file} generates ${info.numClasses} classes but the classifier knows ${c.arch.numClasses}; pass --classifier trained on the generator's dataset`);
-    if (info.imageSize !== c.arch.imageSize) throw new Error(`${file} generates ${info.imageSize}x${info.imageSize} images but the classifier takes ${c.arch.imageSize}x${c.arch.imageSize}`);
+    if (info.numClasses !== c.arch.numClasses)
+      throw new Error(
+        `${file} generates ${info.numClasses} classes but the classifier knows ${c.arch.numClasses}; pass --classifier trained on the generator's dataset`,
+      );
+    if (info.imageSize !== c.arch.imageSize)
+      throw new Error(
+        `${file} generates ${info.imageSize}x${info.imageSize} images but the classifier takes ${c.arch.imageSize}x${c.arch.imageSize}`,
+      );
     const cds = c.metadata.dataset ?? null;
     if (info.dataset && cds && info.dataset !== cds) {
-      throw new Error(`${file} was trained on ${info.dataset} but the classifier on ${cds}; train a classifier on it (\`cgan classifier train --data DIR --out DIR\`) and pass --classifier DIR`);
+      throw new Error(
+        `${file} was trained on ${info.dataset} but the classifier on ${cds}; train a classifier on it (\`cgan classifier train --data DIR --out DIR\`) and pass --classifier DIR`,
+      );
     }
     checkSamples(samples, info.numClasses);
     if (o.reference && o.reference.real.count !== samples) {
-      throw new Error(`the reference given was computed for ${o.reference.real.count} samples, not ${samples}; compute it with the same count`);
+      throw new Error(
+        `the reference given was computed for ${o.reference.real.count} samples, not ${samples}; compute it with the same count`,
+      );
     }
     const reference = o.reference ?? (await computeReference(c, samples, o));
 
@@ -144,8 +177,19 @@ export async function evaluateGenerator(model: string | Uint8Array, o: EvalOptio
     const r = classify(c, images.data, images.count);
     const tCls = (performance.now() - t1) / 1000;
     return {
-      model: { file, weightsHash: info.weightsHash, step: info.step, dataset: info.dataset, device: images.device, numClasses: info.numClasses },
-      classifier: { file: c.file, testAccuracy: c.metadata.test_accuracy ? Number(c.metadata.test_accuracy) : null, dataset: cds },
+      model: {
+        file,
+        weightsHash: info.weightsHash,
+        step: info.step,
+        dataset: info.dataset,
+        device: images.device,
+        numClasses: info.numClasses,
+      },
+      classifier: {
+        file: c.file,
+        testAccuracy: c.metadata.test_accuracy ? Number(c.metadata.test_accuracy) : null,
+        dataset: cds,
+      },
       seed,
       generated: {
         count: images.count,
@@ -170,16 +214,31 @@ function histogram(predictions: Int32Array, numClasses: number): number[] {
 
 /** The report as plain JSON numbers (no feature statistics; NaN as null). */
 export function reportJson(r: EvalReport): object {
-  const acc = (a: Accuracy) => ({ overall: a.overall, perClass: a.perClass.map((x) => (Number.isNaN(x) ? null : x)), counts: a.counts });
+  const acc = (a: Accuracy) => ({
+    overall: a.overall,
+    perClass: a.perClass.map((x) => (Number.isNaN(x) ? null : x)),
+    counts: a.counts,
+  });
   return {
     model: { ...r.model, file: displayPath(r.model.file) },
     classifier: { ...r.classifier, file: displayPath(r.classifier.file) },
     seed: r.seed,
-    generated: { count: r.generated.count, perClass: r.generated.perClass, conditionalAccuracy: acc(r.generated.accuracy), frechetDistance: r.generated.fd, predictedCounts: r.generated.predicted, frechetAgainst: `${r.reference.test.count} test images` },
+    generated: {
+      count: r.generated.count,
+      perClass: r.generated.perClass,
+      conditionalAccuracy: acc(r.generated.accuracy),
+      frechetDistance: r.generated.fd,
+      predictedCounts: r.generated.predicted,
+      frechetAgainst: `${r.reference.test.count} test images`,
+    },
     reference: {
       testAccuracy: { count: r.reference.test.count, ...acc(r.reference.test.accuracy) },
       frechetDistance: r.reference.real.fd,
-      frechetSet: { count: r.reference.real.count, source: r.reference.real.source, accuracy: r.reference.real.accuracy.overall },
+      frechetSet: {
+        count: r.reference.real.count,
+        source: r.reference.real.source,
+        accuracy: r.reference.real.accuracy.overall,
+      },
       frechetAgainst: `${r.reference.test.count} test images`,
     },
     featureDim: r.reference.test.stats.dim,

@@ -3,13 +3,20 @@ import assert from 'node:assert/strict';
 import { Rng } from '../runtime/random.ts';
 import { featureStats, frechetDistance, type FeatureStats } from './frechet.ts';
 
-const stats = (mean: number[], cov: number[]): FeatureStats => ({ dim: mean.length, count: 100, mean: Float64Array.from(mean), cov: Float64Array.from(cov) });
+const stats = (mean: number[], cov: number[]): FeatureStats => ({
+  dim: mean.length,
+  count: 100,
+  mean: Float64Array.from(mean),
+  cov: Float64Array.from(cov),
+});
 
 function gaussianSamples(count: number, dim: number, seed: number): Float32Array {
   // Correlated features: x_j = z_j + 0.5 z_{j+1}, scaled by (1 + j/dim).
   const z = new Rng(seed).fillNormal(new Float32Array(count * (dim + 1)));
   const out = new Float32Array(count * dim);
-  for (let r = 0; r < count; r++) for (let j = 0; j < dim; j++) out[r * dim + j] = (z[r * (dim + 1) + j] + 0.5 * z[r * (dim + 1) + j + 1]) * (1 + j / dim);
+  for (let r = 0; r < count; r++)
+    for (let j = 0; j < dim; j++)
+      out[r * dim + j] = (z[r * (dim + 1) + j] + 0.5 * z[r * (dim + 1) + j + 1]) * (1 + j / dim);
   return out;
 }
 
@@ -39,7 +46,10 @@ test('shifted samples (same covariance) give |shift|^2', () => {
 
 test('closed forms: diagonal covariances, and 2x2 non-commuting covariances', () => {
   // Diagonal: |dmu|^2 + sum (sqrt(a_i) - sqrt(b_i))^2.
-  const d1 = frechetDistance(stats([0, 0, 0], [1, 0, 0, 0, 4, 0, 0, 0, 9]), stats([1, 2, 0], [4, 0, 0, 0, 1, 0, 0, 0, 9]));
+  const d1 = frechetDistance(
+    stats([0, 0, 0], [1, 0, 0, 0, 4, 0, 0, 0, 9]),
+    stats([1, 2, 0], [4, 0, 0, 0, 1, 0, 0, 0, 9]),
+  );
   assert.ok(Math.abs(d1 - (1 + 4 + 1 + 1 + 0)) < 1e-12, String(d1));
   // 2x2: Tr sqrt(S1 S2) = sqrt(tr(S1 S2) + 2 sqrt(det S1 det S2)).
   const s1 = [2, 1, 1, 3];
@@ -56,7 +66,10 @@ test('independent samples of one Gaussian are close; of a scaled one, far', () =
   const dim = 16;
   const a = featureStats(gaussianSamples(4000, dim, 5), dim);
   const b = featureStats(gaussianSamples(4000, dim, 6), dim);
-  const c = featureStats(gaussianSamples(4000, dim, 7).map((x) => 2 * x), dim);
+  const c = featureStats(
+    gaussianSamples(4000, dim, 7).map((x) => 2 * x),
+    dim,
+  );
   const same = frechetDistance(a, b);
   const far = frechetDistance(a, c);
   assert.ok(same < 0.1, String(same));

@@ -20,7 +20,8 @@ export interface FeatureStats {
 
 /** Mean and covariance of `count` row vectors of length `dim` stored one after another. */
 export function featureStats(features: ArrayLike<number>, dim: number): FeatureStats {
-  if (dim < 1 || features.length % dim !== 0) throw new Error(`featureStats: ${features.length} values are not a whole number of ${dim}-d vectors`);
+  if (dim < 1 || features.length % dim !== 0)
+    throw new Error(`featureStats: ${features.length} values are not a whole number of ${dim}-d vectors`);
   const count = features.length / dim;
   if (count < 2) throw new Error(`featureStats: a covariance needs at least 2 vectors, got ${count}`);
   const mean = new Float64Array(dim);

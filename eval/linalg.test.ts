@@ -24,15 +24,29 @@ test('eigen-decomposition of a known 3x3 matrix', () => {
   const e = symmetricEigen([2, 1, 0, 1, 2, 0, 0, 0, 5], 3);
   assert.ok(maxAbsDiff(e.values, [1, 3, 5]) < 1e-12, `values ${e.values}`);
   const v0 = [e.vectors[0], e.vectors[3], e.vectors[6]];
-  assert.ok(Math.abs(Math.abs(v0[0]) - Math.SQRT1_2) < 1e-12 && Math.abs(v0[0] + v0[1]) < 1e-12 && Math.abs(v0[2]) < 1e-12, `vector ${v0}`);
+  assert.ok(
+    Math.abs(Math.abs(v0[0]) - Math.SQRT1_2) < 1e-12 && Math.abs(v0[0] + v0[1]) < 1e-12 && Math.abs(v0[2]) < 1e-12,
+    `vector ${v0}`,
+  );
 });
 
 test('eigen-decomposition reconstructs a random 64x64 SPD matrix, with orthonormal vectors', () => {
   const n = 64;
   const a = randomSpd(n, 3);
   const e = symmetricEigen(a, n);
-  assert.ok(maxAbsDiff(applyToEigen(e, n, (x) => x), a) < 1e-9 * 64);
-  assert.ok(maxAbsDiff(applyToEigen(e, n, () => 1), Float64Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0))) < 1e-12);
+  assert.ok(
+    maxAbsDiff(
+      applyToEigen(e, n, (x) => x),
+      a,
+    ) <
+      1e-9 * 64,
+  );
+  assert.ok(
+    maxAbsDiff(
+      applyToEigen(e, n, () => 1),
+      Float64Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0)),
+    ) < 1e-12,
+  );
   for (let k = 1; k < n; k++) assert.ok(e.values[k] >= e.values[k - 1]);
   assert.ok(e.sweeps < 20, `${e.sweeps} sweeps`);
 });
@@ -45,7 +59,9 @@ test('sqrtm of a known matrix, and of a random SPD one squares back', () => {
   const s = sqrtmSymmetric(a, n);
   assert.ok(maxAbsDiff(matmul(s, s, n), a) < 1e-9 * 32);
   // A PSD matrix of rank 1 (rounding gives tiny negative eigenvalues): sqrt of [[1,1],[1,1]] is itself / sqrt2.
-  assert.ok(maxAbsDiff(sqrtmSymmetric([1, 1, 1, 1], 2), [Math.SQRT1_2, Math.SQRT1_2, Math.SQRT1_2, Math.SQRT1_2]) < 1e-12);
+  assert.ok(
+    maxAbsDiff(sqrtmSymmetric([1, 1, 1, 1], 2), [Math.SQRT1_2, Math.SQRT1_2, Math.SQRT1_2, Math.SQRT1_2]) < 1e-12,
+  );
 });
 
 test('rejects a non-symmetric or wrongly sized matrix', () => {

@@ -12,7 +12,8 @@ export interface Accuracy {
 }
 
 export function accuracy(predictions: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): Accuracy {
-  if (predictions.length !== labels.length) throw new Error(`accuracy: ${predictions.length} predictions for ${labels.length} labels`);
+  if (predictions.length !== labels.length)
+    throw new Error(`accuracy: ${predictions.length} predictions for ${labels.length} labels`);
   const right = new Array<number>(numClasses).fill(0);
   const counts = new Array<number>(numClasses).fill(0);
   let ok = 0;
@@ -25,5 +26,10 @@ export function accuracy(predictions: ArrayLike<number>, labels: ArrayLike<numbe
       ok++;
     }
   }
-  return { overall: labels.length ? ok / labels.length : NaN, perClass: right.map((r, c) => (counts[c] ? r / counts[c] : NaN)), counts, total: labels.length };
+  return {
+    overall: labels.length ? ok / labels.length : NaN,
+    perClass: right.map((r, c) => (counts[c] ? r / counts[c] : NaN)),
+    counts,
+    total: labels.length,
+  };
 }

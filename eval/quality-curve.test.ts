@@ -23,16 +23,35 @@ test('quality.jsonl points become the time-to-quality figure, against steps and 
   assert.deepEqual(read, points);
   const spec = qualitySpec(read, 'test') as { data: { values: { metric: string; value: number }[] } };
   const worst = spec.data.values.filter((r) => r.metric === 'worst class accuracy').map((r) => r.value);
-  assert.deepEqual(worst.map((v) => +v.toFixed(9)), [0.2, 0.6]);
-  assert.deepEqual(spec.data.values.filter((r) => r.metric === '2x real-data reference').map((r) => r.value), [10, 10]);
-  assert.deepEqual(spec.data.values.filter((r) => r.metric === 'bar: accuracy 0.97').map((r) => r.value), [0.97, 0.97]);
+  assert.deepEqual(
+    worst.map((v) => +v.toFixed(9)),
+    [0.2, 0.6],
+  );
+  assert.deepEqual(
+    spec.data.values.filter((r) => r.metric === '2x real-data reference').map((r) => r.value),
+    [10, 10],
+  );
+  assert.deepEqual(
+    spec.data.values.filter((r) => r.metric === 'bar: accuracy 0.97').map((r) => r.value),
+    [0.97, 0.97],
+  );
   assert.equal(JSON.stringify(spec).includes('training hours'), true);
 
   // With both weight kinds, every line says which weights it measured.
-  const mixed = qualitySpec([...points.map((p) => ({ ...p, weights: 'raw' as const })), { ...points[1], weights: 'ema', accuracy: 0.77 }], 'test') as typeof spec;
-  assert.deepEqual(mixed.data.values.filter((r) => r.metric === 'conditional accuracy (weight average)').map((r) => r.value), [0.77]);
+  const mixed = qualitySpec(
+    [...points.map((p) => ({ ...p, weights: 'raw' as const })), { ...points[1], weights: 'ema', accuracy: 0.77 }],
+    'test',
+  ) as typeof spec;
+  assert.deepEqual(
+    mixed.data.values.filter((r) => r.metric === 'conditional accuracy (weight average)').map((r) => r.value),
+    [0.77],
+  );
   assert.equal(mixed.data.values.filter((r) => r.metric === 'conditional accuracy (last iterate)').length, 2);
-  assert.equal(mixed.data.values.filter((r) => r.metric === '2x real-data reference').length, 2, 'one reference line, not one per weight kind');
+  assert.equal(
+    mixed.data.values.filter((r) => r.metric === '2x real-data reference').length,
+    2,
+    'one reference line, not one per weight kind',
+  );
   const files = await writeChart(spec, dir, 'quality');
   assert.equal(files.length, 2);
   assert.ok(readFileSync(files[0], 'utf8').includes('Frechet distance'));

@@ -39,7 +39,10 @@ export interface QualityPoint {
 
 export async function readQuality(file: string): Promise<QualityPoint[]> {
   if (!existsSync(file)) return [];
-  return (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as QualityPoint);
+  return (await fs.readFile(file, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as QualityPoint);
 }
 
 /** The bar the default model is held to (models/README.md), drawn as flat lines on the accuracy panels. */
@@ -55,11 +58,19 @@ export function qualitySpec(points: QualityPoint[], title: string): object {
   const tag = (p: QualityPoint) => (both ? ` (${p.weights === 'ema' ? 'weight average' : 'last iterate'})` : '');
   const rows = points.flatMap((p) => {
     const at = { step: p.step, hours: p.seconds / 3600 };
-    const refs = p.weights === 'ema' ? [] : [
-      { ...at, metric: `bar: accuracy ${QUALITY_BAR.accuracy}`, value: QUALITY_BAR.accuracy, panel: 'accuracy' },
-      { ...at, metric: `bar: every class ${QUALITY_BAR.worstClass}`, value: QUALITY_BAR.worstClass, panel: 'accuracy' },
-      { ...at, metric: '2x real-data reference', value: 2 * p.referenceFd, panel: 'fd' },
-    ];
+    const refs =
+      p.weights === 'ema'
+        ? []
+        : [
+            { ...at, metric: `bar: accuracy ${QUALITY_BAR.accuracy}`, value: QUALITY_BAR.accuracy, panel: 'accuracy' },
+            {
+              ...at,
+              metric: `bar: every class ${QUALITY_BAR.worstClass}`,
+              value: QUALITY_BAR.worstClass,
+              panel: 'accuracy',
+            },
+            { ...at, metric: '2x real-data reference', value: 2 * p.referenceFd, panel: 'fd' },
+          ];
     return [
       { ...at, metric: `conditional accuracy${tag(p)}`, value: p.accuracy, panel: 'accuracy' },
       { ...at, metric: `worst class accuracy${tag(p)}`, value: Math.min(...p.perClass), panel: 'accuracy' },
@@ -77,7 +88,10 @@ export function qualitySpec(points: QualityPoint[], title: string): object {
       y: { field: 'value', type: 'quantitative', title: yTitle, scale },
       color: { field: 'metric', type: 'nominal', legend: { orient: 'right', title: null, labelLimit: 0 } },
       // Targets and references dashed, measurements solid.
-      strokeDash: { condition: { test: "indexof(datum.metric, 'bar:') === 0 || indexof(datum.metric, '2x') === 0", value: [5, 4] }, value: [1, 0] },
+      strokeDash: {
+        condition: { test: "indexof(datum.metric, 'bar:') === 0 || indexof(datum.metric, '2x') === 0", value: [5, 4] },
+        value: [1, 0],
+      },
     },
   });
   // One colour scale (and legend) per row, shared by its steps and hours panels.
@@ -89,7 +103,10 @@ export function qualitySpec(points: QualityPoint[], title: string): object {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `${title} (${points[0]?.samples ?? '?'} samples per point)`,
     data: { values: rows },
-    vconcat: [row('accuracy', 'share read as its label', { domain: [0, 1] }), row('fd', 'Frechet distance (log)', { type: 'log' })],
+    vconcat: [
+      row('accuracy', 'share read as its label', { domain: [0, 1] }),
+      row('fd', 'Frechet distance (log)', { type: 'log' }),
+    ],
     resolve: { scale: { color: 'independent' } },
     config: { font: 'DejaVu Sans' },
   };

@@ -6,7 +6,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchImages, loadDataset } from '../train/data.ts';
 import { Rng } from '../runtime/random.ts';
-import { classify, classifierForward, classifierParamCount, defaultClassifierArch, initClassifier, saveClassifier, type Classifier, type ClassifierArch, type ClassifierWeights } from './classifier.ts';
+import {
+  classify,
+  classifierForward,
+  classifierParamCount,
+  defaultClassifierArch,
+  initClassifier,
+  saveClassifier,
+  type Classifier,
+  type ClassifierArch,
+  type ClassifierWeights,
+} from './classifier.ts';
 import { accuracy, type Accuracy } from './metrics.ts';
 
 export interface TrainClassifierOptions {
@@ -48,9 +58,13 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<TrainC
   const train = await loadDataset({ dir: o.dataDir, split: 'train', limit: o.limit });
   const test = await loadDataset({ dir: o.dataDir, split: 'test' });
   if (train.numClasses > arch.numClasses || test.numClasses > arch.numClasses) {
-    throw new Error(`dataset has ${Math.max(train.numClasses, test.numClasses)} classes but the classifier has ${arch.numClasses}`);
+    throw new Error(
+      `dataset has ${Math.max(train.numClasses, test.numClasses)} classes but the classifier has ${arch.numClasses}`,
+    );
   }
-  log(`training on ${train.count} images of ${train.name} (${o.dataDir ?? 'bundled'}), ${classifierParamCount(arch)} weights, ${epochs} epochs of batch ${batchSize}, Adam lr ${lr0} x${lrDecay} per epoch`);
+  log(
+    `training on ${train.count} images of ${train.name} (${o.dataDir ?? 'bundled'}), ${classifierParamCount(arch)} weights, ${epochs} epochs of batch ${batchSize}, Adam lr ${lr0} x${lrDecay} per epoch`,
+  );
 
   const init = initClassifier(arch, seed);
   const vars: Record<string, tf.Variable> = {};
@@ -70,15 +84,26 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<TrainC
     for (let b = 0; b < batches; b++) {
       const idx = perm.subarray(b * batchSize, (b + 1) * batchSize);
       const x = tf.tensor4d(batchImages(train, idx), [batchSize, train.rows, train.cols, 1]);
-      const y = tf.oneHot(tf.tensor1d(Array.from(idx, (i) => train.labels[i]), 'int32'), arch.numClasses);
-      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, classifierForward(vars as ClassifierWeights, x).logits) as tf.Scalar, true);
+      const y = tf.oneHot(
+        tf.tensor1d(
+          Array.from(idx, (i) => train.labels[i]),
+          'int32',
+        ),
+        arch.numClasses,
+      );
+      const loss = optimizer.minimize(
+        () => tf.losses.softmaxCrossEntropy(y, classifierForward(vars as ClassifierWeights, x).logits) as tf.Scalar,
+        true,
+      );
       lossSum += (await loss!.data())[0];
       seen++;
       tf.dispose([x, y, loss!]);
       if (performance.now() - tLog > 30_000 || b === batches - 1) {
         const s = (performance.now() - t0) / 1000;
         const done = epoch * batches + b + 1;
-        log(`epoch ${epoch + 1}/${epochs} batch ${b + 1}/${batches}: loss ${(lossSum / seen).toFixed(4)}, ${((done * batchSize) / s).toFixed(0)} img/s, ${s.toFixed(0)} s, ~${((s / done) * (epochs * batches - done)).toFixed(0)} s left`);
+        log(
+          `epoch ${epoch + 1}/${epochs} batch ${b + 1}/${batches}: loss ${(lossSum / seen).toFixed(4)}, ${((done * batchSize) / s).toFixed(0)} img/s, ${s.toFixed(0)} s, ~${((s / done) * (epochs * batches - done)).toFixed(0)} s left`,
+        );
         lossSum = 0;
         seen = 0;
         tLog = performance.now();
@@ -95,7 +120,13 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<TrainC
   log(`test accuracy ${(acc.overall * 100).toFixed(2)}% on ${test.count} images`);
   const saved = await saveClassifier(o.out, arch, vars as ClassifierWeights, {
     dataset: train.name,
-    class_names: JSON.stringify(train.classNames.concat(Array.from({ length: arch.numClasses - train.classNames.length }, (_, i) => String(train.classNames.length + i)))),
+    class_names: JSON.stringify(
+      train.classNames.concat(
+        Array.from({ length: arch.numClasses - train.classNames.length }, (_, i) =>
+          String(train.classNames.length + i),
+        ),
+      ),
+    ),
     input_range: '[-1, 1]',
     trained_on: `${train.count} training images, ${epochs} epochs, batch ${batchSize}, Adam lr ${lr0} x${lrDecay} per epoch, seed ${seed}`,
     train_seconds: trainSeconds.toFixed(0),

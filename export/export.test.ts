@@ -26,7 +26,10 @@ test('export: checkpoint -> .onnx with a passing parity report and provenance', 
   const r = await exportGenerator(run, { out, fp16: true, log: (l) => lines.push(l) });
   assert.ok(r.parity.ok);
   assert.ok(r.parity.maxAbsDiff <= 1e-4 && r.parity.maxAbsDiff > 0, `diff ${r.parity.maxAbsDiff}`);
-  assert.match(lines[0], /^float32 parity, tfjs (wasm|cpu) vs onnxruntime-node cpu, max abs diff \S+ \(batch 1: .*batch 7: .*batch 13: .*\); limit 1e-4: OK$/);
+  assert.match(
+    lines[0],
+    /^float32 parity, tfjs (wasm|cpu) vs onnxruntime-node cpu, max abs diff \S+ \(batch 1: .*batch 7: .*batch 13: .*\); limit 1e-4: OK$/,
+  );
   assert.match(lines[1], /^float16-weights parity, .*limit 1e-2: OK$/);
   assert.ok(r.fp16 && r.fp16.parity.maxAbsDiff > r.parity.maxAbsDiff, 'fp16 weights should cost some accuracy');
 
@@ -49,19 +52,31 @@ test('export: checkpoint -> .onnx with a passing parity report and provenance', 
   assert.match(text, /classes: +10 \(0, 1, 2, 3, 4, 5, 6, 7, 8, 9\)/);
   assert.match(text, /z size: +16/);
   assert.match(text, /checkpoint: +step 1500, dataset mnist, epoch 1/);
-  assert.match(text, /ops: +Gather -> Concat -> Gemm -> LeakyRelu -> Reshape -> ConvTranspose -> LeakyRelu -> ConvTranspose -> LeakyRelu -> Conv -> Tanh/);
+  assert.match(
+    text,
+    /ops: +Gather -> Concat -> Gemm -> LeakyRelu -> Reshape -> ConvTranspose -> LeakyRelu -> ConvTranspose -> LeakyRelu -> Conv -> Tanh/,
+  );
   assert.match(text, /weights: +float16, [\d,]+ parameters, sha256 [0-9a-f]{64}/);
 });
 
 test('export fails above the parity limit and writes nothing', async () => {
   const out = path.join(dir, 'bad.onnx');
-  await assert.rejects(exportGenerator(run, { out, limit: 0 }), /export failed its parity check: .* nothing was written to .*bad.onnx/);
+  await assert.rejects(
+    exportGenerator(run, { out, limit: 0 }),
+    /export failed its parity check: .* nothing was written to .*bad.onnx/,
+  );
   assert.equal(existsSync(out), false);
-  assert.deepEqual((await fs.readdir(dir)).filter((f) => f.includes('.tmp')), []);
+  assert.deepEqual(
+    (await fs.readdir(dir)).filter((f) => f.includes('.tmp')),
+    [],
+  );
 });
 
 test('export names a missing checkpoint', async () => {
-  await assert.rejects(exportGenerator(path.join(dir, 'nothing'), { out: path.join(dir, 'x.onnx') }), /no checkpoint at .*checkpoint.safetensors/);
+  await assert.rejects(
+    exportGenerator(path.join(dir, 'nothing'), { out: path.join(dir, 'x.onnx') }),
+    /no checkpoint at .*checkpoint.safetensors/,
+  );
 });
 
 test('export ships the weight average by default; --weights raw the last iterate; asking for a missing average fails', async () => {
@@ -91,8 +106,14 @@ test('export ships the weight average by default; --weights raw the last iterate
   const raw = await sha(withEma, 'raw');
   assert.equal(raw.kind, 'raw');
   const { info, graph } = inspectOnnx(new Uint8Array(await fs.readFile(byDefault.r.file)), 'w.onnx');
-  assert.match(formatInfo('w.onnx', info, graph, byDefault.r.bytes), /checkpoint: +step 1500, .*; weights: average, ema \(decay 0.999\)/);
+  assert.match(
+    formatInfo('w.onnx', info, graph, byDefault.r.bytes),
+    /checkpoint: +step 1500, .*; weights: average, ema \(decay 0.999\)/,
+  );
   assert.equal(raw.sha, (await sha(run)).sha, 'the exported weights are the last iterate');
   assert.equal((await sha(run)).r.weights, 'raw', 'no average: the last iterate, without asking');
-  await assert.rejects(exportGenerator(run, { out: path.join(dir, 'none.onnx'), weights: 'ema' }), /has no generator weight average .*: export it with --weights raw/);
+  await assert.rejects(
+    exportGenerator(run, { out: path.join(dir, 'none.onnx'), weights: 'ema' }),
+    /has no generator weight average .*: export it with --weights raw/,
+  );
 });

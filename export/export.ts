@@ -56,32 +56,51 @@ export function formatParity(p: ParityReport, label: string): string {
 export async function exportGenerator(run: string, opts: ExportOptions): Promise<ExportResult> {
   const log = opts.log ?? (() => {});
   // Before any work: never over the checkpoint itself, an existing model only with --force.
-  const outputs = [{ file: opts.out, flag: '--out' }, ...(opts.fp16 ? [{ file: fp16Path(opts.out), flag: '--fp16 (writes)' }] : [])];
-  await checkOutputs(outputs, { inputs: [checkpointPath(run)], force: opts.force, anyExisting: true, createDirs: true });
+  const outputs = [
+    { file: opts.out, flag: '--out' },
+    ...(opts.fp16 ? [{ file: fp16Path(opts.out), flag: '--fp16 (writes)' }] : []),
+  ];
+  await checkOutputs(outputs, {
+    inputs: [checkpointPath(run)],
+    force: opts.force,
+    anyExisting: true,
+    createDirs: true,
+  });
   const ckpt = await readCheckpoint(run);
   const { arch, dataset } = ckpt.config;
   const hasEma = hasWeightAverage(ckpt.tensors, GENERATOR_TENSORS);
   const choice: WeightChoice = opts.weights ?? (hasEma ? 'ema' : 'raw');
   if (choice === 'ema' && !hasEma) {
-    throw new BadFileError(`${checkpointPath(run)} has no generator weight average (it was trained with --ema-decay 0, or by an older build): export it with --weights raw`);
+    throw new BadFileError(
+      `${checkpointPath(run)} has no generator weight average (it was trained with --ema-decay 0, or by an older build): export it with --weights raw`,
+    );
   }
   const prefix = choice === 'ema' ? EMA_PREFIX : '';
   const weights: Record<string, WeightTensor> = {};
   for (const name of GENERATOR_TENSORS) {
     const t = ckpt.tensors[prefix + name];
-    if (!t) throw new BadFileError(`${checkpointPath(run)} has no tensor ${name}: not a generator checkpoint of this project`);
-    if (!(t.data instanceof Float32Array)) throw new BadFileError(`${checkpointPath(run)}: tensor ${name} is not float32`);
+    if (!t)
+      throw new BadFileError(
+        `${checkpointPath(run)} has no tensor ${name}: not a generator checkpoint of this project`,
+      );
+    if (!(t.data instanceof Float32Array))
+      throw new BadFileError(`${checkpointPath(run)}: tensor ${name} is not float32`);
     weights[name] = { shape: t.shape, data: t.data };
   }
   // A NaN here is the run's (it diverged before this save), not the exporter's: say so before parity blames export.
-  const bad = firstNonFinite(Object.fromEntries(Object.entries(weights).map(([k, t]) => [prefix + k, { dtype: 'F32' as const, ...t }])));
+  const bad = firstNonFinite(
+    Object.fromEntries(Object.entries(weights).map(([k, t]) => [prefix + k, { dtype: 'F32' as const, ...t }])),
+  );
   if (bad) {
     throw new BadFileError(
       `${checkpointPath(run)}: ${bad} is not finite: the run had diverged when this checkpoint was saved; ` +
         'export an earlier checkpoint (or --weights raw/ema, whichever is finite)',
     );
   }
-  const classNames = dataset?.classNames?.length === arch.numClasses ? dataset.classNames : Array.from({ length: arch.numClasses }, (_, i) => String(i));
+  const classNames =
+    dataset?.classNames?.length === arch.numClasses
+      ? dataset.classNames
+      : Array.from({ length: arch.numClasses }, (_, i) => String(i));
   const prov = {
     classNames,
     producerVersion: packageVersion(),
@@ -112,7 +131,10 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
     const p16 = await checkParity(half.bytes, weights, arch, { limit: FP16_LIMIT });
     log(formatParity(p16, 'float16-weights'));
     const file = fp16Path(opts.out);
-    if (!p16.ok) throw new Error(`the float16 variant differs from the tfjs generator by ${p16.maxAbsDiff.toExponential(2)} (limit ${FP16_LIMIT}); ${file} was not written`);
+    if (!p16.ok)
+      throw new Error(
+        `the float16 variant differs from the tfjs generator by ${p16.maxAbsDiff.toExponential(2)} (limit ${FP16_LIMIT}); ${file} was not written`,
+      );
     await writeOutput(file, half.bytes, '--fp16');
     result.fp16 = { file, bytes: half.bytes.length, parity: p16 };
   }

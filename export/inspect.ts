@@ -2,7 +2,11 @@
 import { readModelInfo, type ModelInfo } from '../runtime/model-info.ts';
 import { DataType, decodeModel, type Model } from './onnx-schema.ts';
 
-const TYPE_NAMES: Record<number, string> = { [DataType.FLOAT]: 'float32', [DataType.INT64]: 'int64', [DataType.FLOAT16]: 'float16' };
+const TYPE_NAMES: Record<number, string> = {
+  [DataType.FLOAT]: 'float32',
+  [DataType.INT64]: 'int64',
+  [DataType.FLOAT16]: 'float16',
+};
 const typeName = (t: number) => TYPE_NAMES[t] ?? `type${t}`;
 const BYTES: Record<number, number> = { [DataType.FLOAT]: 4, [DataType.INT64]: 8, [DataType.FLOAT16]: 2 };
 
@@ -61,12 +65,16 @@ export function formatInfo(file: string, info: ModelInfo, g: GraphSummary, fileB
     `checkpoint:  step ${info.step ?? '?'}, dataset ${info.dataset ?? '?'}` +
       (m['checkpoint.epoch'] ? `, epoch ${m['checkpoint.epoch']}` : '') +
       (m['checkpoint.generator_steps'] ? `, generator steps ${m['checkpoint.generator_steps']}` : '') +
-      (m['checkpoint.weights'] ? `; weights: ${m['checkpoint.weights'] === 'raw' ? 'last iterate' : `average, ${m['checkpoint.weights']}`}` : ''),
+      (m['checkpoint.weights']
+        ? `; weights: ${m['checkpoint.weights'] === 'raw' ? 'last iterate' : `average, ${m['checkpoint.weights']}`}`
+        : ''),
     `graph:       IR ${g.irVersion}, opset ${g.opset}, ${g.nodeCount} nodes`,
     `  inputs:    ${g.inputs.join('; ')}`,
     `  outputs:   ${g.outputs.join('; ')}`,
     `  ops:       ${g.ops.join(' -> ')}`,
-    `  weights:   ${Object.entries(g.weightBytes).map(([k, v]) => `${k} ${(v / 1e6).toFixed(2)} MB`).join(', ')}`,
+    `  weights:   ${Object.entries(g.weightBytes)
+      .map(([k, v]) => `${k} ${(v / 1e6).toFixed(2)} MB`)
+      .join(', ')}`,
   ];
   return lines.join('\n');
 }

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { convKernelToOnnx, deconvKernelToOnnx, denseColumnsToNchw, fromFloat16Bits, permute, toFloat16Array, toFloat16Bits } from './layouts.ts';
+import {
+  convKernelToOnnx,
+  deconvKernelToOnnx,
+  denseColumnsToNchw,
+  fromFloat16Bits,
+  permute,
+  toFloat16Array,
+  toFloat16Bits,
+} from './layouts.ts';
 
 const iota = (n: number) => Float32Array.from({ length: n }, (_, i) => i);
 
@@ -31,9 +39,11 @@ test('dense columns go from NHWC (h,w,c) to NCHW (c,h,w) order, row by row', () 
   const src = iota(rows * s * s * c);
   const out = denseColumnsToNchw(src, rows, s, c);
   for (let r = 0; r < rows; r++) {
-    for (let h = 0; h < s; h++) for (let w = 0; w < s; w++) for (let ch = 0; ch < c; ch++) {
-      assert.equal(out[r * 12 + (ch * s + h) * s + w], src[r * 12 + (h * s + w) * c + ch]);
-    }
+    for (let h = 0; h < s; h++)
+      for (let w = 0; w < s; w++)
+        for (let ch = 0; ch < c; ch++) {
+          assert.equal(out[r * 12 + (ch * s + h) * s + w], src[r * 12 + (h * s + w) * c + ch]);
+        }
   }
 });
 
@@ -49,5 +59,6 @@ test('float16 rounding: exact values, ties to even, subnormals, overflow', () =>
   assert.equal(toFloat16Bits(0.1), 0x2e66);
   const xs = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 3);
   const h = toFloat16Array(xs);
-  for (let i = 0; i < xs.length; i++) assert.ok(Math.abs(fromFloat16Bits(h[i]) - xs[i]) <= Math.abs(xs[i]) * 2 ** -11 + 1e-7);
+  for (let i = 0; i < xs.length; i++)
+    assert.ok(Math.abs(fromFloat16Bits(h[i]) - xs[i]) <= Math.abs(xs[i]) * 2 ** -11 + 1e-7);
 });

@@ -47,7 +47,8 @@ export function deconvKernelToOnnx(data: Float32Array, shape: number[]) {
  */
 export function denseColumnsToNchw(data: Float32Array, rows: number, s: number, c: number): Float32Array {
   const cols = s * s * c;
-  if (data.length !== rows * cols) throw new Error(`internal: dense has ${data.length} values, expected ${rows}x${cols}`);
+  if (data.length !== rows * cols)
+    throw new Error(`internal: dense has ${data.length} values, expected ${rows}x${cols}`);
   const out = new Float32Array(data.length);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
@@ -82,12 +83,12 @@ export function toFloat16Bits(v: number): number {
     let h = m >>> shift;
     const rem = m & ((1 << shift) - 1);
     const half = 1 << (shift - 1);
-    if (rem > half || (rem === half && (h & 1))) h++;
+    if (rem > half || (rem === half && h & 1)) h++;
     return sign | h;
   }
   let h = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++; // a carry into the exponent is correct rounding
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++; // a carry into the exponent is correct rounding
   return sign | h;
 }
 

@@ -6,10 +6,25 @@ import { smallArch, testOnnx } from '../test/test-checkpoint.ts';
 test('graph: the op list, explicit pads, no auto_pad, no Transpose, opset 17', async () => {
   const m = decodeModel(await testOnnx());
   assert.equal(m.ir_version, 8);
-  assert.deepEqual(m.opset_import.map((o) => o.version), [17]);
+  assert.deepEqual(
+    m.opset_import.map((o) => o.version),
+    [17],
+  );
   assert.deepEqual(
     m.graph.node.map((n) => n.op_type),
-    ['Gather', 'Concat', 'Gemm', 'LeakyRelu', 'Reshape', 'ConvTranspose', 'LeakyRelu', 'ConvTranspose', 'LeakyRelu', 'Conv', 'Tanh'],
+    [
+      'Gather',
+      'Concat',
+      'Gemm',
+      'LeakyRelu',
+      'Reshape',
+      'ConvTranspose',
+      'LeakyRelu',
+      'ConvTranspose',
+      'LeakyRelu',
+      'Conv',
+      'Tanh',
+    ],
   );
   for (const n of m.graph.node) {
     const attrs = Object.fromEntries((n.attribute ?? []).map((a) => [a.name, a]));
@@ -22,8 +37,15 @@ test('graph: the op list, explicit pads, no auto_pad, no Transpose, opset 17', a
     if (n.op_type === 'Conv') assert.deepEqual(attrs.pads.ints, [1, 1, 1, 1]);
     if (n.op_type === 'LeakyRelu') assert.ok(Math.abs(attrs.alpha.f! - 0.2) < 1e-7);
   }
-  const sig = (v: (typeof m.graph.input)[number]) => [v.name, v.type!.tensor_type!.elem_type, v.type!.tensor_type!.shape!.dim!.map((d) => d.dim_param || d.dim_value)];
-  assert.deepEqual(m.graph.input.map(sig), [['z', DataType.FLOAT, ['batch', 16]], ['label', DataType.INT64, ['batch']]]);
+  const sig = (v: (typeof m.graph.input)[number]) => [
+    v.name,
+    v.type!.tensor_type!.elem_type,
+    v.type!.tensor_type!.shape!.dim!.map((d) => d.dim_param || d.dim_value),
+  ];
+  assert.deepEqual(m.graph.input.map(sig), [
+    ['z', DataType.FLOAT, ['batch', 16]],
+    ['label', DataType.INT64, ['batch']],
+  ]);
   assert.deepEqual(m.graph.output.map(sig), [['image', DataType.FLOAT, ['batch', 1, 28, 28]]]);
   const init = Object.fromEntries(m.graph.initializer.map((t) => [t.name, t.dims]));
   assert.deepEqual(init['deconv1.weight'], [8, 8, 4, 4]);

@@ -10,9 +10,27 @@
  * every op here is covered by onnxruntime-web's WebGPU EP.
  */
 import { createHash } from 'node:crypto';
-import { AttrType, DataType, IR_VERSION, OPSET, encodeModel, type Attribute, type Model, type Node, type Tensor, type ValueInfo } from './onnx-schema.ts';
+import {
+  AttrType,
+  DataType,
+  IR_VERSION,
+  OPSET,
+  encodeModel,
+  type Attribute,
+  type Model,
+  type Node,
+  type Tensor,
+  type ValueInfo,
+} from './onnx-schema.ts';
 import { convKernelToOnnx, deconvKernelToOnnx, denseColumnsToNchw, toFloat16Array } from './layouts.ts';
-import { GENERATOR_FORMAT, GENERATOR_FORMAT_VERSION, TENSOR, imageShape, labelShape, zShape } from '../runtime/format.ts';
+import {
+  GENERATOR_FORMAT,
+  GENERATOR_FORMAT_VERSION,
+  TENSOR,
+  imageShape,
+  labelShape,
+  zShape,
+} from '../runtime/format.ts';
 import { FP16_HASH_KEY, GENERATOR_TENSORS, weightHashChunks, type HashTensor } from '../runtime/weights-hash.ts';
 
 export { GENERATOR_FORMAT, GENERATOR_FORMAT_VERSION };
@@ -60,7 +78,9 @@ export function weightsHash(weights: Record<string, HashTensor>): string {
 
 /** The same hash over the float16-rounded values (elementwise rounding commutes with the layout permutations). */
 function fp16WeightsHash(weights: Record<string, WeightTensor>): string {
-  const half = Object.fromEntries(Object.entries(weights).map(([k, t]) => [k, { shape: t.shape, data: toFloat16Array(t.data) }]));
+  const half = Object.fromEntries(
+    Object.entries(weights).map(([k, t]) => [k, { shape: t.shape, data: toFloat16Array(t.data) }]),
+  );
   return weightsHash(half);
 }
 
@@ -100,7 +120,12 @@ const float = (name: string, v: number): Attribute => ({ name, type: AttrType.FL
 function tensorInfo(name: string, elemType: number, dims: (number | string)[]): ValueInfo {
   return {
     name,
-    type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+    type: {
+      tensor_type: {
+        elem_type: elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) },
+      },
+    },
   };
 }
 
@@ -127,7 +152,13 @@ export function buildGeneratorOnnx(
       return;
     }
     inits.push({ name: `${name}.fp16`, dims, data_type: DataType.FLOAT16, raw_data: bytesOf(toFloat16Array(data)) });
-    nodes.push({ op_type: 'Cast', name: `${name}.cast`, input: [`${name}.fp16`], output: [name], attribute: [int('to', DataType.FLOAT)] });
+    nodes.push({
+      op_type: 'Cast',
+      name: `${name}.cast`,
+      input: [`${name}.fp16`],
+      output: [name],
+      attribute: [int('to', DataType.FLOAT)],
+    });
   };
   const w = (n: string) => weights[n];
 
@@ -143,23 +174,43 @@ export function buildGeneratorOnnx(
   const ck = convKernelToOnnx(w('generator.conv.kernel').data, w('generator.conv.kernel').shape);
   addWeight('conv.weight', ck.data, ck.shape);
   addWeight('conv.bias', w('generator.conv.bias').data, [1]);
-  inits.push({ name: 'reshape.shape', dims: [4], data_type: DataType.INT64, raw_data: bytesOf(new BigInt64Array([-1n, BigInt(g), BigInt(s), BigInt(s)])) });
+  inits.push({
+    name: 'reshape.shape',
+    dims: [4],
+    data_type: DataType.INT64,
+    raw_data: bytesOf(new BigInt64Array([-1n, BigInt(g), BigInt(s), BigInt(s)])),
+  });
 
   const op = (op_type: string, name: string, input: string[], output: string, attribute: Attribute[] = []) =>
     nodes.push({ op_type, name, input, output: [output], attribute });
   op('Gather', 'embed', ['embedding', TENSOR.label], 'emb', [int('axis', 0)]);
   // The seed concatenates [z, embedding] in that order; the dense rows follow it.
   op('Concat', 'concat', [TENSOR.z, 'emb'], 'zc', [int('axis', 1)]);
-  op('Gemm', 'dense', ['zc', 'dense.weight', 'dense.bias'], 'dense.out', [float('alpha', 1), float('beta', 1), int('transA', 0), int('transB', 0)]);
+  op('Gemm', 'dense', ['zc', 'dense.weight', 'dense.bias'], 'dense.out', [
+    float('alpha', 1),
+    float('beta', 1),
+    int('transA', 0),
+    int('transB', 0),
+  ]);
   op('LeakyRelu', 'dense.act', ['dense.out'], 'dense.act', [float('alpha', LEAKY_SLOPE)]);
   op('Reshape', 'reshape', ['dense.act', 'reshape.shape'], 'map0');
-  const deconvAttrs = [ints('kernel_shape', [4, 4]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1]), ints('dilations', [1, 1]), int('group', 1)];
+  const deconvAttrs = [
+    ints('kernel_shape', [4, 4]),
+    ints('strides', [2, 2]),
+    ints('pads', [1, 1, 1, 1]),
+    ints('dilations', [1, 1]),
+    int('group', 1),
+  ];
   op('ConvTranspose', 'deconv1', ['map0', 'deconv1.weight', 'deconv1.bias'], 'deconv1.out', deconvAttrs);
   op('LeakyRelu', 'deconv1.act', ['deconv1.out'], 'map1', [float('alpha', LEAKY_SLOPE)]);
   op('ConvTranspose', 'deconv2', ['map1', 'deconv2.weight', 'deconv2.bias'], 'deconv2.out', deconvAttrs);
   op('LeakyRelu', 'deconv2.act', ['deconv2.out'], 'map2', [float('alpha', LEAKY_SLOPE)]);
   op('Conv', 'conv', ['map2', 'conv.weight', 'conv.bias'], 'conv.out', [
-    ints('kernel_shape', [3, 3]), ints('strides', [1, 1]), ints('pads', [1, 1, 1, 1]), ints('dilations', [1, 1]), int('group', 1),
+    ints('kernel_shape', [3, 3]),
+    ints('strides', [1, 1]),
+    ints('pads', [1, 1, 1, 1]),
+    ints('dilations', [1, 1]),
+    int('group', 1),
   ]);
   op('Tanh', 'tanh', ['conv.out'], TENSOR.image);
 
@@ -192,7 +243,10 @@ export function buildGeneratorOnnx(
       name: 'cgan_generator',
       node: nodes,
       initializer: inits,
-      input: [tensorInfo(TENSOR.z, DataType.FLOAT, zShape(arch.zDim)), tensorInfo(TENSOR.label, DataType.INT64, labelShape())],
+      input: [
+        tensorInfo(TENSOR.z, DataType.FLOAT, zShape(arch.zDim)),
+        tensorInfo(TENSOR.label, DataType.INT64, labelShape()),
+      ],
       output: [tensorInfo(TENSOR.image, DataType.FLOAT, imageShape(arch.imageSize))],
     },
     metadata_props: Object.entries(metadata).map(([key, value]) => ({ key, value })),

@@ -123,12 +123,42 @@ export const IR_VERSION = 8;
 export const OPSET = 17;
 
 /** Plain-object views of the messages, as protobufjs's `toObject` returns them (longs as numbers). */
-export interface Dim { dim_value?: number; dim_param?: string }
-export interface ValueInfo { name: string; type?: { tensor_type?: { elem_type: number; shape?: { dim?: Dim[] } } } }
-export interface Attribute { name: string; type: number; f?: number; i?: number; ints?: number[] }
-export interface Node { input: string[]; output: string[]; name?: string; op_type: string; attribute?: Attribute[] }
-export interface Tensor { name: string; dims: number[]; data_type: number; raw_data?: Uint8Array; int64_data?: number[] }
-export interface Graph { node: Node[]; name: string; initializer: Tensor[]; input: ValueInfo[]; output: ValueInfo[] }
+export interface Dim {
+  dim_value?: number;
+  dim_param?: string;
+}
+export interface ValueInfo {
+  name: string;
+  type?: { tensor_type?: { elem_type: number; shape?: { dim?: Dim[] } } };
+}
+export interface Attribute {
+  name: string;
+  type: number;
+  f?: number;
+  i?: number;
+  ints?: number[];
+}
+export interface Node {
+  input: string[];
+  output: string[];
+  name?: string;
+  op_type: string;
+  attribute?: Attribute[];
+}
+export interface Tensor {
+  name: string;
+  dims: number[];
+  data_type: number;
+  raw_data?: Uint8Array;
+  int64_data?: number[];
+}
+export interface Graph {
+  node: Node[];
+  name: string;
+  initializer: Tensor[];
+  input: ValueInfo[];
+  output: ValueInfo[];
+}
 export interface Model {
   ir_version: number;
   opset_import: { domain?: string; version: number }[];

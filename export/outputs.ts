@@ -20,7 +20,7 @@ export const OVERWRITE_HELP = [
   'Outputs:',
   '  An output path that is also an input of the command is always refused.',
   '  An existing model (.onnx) or checkpoint (.safetensors) is replaced only with --force.',
-  "  Output paths are checked before the work starts: not a directory, in a writable directory.",
+  '  Output paths are checked before the work starts: not a directory, in a writable directory.',
 ].join('\n');
 
 export interface Output {
@@ -68,9 +68,7 @@ export async function checkOutputs(outputs: Output[], rules: OutputRules): Promi
       if (code !== 'ENOENT') throw new BadFileError(`${flag}: ${fsErrorSentence(e, file, 'write')}`);
     }
     if (st?.isDirectory()) {
-      throw new BadFileError(
-        `${flag} ${file} is a directory; give a file path, e.g. ${path.join(file, 'out')}`,
-      );
+      throw new BadFileError(`${flag} ${file} is a directory; give a file path, e.g. ${path.join(file, 'out')}`);
     }
     if (st && !rules.force) {
       const ext = path.extname(file).toLowerCase();
@@ -88,9 +86,7 @@ async function checkDirectory(dir: string, flag: string, file: string, create: b
   let probe = dir;
   while (!existsSync(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe);
   if (probe !== dir && !create) {
-    throw new BadFileError(
-      `${flag} ${file}: directory ${dir} does not exist; create it first`,
-    );
+    throw new BadFileError(`${flag} ${file}: directory ${dir} does not exist; create it first`);
   }
   const st = await fs.stat(probe);
   if (!st.isDirectory()) throw new BadFileError(`${flag} ${file}: ${probe} is a file, not a directory; check the path`);

@@ -30,13 +30,19 @@ export async function referenceBackend(): Promise<string> {
 }
 
 /** Images NCHW [count, 1, S, S] (one channel: the same bytes as tfjs's NHWC output). */
-export async function referenceImages(weights: Record<string, WeightTensor>, arch: ArchConfig, noise: Float32Array, labels: ArrayLike<number>): Promise<Float32Array> {
+export async function referenceImages(
+  weights: Record<string, WeightTensor>,
+  arch: ArchConfig,
+  noise: Float32Array,
+  labels: ArrayLike<number>,
+): Promise<Float32Array> {
   const backend = await referenceBackend();
   if (tf.getBackend() !== backend) await tf.setBackend(backend);
   const count = labels.length;
   const out = tf.tidy(() => {
     const w: Record<string, tf.Tensor> = {};
-    for (const [name, t] of Object.entries(weights)) if (name.startsWith('generator.')) w[name] = tf.tensor(t.data, t.shape, 'float32');
+    for (const [name, t] of Object.entries(weights))
+      if (name.startsWith('generator.')) w[name] = tf.tensor(t.data, t.shape, 'float32');
     const z = tf.tensor2d(noise, [count, arch.zDim]);
     const l = tf.tensor1d(Int32Array.from(labels), 'int32');
     return generator(w, arch, z, l);

@@ -35,7 +35,9 @@ export function candidates(platform: Platform, device: Device, fallback: boolean
   if (device === 'auto') return AUTO_ORDER[platform];
   const ep = DEVICES[platform][device as Exclude<Device, 'auto'>];
   if (!ep) {
-    throw new Error(`device "${device}" does not exist in ${platform === 'node' ? 'Node' : 'the browser'}; use one of: ${deviceNames(platform).join(', ')}`);
+    throw new Error(
+      `device "${device}" does not exist in ${platform === 'node' ? 'Node' : 'the browser'}; use one of: ${deviceNames(platform).join(', ')}`,
+    );
   }
   return fallback && ep !== FALLBACK[platform] ? [ep, FALLBACK[platform]] : [ep];
 }

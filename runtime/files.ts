@@ -47,7 +47,9 @@ export interface ReadOptions {
   /** Where the limit comes from, e.g. "the model size limit". */
   limitName?: string;
   /** The error class to throw (the caller's kind: bad model, bad file, ...). */
-  error?: new (message: string) => Error;
+  error?: new (
+    message: string,
+  ) => Error;
 }
 
 /**

@@ -31,7 +31,10 @@ test('generate returns NCHW float32 in [-1, 1] and says where it ran', async () 
   assert.equal(out.device, 'cpu');
   assert.equal(g.device, 'cpu');
   assert.ok(out.data.every((v) => v >= -1 && v <= 1));
-  assert.ok(out.data.some((v) => v < -0.5) && out.data.some((v) => v > 0.5), 'test weights should reach the tanh tails');
+  assert.ok(
+    out.data.some((v) => v < -0.5) && out.data.some((v) => v > 0.5),
+    'test weights should reach the tanh tails',
+  );
 });
 
 test('seed noise is the shared recipe, and chunking does not change results', async () => {
@@ -48,22 +51,37 @@ test('seed noise is the shared recipe, and chunking does not change results', as
 });
 
 test('bad generate requests name the problem', async () => {
-  await assert.rejects(g.generate({ labels: [10], seed: 1 }), /label 10 is outside the model's classes: it has 10 \(0-9\)/);
+  await assert.rejects(
+    g.generate({ labels: [10], seed: 1 }),
+    /label 10 is outside the model's classes: it has 10 \(0-9\)/,
+  );
   await assert.rejects(g.generate({ labels: [1.5], seed: 1 }), /labels\[0\] is 1.5: labels must be integers/);
   await assert.rejects(g.generate({ labels: 'a-b', seed: 1 }), /"a-b" is not a class index/);
-  await assert.rejects(g.generate({ labels: [1, 2], noise: new Float32Array(16) }), /noise has 16 values; 2 images x zDim 16 need 32/);
+  await assert.rejects(
+    g.generate({ labels: [1, 2], noise: new Float32Array(16) }),
+    /noise has 16 values; 2 images x zDim 16 need 32/,
+  );
   const nan = new Float32Array(32);
   nan[20] = NaN;
-  await assert.rejects(g.generate({ labels: [1, 2], noise: nan }), /noise value 20 \(image 1, dim 4\) is NaN; noise must be finite/);
+  await assert.rejects(
+    g.generate({ labels: [1, 2], noise: nan }),
+    /noise value 20 \(image 1, dim 4\) is NaN; noise must be finite/,
+  );
   const inf = new Float32Array(16).fill(Infinity);
   await assert.rejects(g.generate({ labels: [1], noise: inf }), /is Infinity/);
   await assert.rejects(g.generate({ labels: [1] }), /exactly one of seed or noise/);
-  await assert.rejects(g.generate({ labels: [1], seed: 1, noise: new Float32Array(16) }), /exactly one of seed or noise/);
+  await assert.rejects(
+    g.generate({ labels: [1], seed: 1, noise: new Float32Array(16) }),
+    /exactly one of seed or noise/,
+  );
   await assert.rejects(g.generate({ labels: [1], seed: -1 }), /seed must be an integer in \[0, 4294967295\]/);
 });
 
 test('missing, corrupt and truncated model files fail to load with the reason', async () => {
-  await assert.rejects(Generator.load(path.join(dir, 'nope.onnx')), /model file .*nope.onnx does not exist; export one with `cgan export/);
+  await assert.rejects(
+    Generator.load(path.join(dir, 'nope.onnx')),
+    /model file .*nope.onnx does not exist; export one with `cgan export/,
+  );
   const cut = path.join(dir, 'cut.onnx');
   await fs.writeFile(cut, bytes.subarray(0, 5000));
   await assert.rejects(Generator.load(cut), /cut.onnx: not a valid ONNX file, or truncated/);
@@ -74,9 +92,15 @@ test('missing, corrupt and truncated model files fail to load with the reason', 
 });
 
 test('devices: unknown names are listed; an absent cuda says how to get it; fallback is opt-in and reported', async (t) => {
-  await assert.rejects(Generator.load(bytes, { device: 'wasm' }), /device "wasm" does not exist in Node; use one of: auto, cpu, cuda, webgpu/);
+  await assert.rejects(
+    Generator.load(bytes, { device: 'wasm' }),
+    /device "wasm" does not exist in Node; use one of: auto, cpu, cuda, webgpu/,
+  );
   if (!missingCudaLibrary()) return t.skip('the CUDA provider is installed here');
-  await assert.rejects(Generator.load(bytes, { device: 'cuda' }), /device cuda is not available: .*ONNXRUNTIME_NODE_INSTALL=cuda12/);
+  await assert.rejects(
+    Generator.load(bytes, { device: 'cuda' }),
+    /device cuda is not available: .*ONNXRUNTIME_NODE_INSTALL=cuda12/,
+  );
   const fb = await Generator.load(bytes, { device: 'cuda', fallback: true });
   assert.equal(fb.device, 'cpu');
   assert.equal(fb.fallback?.from, 'cuda');

@@ -66,7 +66,6 @@ export interface GenerateRequest {
   batchSize?: number;
 }
 
-
 export interface GeneratorInit {
   info: ModelInfo;
   device: RunsOn;
@@ -79,7 +78,12 @@ export interface GeneratorInit {
 export const DEFAULT_BATCH = 256;
 
 /** Creates a session on the first execution provider that works. */
-export async function openSession(bytes: Uint8Array, backend: Backend, opts: LoadOptions, what: string): Promise<GeneratorInit> {
+export async function openSession(
+  bytes: Uint8Array,
+  backend: Backend,
+  opts: LoadOptions,
+  what: string,
+): Promise<GeneratorInit> {
   const info = readModelInfo(bytes, what); // bad files fail here, with a clear message, before onnxruntime sees them
   if (opts.verify ?? true) await verifyWeights(bytes, info, what);
   const requested = opts.device ?? 'auto';
@@ -93,7 +97,9 @@ export async function openSession(bytes: Uint8Array, backend: Backend, opts: Loa
     }
     try {
       const session = await backend.ort.InferenceSession.create(bytes, backend.sessionOptions(ep));
-      const fallback = failures.length ? { from: requested === 'auto' ? eps[0] : requested, reason: failures.map((f) => f.message).join('; ') } : null;
+      const fallback = failures.length
+        ? { from: requested === 'auto' ? eps[0] : requested, reason: failures.map((f) => f.message).join('; ') }
+        : null;
       return { info, device: ep, requested, fallback, session, ort: backend.ort };
     } catch (e) {
       failures.push(backend.explain(ep, e));
@@ -104,13 +110,16 @@ export async function openSession(bytes: Uint8Array, backend: Backend, opts: Loa
 }
 
 function checkNoise(noise: unknown, count: number, zDim: number): Float32Array {
-  if (!(noise instanceof Float32Array)) throw new BadRequestError('noise must be a Float32Array of [count, zDim] values');
+  if (!(noise instanceof Float32Array))
+    throw new BadRequestError('noise must be a Float32Array of [count, zDim] values');
   if (noise.length !== count * zDim) {
     throw new BadRequestError(`noise has ${noise.length} values; ${count} images x zDim ${zDim} need ${count * zDim}`);
   }
   for (let i = 0; i < noise.length; i++) {
     if (!Number.isFinite(noise[i])) {
-      throw new BadRequestError(`noise value ${i} (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${noise[i]}; noise must be finite`);
+      throw new BadRequestError(
+        `noise value ${i} (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${noise[i]}; noise must be finite`,
+      );
     }
   }
   return noise;
@@ -152,16 +161,19 @@ export class GeneratorBase {
     const { zDim, imageSize } = this.info;
     const labels = this.labels(req.labels);
     const count = labels.length;
-    if ((req.seed === undefined) === (req.noise === undefined)) throw new BadRequestError('generate: pass exactly one of seed or noise');
+    if ((req.seed === undefined) === (req.noise === undefined))
+      throw new BadRequestError('generate: pass exactly one of seed or noise');
     let noise: Float32Array;
     if (req.noise !== undefined) noise = checkNoise(req.noise, count, zDim);
     else {
       const seed = req.seed as number;
-      if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new BadRequestError(`seed must be an integer in [0, 4294967295], got ${seed}`);
+      if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+        throw new BadRequestError(`seed must be an integer in [0, 4294967295], got ${seed}`);
       noise = noiseFromSeed(seed, count, zDim); // drawn once for the whole request: chunking cannot change it
     }
     const batch = req.batchSize ?? DEFAULT_BATCH;
-    if (!Number.isInteger(batch) || batch < 1) throw new BadRequestError(`batchSize must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new BadRequestError(`batchSize must be a positive integer, got ${batch}`);
 
     const plane = imageSize * imageSize;
     const data = new Float32Array(count * plane);
@@ -169,11 +181,17 @@ export class GeneratorBase {
     for (let start = 0; start < count; start += batch) {
       const n = Math.min(batch, count - start);
       const z = new this.ort.Tensor('float32', noise.subarray(start * zDim, (start + n) * zDim), [n, zDim]);
-      const lab = new this.ort.Tensor('int64', BigInt64Array.from(labels.slice(start, start + n), (v) => BigInt(v)), [n]);
+      const lab = new this.ort.Tensor(
+        'int64',
+        BigInt64Array.from(labels.slice(start, start + n), (v) => BigInt(v)),
+        [n],
+      );
       const out = await this.session.run({ [TENSOR.z]: z, [TENSOR.label]: lab });
       const image = out[TENSOR.image];
       if (!image || image.dims.join() !== [n, 1, imageSize, imageSize].join()) {
-        throw new Error(`the model returned ${image ? `image [${image.dims}]` : 'no "image" output'}, expected [${n}, 1, ${imageSize}, ${imageSize}]`);
+        throw new Error(
+          `the model returned ${image ? `image [${image.dims}]` : 'no "image" output'}, expected [${n}, 1, ${imageSize}, ${imageSize}]`,
+        );
       }
       const values = image.data as Float32Array;
       const bad = firstNonFinite(values);
@@ -189,7 +207,17 @@ export class GeneratorBase {
       image.dispose?.();
     }
     const ms = performance.now() - t0;
-    return { data, count, channels: 1, height: imageSize, width: imageSize, labels: Int32Array.from(labels), noise, device: this.device, ms };
+    return {
+      data,
+      count,
+      channels: 1,
+      height: imageSize,
+      width: imageSize,
+      labels: Int32Array.from(labels),
+      noise,
+      device: this.device,
+      ms,
+    };
   }
 
   async dispose(): Promise<void> {

@@ -4,7 +4,8 @@ import { gridLayout, renderGrid, renderImage, toByte, toGray8, type ImageBatch }
 
 function batch(count: number, size = 2, labels?: number[]): ImageBatch {
   const data = new Float32Array(count * size * size);
-  for (let k = 0; k < count; k++) data.fill(-1 + (2 * k) / Math.max(1, count - 1), k * size * size, (k + 1) * size * size);
+  for (let k = 0; k < count; k++)
+    data.fill(-1 + (2 * k) / Math.max(1, count - 1), k * size * size, (k + 1) * size * size);
   return { data, count, channels: 1, height: size, width: size, labels };
 }
 
@@ -19,7 +20,13 @@ test('toGray8 takes one image of an NCHW batch', () => {
 });
 
 test('grid layout: one row per label run, else square', () => {
-  assert.deepEqual(gridLayout(80, Array.from({ length: 80 }, (_, i) => Math.floor(i / 8))), { cols: 8, rows: 10 });
+  assert.deepEqual(
+    gridLayout(
+      80,
+      Array.from({ length: 80 }, (_, i) => Math.floor(i / 8)),
+    ),
+    { cols: 8, rows: 10 },
+  );
   assert.deepEqual(gridLayout(10, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), { cols: 4, rows: 3 });
   assert.deepEqual(gridLayout(3, [3, 3, 7]), { cols: 2, rows: 2 });
   assert.deepEqual(gridLayout(5, undefined, 10), { cols: 5, rows: 1 });

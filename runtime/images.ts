@@ -53,7 +53,8 @@ export function toByte(v: number): number {
 
 /** One image as 8-bit grayscale, row-major. */
 export function toGray8(images: AnyImages, index: number): Uint8ClampedArray {
-  if (!Number.isInteger(index) || index < 0 || index >= images.count) throw new RangeError(`image index ${index} is outside 0-${images.count - 1}`);
+  if (!Number.isInteger(index) || index < 0 || index >= images.count)
+    throw new RangeError(`image index ${index} is outside 0-${images.count - 1}`);
   const n = images.height * images.width;
   const out = new Uint8ClampedArray(n);
   const base = index * images.channels * n;
@@ -62,7 +63,16 @@ export function toGray8(images: AnyImages, index: number): Uint8ClampedArray {
 }
 
 export function renderImage(images: AnyImages, index: number, scale = 1): RGBAImage {
-  return renderGrid({ data: images.data.subarray(index * images.height * images.width, (index + 1) * images.height * images.width), count: 1, channels: 1, height: images.height, width: images.width }, { cols: 1, pad: 0, scale });
+  return renderGrid(
+    {
+      data: images.data.subarray(index * images.height * images.width, (index + 1) * images.height * images.width),
+      count: 1,
+      channels: 1,
+      height: images.height,
+      width: images.width,
+    },
+    { cols: 1, pad: 0, scale },
+  );
 }
 
 export function gridLayout(count: number, labels?: ArrayLike<number>, cols?: number): { cols: number; rows: number } {

@@ -9,12 +9,15 @@ import { MAX_IMAGES_PER_REQUEST } from './limits.ts';
 export function parseLabels(spec: string, numClasses: number): number[] {
   const out: number[] = [];
   const text = spec.trim();
-  if (text === '') throw new BadRequestError(`labels: empty list; give class indices like "0-${numClasses - 1}" or "3,3,7"`);
+  if (text === '')
+    throw new BadRequestError(`labels: empty list; give class indices like "0-${numClasses - 1}" or "3,3,7"`);
   for (const raw of text.split(',')) {
     const item = raw.trim();
     const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(item);
     if (!m) {
-      throw new BadRequestError(`labels: "${item}" is not a class index or a range like 0-${numClasses - 1} (labels must be non-negative integers, e.g. "0-9" or "3,3,7")`);
+      throw new BadRequestError(
+        `labels: "${item}" is not a class index or a range like 0-${numClasses - 1} (labels must be non-negative integers, e.g. "0-9" or "3,3,7")`,
+      );
     }
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
@@ -42,7 +45,9 @@ export function checkLabels(labels: ArrayLike<number>, numClasses: number): numb
   for (let i = 0; i < labels.length; i++) {
     const v = labels[i];
     if (typeof v !== 'number' || !Number.isInteger(v)) {
-      throw new BadRequestError(`labels[${i}] is ${String(v)}: labels must be integers (class indices 0-${numClasses - 1})`);
+      throw new BadRequestError(
+        `labels[${i}] is ${String(v)}: labels must be integers (class indices 0-${numClasses - 1})`,
+      );
     }
     if (v < 0 || v >= numClasses) {
       throw new BadRequestError(outside(v, numClasses));
@@ -54,7 +59,8 @@ export function checkLabels(labels: ArrayLike<number>, numClasses: number): numb
 
 /** [0, 1], 2 -> [0, 0, 1, 1]: `perLabel` images of each label, grouped (one grid row per label). */
 export function repeatLabels(labels: ArrayLike<number>, perLabel: number): number[] {
-  if (!Number.isInteger(perLabel) || perLabel < 1) throw new BadRequestError(`count must be a positive integer, got ${perLabel}`);
+  if (!Number.isInteger(perLabel) || perLabel < 1)
+    throw new BadRequestError(`count must be a positive integer, got ${perLabel}`);
   const total = labels.length * perLabel;
   if (total > MAX_IMAGES_PER_REQUEST) throw new BadRequestError(tooMany(total));
   const out: number[] = [];

@@ -78,8 +78,19 @@ function valueInfo(b: Uint8Array): IoSignature {
 
 /** Parses the parts of a ModelProto the runtime needs. Throws an Error naming `what` on bad bytes. */
 export function readOnnxSummary(bytes: Uint8Array, what = 'model'): OnnxSummary {
-  if (bytes.length === 0) throw new BadModelError(`${what}: the file is empty; export one with \`cgan export RUN --out FILE.onnx\``);
-  const s: OnnxSummary = { irVersion: 0, opset: 0, producerName: '', producerVersion: '', metadata: {}, inputs: [], outputs: [], nodeCount: 0, initializerCount: 0 };
+  if (bytes.length === 0)
+    throw new BadModelError(`${what}: the file is empty; export one with \`cgan export RUN --out FILE.onnx\``);
+  const s: OnnxSummary = {
+    irVersion: 0,
+    opset: 0,
+    producerName: '',
+    producerVersion: '',
+    metadata: {},
+    inputs: [],
+    outputs: [],
+    nodeCount: 0,
+    initializerCount: 0,
+  };
   let sawGraph = false;
   try {
     for (const f of fields(bytes)) {
@@ -117,12 +128,16 @@ export function readOnnxSummary(bytes: Uint8Array, what = 'model'): OnnxSummary 
     }
   } catch (e) {
     if (e instanceof ProtoError) {
-      throw new BadModelError(`${what}: not a valid ONNX file, or truncated (protobuf: ${e.message}); re-export it with \`cgan export\` or copy it again`);
+      throw new BadModelError(
+        `${what}: not a valid ONNX file, or truncated (protobuf: ${e.message}); re-export it with \`cgan export\` or copy it again`,
+      );
     }
     throw e;
   }
   if (!sawGraph || s.irVersion === 0) {
-    throw new BadModelError(`${what}: not an ONNX model (no graph or IR version found); re-export it with \`cgan export\``);
+    throw new BadModelError(
+      `${what}: not an ONNX model (no graph or IR version found); re-export it with \`cgan export\``,
+    );
   }
   return s;
 }
@@ -152,11 +167,15 @@ export type SignatureAndMetadata = Pick<
 export function modelInfoFromSummary(s: SignatureAndMetadata, what = 'model'): ModelInfo {
   const m = s.metadata;
   const notOurs = (why: string) =>
-    new BadModelError(`${what}: not a cgan-onnx generator (${why}); export one from a training run with \`cgan export RUN --out FILE.onnx\``);
-  if (m.format !== GENERATOR_FORMAT) throw notOurs(`metadata "format" is ${JSON.stringify(m.format ?? null)}, expected "${GENERATOR_FORMAT}"`);
+    new BadModelError(
+      `${what}: not a cgan-onnx generator (${why}); export one from a training run with \`cgan export RUN --out FILE.onnx\``,
+    );
+  if (m.format !== GENERATOR_FORMAT)
+    throw notOurs(`metadata "format" is ${JSON.stringify(m.format ?? null)}, expected "${GENERATOR_FORMAT}"`);
   const intMeta = (k: string): number => {
     const v = Number(m[k]);
-    if (!m[k] || !Number.isInteger(v) || v <= 0) throw notOurs(`metadata "${k}" is ${JSON.stringify(m[k] ?? null)}, expected a positive integer`);
+    if (!m[k] || !Number.isInteger(v) || v <= 0)
+      throw notOurs(`metadata "${k}" is ${JSON.stringify(m[k] ?? null)}, expected a positive integer`);
     return v;
   };
   const numClasses = intMeta('num_classes');
@@ -168,7 +187,11 @@ export function modelInfoFromSummary(s: SignatureAndMetadata, what = 'model'): M
   } catch {
     classNames = null;
   }
-  if (!Array.isArray(classNames) || classNames.length !== numClasses || !classNames.every((c) => typeof c === 'string')) {
+  if (
+    !Array.isArray(classNames) ||
+    classNames.length !== numClasses ||
+    !classNames.every((c) => typeof c === 'string')
+  ) {
     throw notOurs(`metadata "class_names" must be a JSON array of ${numClasses} strings`);
   }
 
@@ -177,14 +200,27 @@ export function modelInfoFromSummary(s: SignatureAndMetadata, what = 'model'): M
   const label = input(TENSOR.label);
   const image = s.outputs.find((o) => o.name === TENSOR.image);
   if (!z || z.elemType !== ELEM_FLOAT || z.dims.length !== 2 || z.dims[1] !== zDim) {
-    throw notOurs(`input "z" must be float32 [batch, ${zDim}]${z ? `, it is ${dimsText(z.dims)} of type ${z.elemType}` : ', there is none'}`);
+    throw notOurs(
+      `input "z" must be float32 [batch, ${zDim}]${z ? `, it is ${dimsText(z.dims)} of type ${z.elemType}` : ', there is none'}`,
+    );
   }
   if (!label || label.elemType !== ELEM_INT64 || label.dims.length !== 1) {
-    throw notOurs(`input "label" must be int64 [batch]${label ? `, it is ${dimsText(label.dims)} of type ${label.elemType}` : ', there is none'}`);
+    throw notOurs(
+      `input "label" must be int64 [batch]${label ? `, it is ${dimsText(label.dims)} of type ${label.elemType}` : ', there is none'}`,
+    );
   }
   if (s.inputs.length !== 2) throw notOurs(`it has ${s.inputs.length} inputs, expected z and label`);
-  if (!image || image.elemType !== ELEM_FLOAT || image.dims.length !== 4 || image.dims[1] !== 1 || image.dims[2] !== imageSize || image.dims[3] !== imageSize) {
-    throw notOurs(`output "image" must be float32 [batch, 1, ${imageSize}, ${imageSize}]${image ? `, it is ${dimsText(image.dims)}` : ', there is none'}`);
+  if (
+    !image ||
+    image.elemType !== ELEM_FLOAT ||
+    image.dims.length !== 4 ||
+    image.dims[1] !== 1 ||
+    image.dims[2] !== imageSize ||
+    image.dims[3] !== imageSize
+  ) {
+    throw notOurs(
+      `output "image" must be float32 [batch, 1, ${imageSize}, ${imageSize}]${image ? `, it is ${dimsText(image.dims)}` : ', there is none'}`,
+    );
   }
   const step = m['checkpoint.step'] ? Number(m['checkpoint.step']) : null;
   return {

@@ -32,10 +32,10 @@ export interface NodeLoadOptions extends LoadOptions {
 const CUDA_HELP =
   'onnxruntime-node ships without its CUDA provider; on a Linux x64 machine with an NVIDIA GPU, CUDA 12 and cuDNN 9, ' +
   'run its download step with `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` ' +
-  '(npm 11 does not run dependencies\' install scripts unless package.json allowScripts lets it), or use --device cpu';
+  "(npm 11 does not run dependencies' install scripts unless package.json allowScripts lets it), or use --device cpu";
 const WEBGPU_HELP =
-  'onnxruntime-node\'s WebGPU EP (Linux: Dawn over Vulkan) found no GPU adapter; it needs the Vulkan loader (libvulkan1) and a ' +
-  'GPU\'s Vulkan driver (Mesa\'s lavapipe is not accepted; Debian\'s Chromium ships SwiftShader, which works, slowly: ' +
+  "onnxruntime-node's WebGPU EP (Linux: Dawn over Vulkan) found no GPU adapter; it needs the Vulkan loader (libvulkan1) and a " +
+  "GPU's Vulkan driver (Mesa's lavapipe is not accepted; Debian's Chromium ships SwiftShader, which works, slowly: " +
   'LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json), or use --device cpu';
 
 /**
@@ -51,7 +51,10 @@ export function missingCudaLibrary(): string | null {
     return null;
   }
   if (!existsSync(dir)) return null;
-  const names = process.platform === 'win32' ? ['onnxruntime_providers_shared.dll', 'onnxruntime_providers_cuda.dll'] : ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'];
+  const names =
+    process.platform === 'win32'
+      ? ['onnxruntime_providers_shared.dll', 'onnxruntime_providers_cuda.dll']
+      : ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'];
   for (const n of names) if (!existsSync(path.join(dir, n))) return path.join(dir, n);
   return null;
 }
@@ -142,7 +145,9 @@ export async function readNoiseFile(file: string, count: number, zDim: number): 
     out[i] = b.readFloatLE(i * 4);
     // A NaN in a file is the file's fault (exit 3), not the request's.
     if (!Number.isFinite(out[i])) {
-      throw new BadFileError(`noise file ${file}: value ${i} (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${out[i]}; noise must be finite`);
+      throw new BadFileError(
+        `noise file ${file}: value ${i} (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${out[i]}; noise must be finite`,
+      );
     }
   }
   return out;

@@ -74,7 +74,9 @@ test('a Triton-shaped server (label [-1, 1], classes only in its config) works t
       i.name === 'label' ? { ...i, shape: [-1, 1] } : i,
     ),
   }));
-  triton.get('/v2/models/gen/config', async () => (await s.app.inject({ url: '/v2/models/gen/config', headers: { host } })).json());
+  triton.get('/v2/models/gen/config', async () =>
+    (await s.app.inject({ url: '/v2/models/gen/config', headers: { host } })).json(),
+  );
   triton.post('/v2/models/gen/infer', async (req, reply) => {
     shapes.push(
       (req.body as { inputs: { name: string; shape: number[] }[] }).inputs.find((i) => i.name === 'label')?.shape ?? [],

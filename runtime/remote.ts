@@ -9,6 +9,7 @@
  * fills), and then the same checks a local .onnx gets (modelInfoFromSummary).
  */
 import type { GeneratorInit, LoadOptions, OrtLike, OrtSessionLike, OrtTensorLike } from './generator.ts';
+import { TENSOR } from './format.ts';
 import { modelInfoFromSummary } from './model-info.ts';
 import {
   BINARY_HEADER,
@@ -111,7 +112,7 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
 
   // Triton cannot describe a [batch] tensor: its repository gives `label` dims [1] (reshaped to []),
   // so its metadata says [-1, 1]. Send what the server describes; check it as the graph's [batch].
-  const labelMeta = meta.inputs.find((t) => t.name === 'label');
+  const labelMeta = meta.inputs.find((t) => t.name === TENSOR.label);
   const labelAsColumn = labelMeta?.shape.length === 2 && labelMeta.shape[1] === 1;
   const inputs = meta.inputs.map((t) => fromV2Metadata(t === labelMeta && labelAsColumn ? { ...t, shape: [-1] } : t));
   const info = modelInfoFromSummary(
@@ -131,11 +132,16 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
   const inferOnce = async (z: Float32Array, labels: BigInt64Array, n: number): Promise<Float32Array> => {
     const body: V2InferRequest = {
       inputs: [
-        { name: 'z', datatype: 'FP32', shape: [n, info.zDim], data: Array.from(z) },
-        { name: 'label', datatype: 'INT64', shape: labelAsColumn ? [n, 1] : [n], data: Array.from(labels, Number) },
+        { name: TENSOR.z, datatype: 'FP32', shape: [n, info.zDim], data: Array.from(z) },
+        {
+          name: TENSOR.label,
+          datatype: 'INT64',
+          shape: labelAsColumn ? [n, 1] : [n],
+          data: Array.from(labels, Number),
+        },
       ],
       // Raw float32 bytes instead of JSON numbers: ~4x smaller and no number printing or parsing.
-      outputs: [{ name: 'image', parameters: { binary_data: true } }],
+      outputs: [{ name: TENSOR.image, parameters: { binary_data: true } }],
     };
     const init = {
       method: 'POST',
@@ -148,7 +154,7 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
     const raw = new Uint8Array(await res.arrayBuffer());
     const head = Number.isInteger(jsonBytes) ? raw.subarray(0, jsonBytes) : raw;
     const outs = (JSON.parse(new TextDecoder().decode(head)) as V2InferResponse).outputs ?? [];
-    const out = outs.find((o) => o.name === 'image');
+    const out = outs.find((o) => o.name === TENSOR.image);
     const want = [n, 1, info.imageSize, info.imageSize];
     if (!out || out.datatype !== 'FP32' || out.shape?.join() !== want.join()) {
       throw new Error(

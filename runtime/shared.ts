@@ -1,11 +1,37 @@
 /** What both entry points (node.ts, browser.ts) re-export: the platform-neutral API. */
 export { DEFAULT_BATCH, GeneratorBase, type Backend, type GenerateRequest, type LoadOptions } from './generator.ts';
-export { AUTO_ORDER, DEVICES, FALLBACK, deviceNames, type Device, type ExecutionProvider, type Platform } from './devices.ts';
+export {
+  AUTO_ORDER,
+  DEVICES,
+  FALLBACK,
+  deviceNames,
+  type Device,
+  type ExecutionProvider,
+  type Platform,
+} from './devices.ts';
 export type { RunsOn } from './devices.ts';
-export { gridLayout, renderGrid, renderImage, toByte, toGray8, type AnyImages, type GridOptions, type ImageBatch, type Images, type RGBAImage } from './images.ts';
+export {
+  gridLayout,
+  renderGrid,
+  renderImage,
+  toByte,
+  toGray8,
+  type AnyImages,
+  type GridOptions,
+  type ImageBatch,
+  type Images,
+  type RGBAImage,
+} from './images.ts';
 export { checkLabels, parseLabels, repeatLabels } from './labels.ts';
 export { GENERATOR_FORMAT_VERSION, TENSOR, imageShape, labelShape, zShape } from './format.ts';
-export { GENERATOR_FORMAT, readModelInfo, readOnnxSummary, type IoSignature, type ModelInfo, type OnnxSummary } from './model-info.ts';
+export {
+  GENERATOR_FORMAT,
+  readModelInfo,
+  readOnnxSummary,
+  type IoSignature,
+  type ModelInfo,
+  type OnnxSummary,
+} from './model-info.ts';
 export { Rng, noiseFromSeed, type RngState } from './random.ts';
 export { BadFileError, BadModelError, BadRequestError } from './errors.ts';
 export { MAX_IMAGES_PER_REQUEST, MAX_MODEL_BYTES } from './limits.ts';

@@ -12,12 +12,18 @@ for (const fp16 of [false, true]) {
     await verifyWeights(bytes, info, 'g.onnx');
     const damaged = bytes.slice();
     damaged[Math.floor(damaged.length / 2)] ^= 0x01; // the dense weights fill most of the file
-    await assert.rejects(verifyWeights(damaged, readModelInfo(damaged, 'g.onnx'), 'g.onnx'), /g\.onnx: its weights do not match the weights_(fp16_)?sha256 stored at export/);
+    await assert.rejects(
+      verifyWeights(damaged, readModelInfo(damaged, 'g.onnx'), 'g.onnx'),
+      /g\.onnx: its weights do not match the weights_(fp16_)?sha256 stored at export/,
+    );
   });
 }
 
 test('a model without a stored hash is refused, naming how to skip the check', async () => {
   const bytes = await testOnnx();
   const info = readModelInfo(bytes, 'old.onnx');
-  await assert.rejects(verifyWeights(bytes, { ...info, metadata: { ...info.metadata, weights_sha256: '' } }, 'old.onnx'), /stores no weights_sha256 .*--no-verify/);
+  await assert.rejects(
+    verifyWeights(bytes, { ...info, metadata: { ...info.metadata, weights_sha256: '' } }, 'old.onnx'),
+    /stores no weights_sha256 .*--no-verify/,
+  );
 });

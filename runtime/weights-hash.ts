@@ -162,9 +162,7 @@ export function checkpointTensors(bytes: Uint8Array, info: ModelInfo, what = 'mo
     inits = readInitializers(bytes);
   } catch (e) {
     if (e instanceof ProtoError) {
-      throw new BadModelError(
-        `${what}: its weights cannot be read (protobuf: ${e.message}); the file is damaged`,
-      );
+      throw new BadModelError(`${what}: its weights cannot be read (protobuf: ${e.message}); the file is damaged`);
     }
     throw e;
   }
@@ -185,7 +183,10 @@ export function checkpointTensors(bytes: Uint8Array, info: ModelInfo, what = 'mo
   };
   const flat = (onnxName: string, shape: number[]) => ({
     shape,
-    data: get(onnxName, shape.reduce((x, y) => x * y, 1)),
+    data: get(
+      onnxName,
+      shape.reduce((x, y) => x * y, 1),
+    ),
   });
   if (!Number.isInteger(g) || g <= 0 || !Number.isInteger(embed) || embed <= 0) {
     throw new BadModelError(

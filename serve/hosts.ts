@@ -11,7 +11,8 @@ import { isIP } from 'node:net';
 export function hostsFor(host: string, port: number): Set<string> | null {
   if (host === '0.0.0.0' || host === '::') return null;
   const names = new Set([host.includes(':') ? `[${host}]` : host]);
-  if (host === '127.0.0.1' || host === '::1' || host === 'localhost') for (const n of ['127.0.0.1', 'localhost', '[::1]']) names.add(n);
+  if (host === '127.0.0.1' || host === '::1' || host === 'localhost')
+    for (const n of ['127.0.0.1', 'localhost', '[::1]']) names.add(n);
   if (!isIP(host)) names.add(host.toLowerCase());
   return new Set([...names].map((n) => `${n}:${port}`.toLowerCase()));
 }

@@ -3,6 +3,7 @@
  * which field is wrong (HTTP 400). Names, datatypes and shapes come from the model's graph
  * (readOnnxSummary), classes from its metadata (ModelInfo); nothing here restates them.
  */
+import { TENSOR } from '../runtime/format.ts';
 import { checkLabels } from '../runtime/labels.ts';
 import type { IoSignature, ModelInfo, OnnxSummary } from '../runtime/model-info.ts';
 import { flattenData, toV2Metadata, type V2ModelMetadata, type V2TensorMetadata } from '../runtime/v2-protocol.ts';
@@ -105,8 +106,8 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
   };
 
   const { zDim, numClasses } = m.info;
-  const z = tensor('z');
-  const label = tensor('label', (n) => [n, 1]);
+  const z = tensor(TENSOR.z);
+  const label = tensor(TENSOR.label, (n) => [n, 1]);
   const n = z.shape[0];
   if (label.shape[0] !== n) throw bad(`${label.field}.shape says ${label.shape[0]} images but ${z.field} (z) has ${n}`);
   if (n === 0) throw bad(`${z.field}.shape: a request needs at least one image`);

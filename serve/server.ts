@@ -139,7 +139,9 @@ export async function createServer(
     allowedHosts ??= hostsFor(addr.address, addr.port);
     const h = (req.headers.host ?? '').toLowerCase();
     if (allowedHosts && !allowedHosts.has(h)) {
-      return reply.code(421).send({ error: `Host ${JSON.stringify(h)} is not this server; use ${[...allowedHosts][0]}` });
+      return reply
+        .code(421)
+        .send({ error: `Host ${JSON.stringify(h)} is not this server; use ${[...allowedHosts][0]}` });
     }
   });
   app.removeAllContentTypeParsers();

@@ -168,10 +168,14 @@ export async function writeTritonRepository(
   // Without force an existing entry is never replaced (RefusedError: the CLI's exit 4).
   const flag = opts.force ? 'w' : 'wx';
   if (existing && !opts.force && !Buffer.from(bytes).equals(existing))
-    throw new RefusedError(`${p.model} exists and holds another model: pass --force to replace it, or pick another --name`);
+    throw new RefusedError(
+      `${p.model} exists and holds another model: pass --force to replace it, or pick another --name`,
+    );
   if (!existing || opts.force) await fs.writeFile(p.model, bytes, { flag: existing ? 'w' : flag });
   await fs.writeFile(p.config, text, { flag }).catch((e: NodeJS.ErrnoException) => {
-    throw e.code === 'EEXIST' ? new RefusedError(`${p.config} exists: pass --force to replace it, or pick another --name`) : e;
+    throw e.code === 'EEXIST'
+      ? new RefusedError(`${p.config} exists: pass --force to replace it, or pick another --name`)
+      : e;
   });
   return { ...p, config: p.config, text };
 }

@@ -49,7 +49,14 @@ function fullCheckpoint(edit: (c: Checkpoint) => void = () => undefined): Checkp
     config: {
       arch,
       hyper: { lr: 2e-4, beta1: 0.5, beta2: 0.9, eps: 1e-8, lambda: 10, nCritic: 5, batchSize: 16, emaDecay: 0 },
-      dataset: { name: 'mnist', imagesFile: 'train-images-idx3-ubyte', labelsFile: 'train-labels-idx1-ubyte', count: 64, numClasses: 10, classNames: [] },
+      dataset: {
+        name: 'mnist',
+        imagesFile: 'train-images-idx3-ubyte',
+        labelsFile: 'train-labels-idx1-ubyte',
+        count: 64,
+        numClasses: 10,
+        classNames: [],
+      },
       backend: 'wasm',
       workers: 1,
       seed: 0,
@@ -70,7 +77,8 @@ function fullCheckpoint(edit: (c: Checkpoint) => void = () => undefined): Checkp
   return c;
 }
 
-const sha = (file: string) => (existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : 'absent');
+const sha = (file: string) =>
+  existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : 'absent';
 
 let demo: DemoServer;
 
@@ -92,13 +100,22 @@ before(async () => {
   await writeTestCheckpoint(f('run'), 'trained', 5, smallArch());
   await writeTestCheckpoint(f('victim-run'), 'trained', 5, smallArch());
   // A valid file with NaN weights: what a run that diverged before its save leaves behind.
-  const nanRun = decodeCheckpoint(new Uint8Array(readFileSync(await writeTestCheckpoint(f('nan-run'), 'trained', 5, smallArch()))), 'nan-run');
+  const nanRun = decodeCheckpoint(
+    new Uint8Array(readFileSync(await writeTestCheckpoint(f('nan-run'), 'trained', 5, smallArch()))),
+    'nan-run',
+  );
   nanRun.tensors['generator.conv.bias'].data[0] = NaN;
   await writeCheckpoint(f('nan-run'), nanRun);
   // A generator-only checkpoint (what export reads) given to train --resume.
   await writeCheckpoint(f('partial'), { ...fullCheckpoint(), tensors: testTensors('trained', defaultArch(), 5) });
-  await writeCheckpoint(f('edited'), fullCheckpoint((c) => (c.config.arch = { ...c.config.arch, genChannels: 64 })));
-  await writeCheckpoint(f('diverged'), fullCheckpoint((c) => (c.tensors['critic.dense.bias'].data[0] = NaN)));
+  await writeCheckpoint(
+    f('edited'),
+    fullCheckpoint((c) => (c.config.arch = { ...c.config.arch, genChannels: 64 })),
+  );
+  await writeCheckpoint(
+    f('diverged'),
+    fullCheckpoint((c) => (c.tensors['critic.dense.bias'].data[0] = NaN)),
+  );
   await writeCheckpoint(f('resume-file'), fullCheckpoint());
   mkdirSync(f('locked'));
   // The test runner's own pid: a live process holds this run.
@@ -117,44 +134,230 @@ const train = ['train', '--limit', '64', '--batch-size', '16', '--backend', 'was
 
 const ROWS: Row[] = [
   // Outputs that would destroy inputs (issue 3).
-  { name: 'generate --raw over its own model', args: ['generate', f('victim-raw.onnx'), '--labels', '1', '--raw', f('victim-raw.onnx')], code: 4,
-    message: /--raw .*victim-raw\.onnx is also an input of this command/, limit: 30, inputs: [f('victim-raw.onnx')] },
-  { name: 'generate --out over an existing model', args: ['generate', f('g.onnx'), '--labels', '1', '--out', f('victim-out.onnx')], code: 4,
-    message: /victim-out\.onnx exists \(a model\); pass --force/, limit: 30, inputs: [f('g.onnx'), f('victim-out.onnx')] },
-  { name: 'export --out over the run\'s checkpoint', args: ['export', f('victim-run'), '--out', ckpt('victim-run')], code: 4,
-    message: /checkpoint\.safetensors is also an input of this command/, limit: 30, inputs: [ckpt('victim-run')] },
-  { name: 'export --out over an existing model', args: ['export', f('run'), '--out', f('victim-export.onnx')], code: 4,
-    message: /victim-export\.onnx exists \(a model\); pass --force/, limit: 30, inputs: [ckpt('run'), f('victim-export.onnx')] },
+  {
+    name: 'generate --raw over its own model',
+    args: ['generate', f('victim-raw.onnx'), '--labels', '1', '--raw', f('victim-raw.onnx')],
+    code: 4,
+    message: /--raw .*victim-raw\.onnx is also an input of this command/,
+    limit: 30,
+    inputs: [f('victim-raw.onnx')],
+  },
+  {
+    name: 'generate --out over an existing model',
+    args: ['generate', f('g.onnx'), '--labels', '1', '--out', f('victim-out.onnx')],
+    code: 4,
+    message: /victim-out\.onnx exists \(a model\); pass --force/,
+    limit: 30,
+    inputs: [f('g.onnx'), f('victim-out.onnx')],
+  },
+  {
+    name: "export --out over the run's checkpoint",
+    args: ['export', f('victim-run'), '--out', ckpt('victim-run')],
+    code: 4,
+    message: /checkpoint\.safetensors is also an input of this command/,
+    limit: 30,
+    inputs: [ckpt('victim-run')],
+  },
+  {
+    name: 'export --out over an existing model',
+    args: ['export', f('run'), '--out', f('victim-export.onnx')],
+    code: 4,
+    message: /victim-export\.onnx exists \(a model\); pass --force/,
+    limit: 30,
+    inputs: [ckpt('run'), f('victim-export.onnx')],
+  },
   // Output paths checked before the work.
-  { name: 'generate --raw into a directory', args: ['generate', f('g.onnx'), '--labels', '1', '--raw', f('a-dir')], code: 3, message: /--raw .*a-dir is a directory; give a file path/, limit: 30, inputs: [f('g.onnx')] },
-  { name: 'generate --raw in a missing directory', args: ['generate', f('g.onnx'), '--labels', '1', '--raw', f('nope/o.bin')], code: 3, message: /directory .*nope does not exist; create it first/, limit: 30, inputs: [f('g.onnx')] },
-  { name: 'export --out under a file', args: ['export', f('run'), '--out', path.join(f('afile'), 'x.onnx')], code: 3, message: /afile.*(not a directory|is a file)/, limit: 30, inputs: [ckpt('run'), f('afile')] },
+  {
+    name: 'generate --raw into a directory',
+    args: ['generate', f('g.onnx'), '--labels', '1', '--raw', f('a-dir')],
+    code: 3,
+    message: /--raw .*a-dir is a directory; give a file path/,
+    limit: 30,
+    inputs: [f('g.onnx')],
+  },
+  {
+    name: 'generate --raw in a missing directory',
+    args: ['generate', f('g.onnx'), '--labels', '1', '--raw', f('nope/o.bin')],
+    code: 3,
+    message: /directory .*nope does not exist; create it first/,
+    limit: 30,
+    inputs: [f('g.onnx')],
+  },
+  {
+    name: 'export --out under a file',
+    args: ['export', f('run'), '--out', path.join(f('afile'), 'x.onnx')],
+    code: 3,
+    message: /afile.*(not a directory|is a file)/,
+    limit: 30,
+    inputs: [ckpt('run'), f('afile')],
+  },
   // Damaged models (issue 4).
-  { name: 'generate with damaged weights', args: ['generate', f('damaged.onnx'), '--labels', '1', '--raw', f('o1.bin')], code: 3, message: /damaged\.onnx: its weights do not match the weights_sha256 stored at export/, limit: 30, inputs: [f('damaged.onnx')] },
-  { name: 'generate with NaN weights, hash check skipped', args: ['generate', f('nan.onnx'), '--no-verify', '--labels', '1', '--raw', f('o2.bin')], code: 3, message: /the model output NaN for image 0 .*its weights are damaged/, limit: 30, inputs: [f('nan.onnx')] },
-  { name: 'info on damaged weights', args: ['info', f('damaged.onnx')], code: 3, message: /its weights do not match/, limit: 30, inputs: [f('damaged.onnx')] },
-  { name: 'info on a directory', args: ['info', f('a-dir')], code: 3, message: /model file .*a-dir is a directory/, limit: 30, inputs: [] },
-  { name: 'generate with a directory as the model', args: ['generate', f('a-dir'), '--labels', '1', '--raw', f('o3.bin')], code: 3, message: /model file .*a-dir is a directory/, limit: 30, inputs: [] },
-  { name: 'export a checkpoint holding NaN', args: ['export', f('nan-run'), '--out', f('nan-out.onnx')], code: 3, message: /is not finite: the run had diverged when this checkpoint was saved/, limit: 60, inputs: [ckpt('nan-run')] },
+  {
+    name: 'generate with damaged weights',
+    args: ['generate', f('damaged.onnx'), '--labels', '1', '--raw', f('o1.bin')],
+    code: 3,
+    message: /damaged\.onnx: its weights do not match the weights_sha256 stored at export/,
+    limit: 30,
+    inputs: [f('damaged.onnx')],
+  },
+  {
+    name: 'generate with NaN weights, hash check skipped',
+    args: ['generate', f('nan.onnx'), '--no-verify', '--labels', '1', '--raw', f('o2.bin')],
+    code: 3,
+    message: /the model output NaN for image 0 .*its weights are damaged/,
+    limit: 30,
+    inputs: [f('nan.onnx')],
+  },
+  {
+    name: 'info on damaged weights',
+    args: ['info', f('damaged.onnx')],
+    code: 3,
+    message: /its weights do not match/,
+    limit: 30,
+    inputs: [f('damaged.onnx')],
+  },
+  {
+    name: 'info on a directory',
+    args: ['info', f('a-dir')],
+    code: 3,
+    message: /model file .*a-dir is a directory/,
+    limit: 30,
+    inputs: [],
+  },
+  {
+    name: 'generate with a directory as the model',
+    args: ['generate', f('a-dir'), '--labels', '1', '--raw', f('o3.bin')],
+    code: 3,
+    message: /model file .*a-dir is a directory/,
+    limit: 30,
+    inputs: [],
+  },
+  {
+    name: 'export a checkpoint holding NaN',
+    args: ['export', f('nan-run'), '--out', f('nan-out.onnx')],
+    code: 3,
+    message: /is not finite: the run had diverged when this checkpoint was saved/,
+    limit: 60,
+    inputs: [ckpt('nan-run')],
+  },
   // Unbounded requests (issue 6).
-  { name: 'generate --labels 0-999999999 (memory)', args: ['generate', f('g.onnx'), '--labels', '0-999999999', '--raw', f('o4.bin')], code: 2, message: /label 10 is outside the model's classes: it has 10 \(0-9\)/, limit: 30, inputs: [f('g.onnx')] },
-  { name: 'generate over the image limit (memory)', args: ['generate', f('g.onnx'), '--labels', '0-9', '--count', '100000', '--raw', f('o5.bin')], code: 2, message: /1,000,000 images asked for; one request may make at most 100,000/, limit: 30, inputs: [f('g.onnx')] },
-  { name: 'generate --noise /dev/zero (memory)', args: ['generate', f('g.onnx'), '--labels', '1', '--noise', '/dev/zero', '--raw', f('o6.bin')], code: 3, message: /noise file \/dev\/zero is not a regular file and holds more than the noise size limit/, limit: 30, inputs: [f('g.onnx')] },
-  { name: 'train --workers 1000 (memory)', args: [...train.slice(0, -2), '--workers', '1000', '--steps', '1', '--out', f('w1000')], code: 2, message: /--workers 1000 is more than this machine allows: at most \d+/, limit: 30, inputs: [] },
+  {
+    name: 'generate --labels 0-999999999 (memory)',
+    args: ['generate', f('g.onnx'), '--labels', '0-999999999', '--raw', f('o4.bin')],
+    code: 2,
+    message: /label 10 is outside the model's classes: it has 10 \(0-9\)/,
+    limit: 30,
+    inputs: [f('g.onnx')],
+  },
+  {
+    name: 'generate over the image limit (memory)',
+    args: ['generate', f('g.onnx'), '--labels', '0-9', '--count', '100000', '--raw', f('o5.bin')],
+    code: 2,
+    message: /1,000,000 images asked for; one request may make at most 100,000/,
+    limit: 30,
+    inputs: [f('g.onnx')],
+  },
+  {
+    name: 'generate --noise /dev/zero (memory)',
+    args: ['generate', f('g.onnx'), '--labels', '1', '--noise', '/dev/zero', '--raw', f('o6.bin')],
+    code: 3,
+    message: /noise file \/dev\/zero is not a regular file and holds more than the noise size limit/,
+    limit: 30,
+    inputs: [f('g.onnx')],
+  },
+  {
+    name: 'train --workers 1000 (memory)',
+    args: [...train.slice(0, -2), '--workers', '1000', '--steps', '1', '--out', f('w1000')],
+    code: 2,
+    message: /--workers 1000 is more than this machine allows: at most \d+/,
+    limit: 30,
+    inputs: [],
+  },
   // Training failures that used to hang (issue 1) and other training inputs.
-  { name: 'train --out an existing file', args: [...train, '--steps', '1', '--out', f('afile')], code: 3, message: /--out .*afile is a file, not a run directory/, limit: 60, inputs: [f('afile')] },
-  { name: 'train --resume a checkpoint missing tensors', args: [...train, '--steps', '5', '--resume', f('partial')], code: 3, message: /partial.*has no tensor adam\.m\.generator\.embedding; it is not a complete checkpoint/, limit: 60, inputs: [ckpt('partial')] },
-  { name: 'train --resume a checkpoint with edited shapes', args: [...train, '--steps', '5', '--resume', f('edited')], code: 3, message: /edited.*tensor generator\.dense\.kernel has shape \[256,6272\] but its config's model needs \[256,3136\]/, limit: 60, inputs: [ckpt('edited')] },
-  { name: 'train --resume a checkpoint holding NaN', args: [...train, '--steps', '5', '--resume', f('diverged')], code: 3, message: /critic\.dense\.bias\[0\] = NaN is not finite/, limit: 60, inputs: [ckpt('diverged')] },
-  { name: 'train --data a file', args: [...train, '--steps', '1', '--data', f('afile'), '--out', f('data-file')], code: 3, message: /--data .*afile is a file; pass the directory/, limit: 60, inputs: [f('afile')] },
+  {
+    name: 'train --out an existing file',
+    args: [...train, '--steps', '1', '--out', f('afile')],
+    code: 3,
+    message: /--out .*afile is a file, not a run directory/,
+    limit: 60,
+    inputs: [f('afile')],
+  },
+  {
+    name: 'train --resume a checkpoint missing tensors',
+    args: [...train, '--steps', '5', '--resume', f('partial')],
+    code: 3,
+    message: /partial.*has no tensor adam\.m\.generator\.embedding; it is not a complete checkpoint/,
+    limit: 60,
+    inputs: [ckpt('partial')],
+  },
+  {
+    name: 'train --resume a checkpoint with edited shapes',
+    args: [...train, '--steps', '5', '--resume', f('edited')],
+    code: 3,
+    message: /edited.*tensor generator\.dense\.kernel has shape \[256,6272\] but its config's model needs \[256,3136\]/,
+    limit: 60,
+    inputs: [ckpt('edited')],
+  },
+  {
+    name: 'train --resume a checkpoint holding NaN',
+    args: [...train, '--steps', '5', '--resume', f('diverged')],
+    code: 3,
+    message: /critic\.dense\.bias\[0\] = NaN is not finite/,
+    limit: 60,
+    inputs: [ckpt('diverged')],
+  },
+  {
+    name: 'train --data a file',
+    args: [...train, '--steps', '1', '--data', f('afile'), '--out', f('data-file')],
+    code: 3,
+    message: /--data .*afile is a file; pass the directory/,
+    limit: 60,
+    inputs: [f('afile')],
+  },
   // Two trainings on one run directory (issue 5).
-  { name: 'train on a run another live process holds', args: [...train, '--steps', '1', '--out', f('locked')], code: 4, message: new RegExp(`locked is in use by another training \\(pid ${process.pid}`), limit: 60, inputs: [path.join(f('locked'), '.lock')] },
+  {
+    name: 'train on a run another live process holds',
+    args: [...train, '--steps', '1', '--out', f('locked')],
+    code: 4,
+    message: new RegExp(`locked is in use by another training \\(pid ${process.pid}`),
+    limit: 60,
+    inputs: [path.join(f('locked'), '.lock')],
+  },
   // Smaller things (issue 8).
-  { name: 'train --resume RUN/checkpoint.safetensors without --out', args: [...train, '--steps', '4', '--resume', ckpt('resume-file')], code: 0, message: /done at step 4/, limit: 90, inputs: [], stdout: true },
-  { name: 'generate with nothing to write', args: ['generate', f('g.onnx'), '--labels', '1'], code: 2, message: /nothing to write: pass --out FILE\.png and\/or --raw FILE\.bin/, limit: 30, inputs: [f('g.onnx')] },
+  {
+    name: 'train --resume RUN/checkpoint.safetensors without --out',
+    args: [...train, '--steps', '4', '--resume', ckpt('resume-file')],
+    code: 0,
+    message: /done at step 4/,
+    limit: 90,
+    inputs: [],
+    stdout: true,
+  },
+  {
+    name: 'generate with nothing to write',
+    args: ['generate', f('g.onnx'), '--labels', '1'],
+    code: 2,
+    message: /nothing to write: pass --out FILE\.png and\/or --raw FILE\.bin/,
+    limit: 30,
+    inputs: [f('g.onnx')],
+  },
   // The demo server's start-up check (issue 7).
-  { name: 'demo with a directory as the model', args: ['demo', f('a-dir'), '--port', '0'], code: 3, message: /Model file .*a-dir is a directory/, limit: 30, inputs: [] },
-  { name: 'demo with random bytes as the model', args: ['demo', f('random.onnx'), '--port', '0'], code: 3, message: /random\.onnx: not (a valid ONNX file|an ONNX model)/, limit: 30, inputs: [f('random.onnx')] },
+  {
+    name: 'demo with a directory as the model',
+    args: ['demo', f('a-dir'), '--port', '0'],
+    code: 3,
+    message: /Model file .*a-dir is a directory/,
+    limit: 30,
+    inputs: [],
+  },
+  {
+    name: 'demo with random bytes as the model',
+    args: ['demo', f('random.onnx'), '--port', '0'],
+    code: 3,
+    message: /random\.onnx: not (a valid ONNX file|an ONNX model)/,
+    limit: 30,
+    inputs: [f('random.onnx')],
+  },
 ];
 
 /** A Node stack frame ("    at fn (file.ts:12:3)") in what the user sees. */
@@ -176,14 +379,20 @@ describe('bad inputs against `cgan`', { concurrency: 4 }, () => {
 });
 
 /** A raw request with a chosen Host header (fetch would not send one). */
-function get(pathname: string, host?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  pathname: string,
+  host?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const u = new URL(demo.url);
   return new Promise((ok, fail) => {
-    const req = request({ host: u.hostname, port: u.port, path: pathname, headers: host ? { Host: host } : {} }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString('latin1')));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: u.hostname, port: u.port, path: pathname, headers: host ? { Host: host } : {} },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString('latin1')));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', fail);
     req.end();
   });
@@ -196,10 +405,18 @@ describe('bad requests against the demo server', { concurrency: true }, () => {
     assert.doesNotMatch(r.body, /cgan-onnx\.generator/);
   });
   test('the page and the model carry a Content-Security-Policy', async () => {
-    for (const p of ['/', '/model.onnx']) assert.match(String((await get(p)).headers['content-security-policy']), /script-src 'self' 'wasm-unsafe-eval'/, p);
+    for (const p of ['/', '/model.onnx'])
+      assert.match(
+        String((await get(p)).headers['content-security-policy']),
+        /script-src 'self' 'wasm-unsafe-eval'/,
+        p,
+      );
   });
   test('a damaged model is refused at start-up', async () => {
     const start = startDemoServer({ model: f('damaged.onnx'), port: 0, distDir: f('site') });
-    await assert.rejects(start.then((d) => d.close()), /weights do not match/);
+    await assert.rejects(
+      start.then((d) => d.close()),
+      /weights do not match/,
+    );
   });
 });

@@ -16,11 +16,19 @@ export const TEST_OUTPUT = resolve(DEMO_ROOT, '..', 'test-output', 'web-demo');
  * --enable-unsafe-webgpu is the only flag WebGPU needs headless (SwiftShader adapter); custom
  * --enable-features would replace playwright's own, so none are passed.
  */
-const QUIET_FLAGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-default-apps'];
+const QUIET_FLAGS = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-default-apps',
+];
 
 export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}. The browser tests drive Debian's chromium: install it with \`sudo apt-get install -y chromium\` (or set CGAN_CHROMIUM to a Chromium binary). Do not use \`npx playwright install\`.`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}. The browser tests drive Debian's chromium: install it with \`sudo apt-get install -y chromium\` (or set CGAN_CHROMIUM to a Chromium binary). Do not use \`npx playwright install\`.`,
+    );
   }
   const args = [...QUIET_FLAGS];
   if (process.getuid?.() === 0) args.push('--no-sandbox');
@@ -31,7 +39,9 @@ export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser
 /** Collects console errors and page errors, for the no-errors check and for failure messages. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console.error: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+  });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   return errors;
 }

@@ -50,12 +50,18 @@ export async function renders(page: Page): Promise<number> {
 }
 
 export async function pageGenerate(page: Page, labels: number[], seed: number): Promise<Float32Array> {
-  const data = await page.evaluate(([l, s]) => (window as unknown as { cgan: Cgan }).cgan.generate(l, s), [labels, seed] as const);
+  const data = await page.evaluate(([l, s]) => (window as unknown as { cgan: Cgan }).cgan.generate(l, s), [
+    labels,
+    seed,
+  ] as const);
   return Float32Array.from(data);
 }
 
 /** Mean and standard deviation of a canvas's gray levels, plus a copy of its pixels. */
-export async function canvasStats(page: Page, id: string): Promise<{ width: number; height: number; mean: number; std: number; pixels: number[] }> {
+export async function canvasStats(
+  page: Page,
+  id: string,
+): Promise<{ width: number; height: number; mean: number; std: number; pixels: number[] }> {
   return page.evaluate((cid) => {
     const c = document.getElementById(cid) as HTMLCanvasElement;
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;

@@ -44,7 +44,12 @@ export function fixtureModel(opts: FixtureOptions = {}): Uint8Array {
     'generator.conv.bias': normal([1], 0.1),
   };
   const classNames = Array.from({ length: arch.numClasses }, (_, i) => String(i));
-  return buildGeneratorOnnx(weights, arch, { classNames, producerVersion: '0.0.0-fixture', step: null, dataset: 'random-fixture' }).bytes;
+  return buildGeneratorOnnx(weights, arch, {
+    classNames,
+    producerVersion: '0.0.0-fixture',
+    step: null,
+    dataset: 'random-fixture',
+  }).bytes;
 }
 
 export function writeFixtureModel(path: string, opts: FixtureOptions = {}): string {
@@ -55,13 +60,22 @@ export function writeFixtureModel(path: string, opts: FixtureOptions = {}): stri
 
 /** A valid ONNX model that is not a generator (one Identity node): a user's wrong file. */
 export function notAGeneratorModel(): Uint8Array {
-  const io = (name: string) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_value: 4 }] } } } });
+  const io = (name: string) => ({
+    name,
+    type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_value: 4 }] } } },
+  });
   return encodeModel({
     ir_version: IR_VERSION,
     opset_import: [{ domain: '', version: OPSET }],
     producer_name: 'some-other-tool',
     producer_version: '1',
-    graph: { name: 'identity', node: [{ op_type: 'Identity', input: ['x'], output: ['y'] }], initializer: [], input: [io('x')], output: [io('y')] },
+    graph: {
+      name: 'identity',
+      node: [{ op_type: 'Identity', input: ['x'], output: ['y'] }],
+      initializer: [],
+      input: [io('x')],
+      output: [io('y')],
+    },
     metadata_props: [],
   });
 }

@@ -20,7 +20,10 @@ export function initBackends(): Promise<void> {
 }
 
 /** Runs fn with `backend` active and returns the result's values, disposing every tensor it made. */
-export async function valuesOn(backend: string, fn: () => tf.Tensor): Promise<{ shape: number[]; values: Float32Array }> {
+export async function valuesOn(
+  backend: string,
+  fn: () => tf.Tensor,
+): Promise<{ shape: number[]; values: Float32Array }> {
   await tf.setBackend(backend);
   const t = tf.tidy(fn);
   const values = Float32Array.from(await t.data());

@@ -30,7 +30,10 @@ test('the checker catches each kind of wrong import', () => {
   assert.deepEqual(found.map((v) => v.file).sort(), [...bad.keys()].sort());
   // And the right direction passes.
   const good = new Map([
-    ['train/samples.ts', "import { renderGrid } from '../runtime/images.ts';\nimport { writePng } from '../runtime/png.ts';"],
+    [
+      'train/samples.ts',
+      "import { renderGrid } from '../runtime/images.ts';\nimport { writePng } from '../runtime/png.ts';",
+    ],
     ['eval/evaluate.ts', "import { Generator } from '../runtime/node.ts';"],
     ['web-demo/src/main.ts', "import { Generator } from '@cgan-onnx/runtime/browser';"],
   ]);
@@ -38,7 +41,8 @@ test('the checker catches each kind of wrong import', () => {
 });
 
 test('the import scanner sees static, type-only, re-export, side-effect and dynamic imports', () => {
-  const src = "import a from 'a';\nimport type { B } from 'b';\nexport * from './c.ts';\nimport './d.css';\nawait import('e');\n";
+  const src =
+    "import a from 'a';\nimport type { B } from 'b';\nexport * from './c.ts';\nimport './d.css';\nawait import('e');\n";
   assert.deepEqual(importsOf(src), ['a', 'b', './c.ts', './d.css', 'e']);
 });
 

@@ -24,7 +24,8 @@ export interface Violation {
 /** Import specifiers of a source file: static imports/exports, side-effect imports, import(). */
 export function importsOf(source: string): string[] {
   const out: string[] = [];
-  const re = /\b(?:import|export)\s+(?:type\s+)?[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const re =
+    /\b(?:import|export)\s+(?:type\s+)?[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
   // Comments may quote imports (docs, examples): not code.
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   for (const m of code.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3]);
@@ -37,7 +38,12 @@ const isTest = (f: string) => /\.test\.ts$/.test(f) || f.startsWith('test/');
 function check(file: string, spec: string, target: string | null): string | null {
   const pkg = target === null ? spec : null;
   const top = (f: string) => f.split('/')[0];
-  if (!isTest(file) && !file.startsWith('bench/') && target && (target.startsWith('test/') || target.startsWith('bench/'))) {
+  if (
+    !isTest(file) &&
+    !file.startsWith('bench/') &&
+    target &&
+    (target.startsWith('test/') || target.startsWith('bench/'))
+  ) {
     return 'production code imports a test helper or a bench';
   }
   if (CORE.includes(file)) {
@@ -47,11 +53,18 @@ function check(file: string, spec: string, target: string | null): string | null
   }
   if (file.startsWith('runtime/') && !isTest(file)) {
     if (target && top(target) !== 'runtime') return 'the runtime imports another stage (train, export, eval, cli, ...)';
-    if (file === 'runtime/browser.ts' && pkg && pkg !== 'onnxruntime-web') return 'the browser entry imports a package other than onnxruntime-web';
-    if (file === 'runtime/browser.ts' && target && !CORE.includes(target)) return `the browser entry imports ${target}, not a core file`;
+    if (file === 'runtime/browser.ts' && pkg && pkg !== 'onnxruntime-web')
+      return 'the browser entry imports a package other than onnxruntime-web';
+    if (file === 'runtime/browser.ts' && target && !CORE.includes(target))
+      return `the browser entry imports ${target}, not a core file`;
     return null;
   }
-  if (file.startsWith('train/') && !isTest(file) && target && ['runtime/node.ts', 'runtime/browser.ts'].includes(target)) {
+  if (
+    file.startsWith('train/') &&
+    !isTest(file) &&
+    target &&
+    ['runtime/node.ts', 'runtime/browser.ts'].includes(target)
+  ) {
     return 'training imports a runtime entry (it would load onnxruntime); import the core file or runtime/png.ts';
   }
   if (['train', 'export', 'eval', 'web-demo'].includes(top(file)) && !isTest(file) && target && top(target) === 'cli') {
@@ -86,7 +99,8 @@ export function repoSources(root: string): Map<string, string> {
       if (e.name === 'node_modules' || e.name === 'dist' || e.name.startsWith('.')) continue;
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.(ts|mjs|js)$/.test(e.name) && !e.name.endsWith('.d.ts')) files.set(relative(root, p), readFileSync(p, 'utf8'));
+      else if (/\.(ts|mjs|js)$/.test(e.name) && !e.name.endsWith('.d.ts'))
+        files.set(relative(root, p), readFileSync(p, 'utf8'));
     }
   };
   walk(root);

@@ -8,7 +8,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAX = 120;
 
 test(`no line of code is longer than ${MAX} characters`, () => {
-  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
     .split('\n')
     .filter((f) => /\.(ts|mjs|js|css|html)$/.test(f));
   const long: string[] = [];

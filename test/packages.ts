@@ -40,7 +40,10 @@ export async function packAll(dest: string): Promise<Tarballs> {
  */
 export async function installProject(dir: string, specs: string[]): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2)}\n`,
+  );
   await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...specs], {
     cwd: dir,
     env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },

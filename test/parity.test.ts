@@ -36,9 +36,15 @@ for (const kind of ['init', 'trained'] as TestWeights[]) {
     await writeTestCheckpoint(run, kind, 21);
     const ckpt = await readCheckpoint(run);
     const weights: Record<string, WeightTensor> = {};
-    for (const n of GENERATOR_TENSORS) weights[n] = { shape: ckpt.tensors[n].shape, data: ckpt.tensors[n].data as Float32Array };
+    for (const n of GENERATOR_TENSORS)
+      weights[n] = { shape: ckpt.tensors[n].shape, data: ckpt.tensors[n].data as Float32Array };
     const arch = ckpt.config.arch;
-    const { bytes } = buildGeneratorOnnx(weights, arch, { classNames: ckpt.config.dataset.classNames, producerVersion: 'test', step: ckpt.state.step, dataset: 'mnist' });
+    const { bytes } = buildGeneratorOnnx(weights, arch, {
+      classNames: ckpt.config.dataset.classNames,
+      producerVersion: 'test',
+      step: ckpt.state.step,
+      dataset: 'mnist',
+    });
     const node = await NodeGenerator.load(bytes, { device: 'cpu' });
     const web = await WebGenerator.load(bytes, { device: 'wasm' });
     assert.equal(node.device, 'cpu');
@@ -54,7 +60,9 @@ for (const kind of ['init', 'trained'] as TestWeights[]) {
         const ortDiff = maxAbsDiff(a.data, b.data);
         const tfNode = maxAbsDiff(ref, a.data);
         const tfWeb = maxAbsDiff(ref, b.data);
-        report.push(`batch ${batch}: node-web ${ortDiff.toExponential(2)}, tfjs-node ${tfNode.toExponential(2)}, tfjs-web ${tfWeb.toExponential(2)}`);
+        report.push(
+          `batch ${batch}: node-web ${ortDiff.toExponential(2)}, tfjs-node ${tfNode.toExponential(2)}, tfjs-web ${tfWeb.toExponential(2)}`,
+        );
         assert.ok(ortDiff <= ORT_LIMIT, `batch ${batch}: node cpu vs web wasm differ by ${ortDiff}`);
         assert.ok(tfNode <= TFJS_LIMIT, `batch ${batch}: tfjs vs node cpu differ by ${tfNode}`);
         assert.ok(tfWeb <= TFJS_LIMIT, `batch ${batch}: tfjs vs web wasm differ by ${tfWeb}`);

@@ -114,15 +114,22 @@ function scalar(r: Reader, field: protobuf.FieldBase, keyType?: string): unknown
   return n;
 }
 
+/** A message value opens with `{` or `<`; returns the matching close. */
+function opening(r: Reader): string {
+  if (r.eat('{')) return '}';
+  r.expect('<');
+  return '>';
+}
+
 function value(r: Reader, field: protobuf.FieldBase): unknown {
   const sub = field.resolvedType instanceof protobuf.Type ? field.resolvedType : null;
   if (!sub) return scalar(r, field);
-  const close = r.eat('{') ? '}' : (r.expect('<'), '>');
+  const close = opening(r);
   return message(r, sub, close);
 }
 
 function mapEntry(r: Reader, field: protobuf.MapField): [string, unknown] {
-  const close = r.eat('{') ? '}' : (r.expect('<'), '>');
+  const close = opening(r);
   let key: unknown;
   let val: unknown;
   while (!r.eat(close)) {

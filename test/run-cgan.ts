@@ -7,7 +7,11 @@ import { fileURLToPath } from 'node:url';
  * run a stale dist/ (the package's bin/cgan.js runs the compiled dist/cli/main.js; the consumer
  * test, test/consumer.test.ts, runs that one).
  */
-export const CGAN_ARGV = ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../cli/main.ts', import.meta.url))];
+export const CGAN_ARGV = [
+  '--import',
+  import.meta.resolve('tsx'),
+  fileURLToPath(new URL('../cli/main.ts', import.meta.url)),
+];
 
 export interface CganResult {
   code: number;
@@ -22,10 +26,21 @@ export function runCgan(args: string[], opts: { cwd?: string; timeout?: number }
   const t0 = performance.now();
   return new Promise((resolve) => {
     const limit = opts.timeout ?? 120_000;
-    execFile(process.execPath, [...CGAN_ARGV, ...args], { cwd: opts.cwd, timeout: limit, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      const e = err as { code?: number; killed?: boolean; signal?: string } | null;
-      const ms = performance.now() - t0;
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr, timedOut: Boolean(e?.killed && ms >= limit), ms });
-    });
+    execFile(
+      process.execPath,
+      [...CGAN_ARGV, ...args],
+      { cwd: opts.cwd, timeout: limit, killSignal: 'SIGKILL' },
+      (err, stdout, stderr) => {
+        const e = err as { code?: number; killed?: boolean; signal?: string } | null;
+        const ms = performance.now() - t0;
+        resolve({
+          code: e ? (typeof e.code === 'number' ? e.code : 1) : 0,
+          stdout,
+          stderr,
+          timedOut: Boolean(e?.killed && ms >= limit),
+          ms,
+        });
+      },
+    );
   });
 }

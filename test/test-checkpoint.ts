@@ -20,7 +20,8 @@ export function testTensors(kind: TestWeights, arch: ArchConfig, seed: number): 
     tf.env().set('PROD', true);
     const p = initParams(arch, seed);
     for (const [name, v] of Object.entries(p)) {
-      if (name.startsWith('generator.')) out[name] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
+      if (name.startsWith('generator.'))
+        out[name] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
       v.dispose();
     }
     return out;
@@ -34,7 +35,11 @@ export function testTensors(kind: TestWeights, arch: ArchConfig, seed: number): 
     else if (name.endsWith('bias')) std = 0.2;
     else {
       // fan-in per output: kernel rows (dense), kh*kw*in (conv), or kh*kw*in/stride^2 (deconv).
-      const fanIn = name.includes('dense') ? shape[0] : name.includes('deconv') ? (shape[0] * shape[1] * shape[3]) / 4 : shape[0] * shape[1] * shape[2];
+      const fanIn = name.includes('dense')
+        ? shape[0]
+        : name.includes('deconv')
+          ? (shape[0] * shape[1] * shape[3]) / 4
+          : shape[0] * shape[1] * shape[2];
       std = GAIN / Math.sqrt(fanIn);
     }
     for (let i = 0; i < n; i++) data[i] *= std;
@@ -43,12 +48,24 @@ export function testTensors(kind: TestWeights, arch: ArchConfig, seed: number): 
   return out;
 }
 
-export async function writeTestCheckpoint(dir: string, kind: TestWeights, seed = 7, arch: ArchConfig = defaultArch()): Promise<string> {
+export async function writeTestCheckpoint(
+  dir: string,
+  kind: TestWeights,
+  seed = 7,
+  arch: ArchConfig = defaultArch(),
+): Promise<string> {
   const ckpt: Checkpoint = {
     config: {
       arch,
       hyper: { lr: 2e-4, beta1: 0.5, beta2: 0.9, eps: 1e-8, lambda: 10, nCritic: 5, batchSize: 64 },
-      dataset: { name: 'mnist', imagesFile: 'train-images-idx3-ubyte', labelsFile: 'train-labels-idx1-ubyte', count: 60000, numClasses: arch.numClasses, classNames: Array.from({ length: arch.numClasses }, (_, i) => String(i)) },
+      dataset: {
+        name: 'mnist',
+        imagesFile: 'train-images-idx3-ubyte',
+        labelsFile: 'train-labels-idx1-ubyte',
+        count: 60000,
+        numClasses: arch.numClasses,
+        classNames: Array.from({ length: arch.numClasses }, (_, i) => String(i)),
+      },
       backend: 'cpu',
       workers: 1,
       seed,
@@ -74,10 +91,20 @@ export function smallArch(): ArchConfig {
 }
 
 /** An exported .onnx (bytes) of `trained` test weights, built without tfjs. */
-export async function testOnnx(arch: ArchConfig = smallArch(), opts: { fp16?: boolean; seed?: number } = {}): Promise<Uint8Array> {
+export async function testOnnx(
+  arch: ArchConfig = smallArch(),
+  opts: { fp16?: boolean; seed?: number } = {},
+): Promise<Uint8Array> {
   const { buildGeneratorOnnx } = await import('../export/onnx-generator.ts');
   const t = testTensors('trained', arch, opts.seed ?? 7);
-  const weights = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, { shape: v.shape, data: v.data as Float32Array }]));
-  const prov = { classNames: Array.from({ length: arch.numClasses }, (_, i) => String(i)), producerVersion: 'test', step: 1500, dataset: 'mnist' };
+  const weights = Object.fromEntries(
+    Object.entries(t).map(([k, v]) => [k, { shape: v.shape, data: v.data as Float32Array }]),
+  );
+  const prov = {
+    classNames: Array.from({ length: arch.numClasses }, (_, i) => String(i)),
+    producerVersion: 'test',
+    step: 1500,
+    dataset: 'mnist',
+  };
   return buildGeneratorOnnx(weights, arch, prov, { fp16: opts.fp16 }).bytes;
 }

@@ -6,7 +6,11 @@ import * as tf from '@tensorflow/tfjs';
 import { parseBackendRequest, registerTrainingFixes, selectBackend } from './backend.ts';
 import { isReplacementKernel } from './kernels/register.ts';
 
-const noAdapter = async () => ({ ok: false as const, missing: 'no Vulkan loader: libvulkan.so.1 is not on the library path', fix: 'install it' });
+const noAdapter = async () => ({
+  ok: false as const,
+  missing: 'no Vulkan loader: libvulkan.so.1 is not on the library path',
+  fix: 'install it',
+});
 const absent = { isInstalled: () => false, probeWebGpu: noAdapter };
 const adapter = (isFallback: boolean) => async () => ({
   ok: true as const,
@@ -22,7 +26,8 @@ const nodeInstalled = (() => {
 })();
 
 after(() => {
-  if (tf.findBackend('tensorflow') != null || tf.findBackendFactory('tensorflow') != null) tf.removeBackend('tensorflow');
+  if (tf.findBackend('tensorflow') != null || tf.findBackendFactory('tensorflow') != null)
+    tf.removeBackend('tensorflow');
 });
 
 describe('selectBackend', () => {
@@ -34,10 +39,16 @@ describe('selectBackend', () => {
     assert.equal(s.name, 'wasm');
     assert.equal(s.tfBackend, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    assert.match(s.notes[0], /^tfjs-node-gpu: not installed \(its install script needs to download libtensorflow; npm skipped the optional dependency\)$/);
+    assert.match(
+      s.notes[0],
+      /^tfjs-node-gpu: not installed \(its install script needs to download libtensorflow; npm skipped the optional dependency\)$/,
+    );
     assert.match(s.notes[1], /^webgpu: /);
     assert.match(s.notes[2], /^tfjs-node: not installed/);
-    assert.ok(s.notes.some((n) => /^wasm: running, SIMD (on|off), single-threaded$/.test(n)), s.notes.join('\n'));
+    assert.ok(
+      s.notes.some((n) => /^wasm: running, SIMD (on|off), single-threaded$/.test(n)),
+      s.notes.join('\n'),
+    );
     assert.ok(s.notes.some((n) => /replacement kernels Conv2DBackpropFilter/.test(n)));
     assert.ok(isReplacementKernel('Conv2DBackpropFilter', 'wasm'));
     assert.ok(tf.getGradient('Greater') != null);
@@ -52,7 +63,12 @@ describe('selectBackend', () => {
   it('auto skips a software WebGPU adapter, and says so', async () => {
     const s = await selectBackend('auto', { isInstalled: () => false, probeWebGpu: adapter(true) });
     assert.equal(s.name, 'wasm');
-    assert.ok(s.notes.includes('webgpu: skipped, the only adapter is acme rdna9 Acme GPU (software/fallback adapter), slower than wasm (ask for it with --backend webgpu)'), s.notes.join('\n'));
+    assert.ok(
+      s.notes.includes(
+        'webgpu: skipped, the only adapter is acme rdna9 Acme GPU (software/fallback adapter), slower than wasm (ask for it with --backend webgpu)',
+      ),
+      s.notes.join('\n'),
+    );
   });
 
   it('auto tries webgpu on a hardware adapter before tfjs-node and wasm', async () => {
@@ -65,7 +81,10 @@ describe('selectBackend', () => {
 
   it('an explicit webgpu request without an adapter is an error naming the missing piece and the fix', async () => {
     await assert.rejects(selectBackend('webgpu', absent), (e: Error) => {
-      assert.match(e.message, /^--backend webgpu is not available: webgpu: no Vulkan loader: libvulkan\.so\.1 is not on the library path; install it; or use --backend wasm\.$/);
+      assert.match(
+        e.message,
+        /^--backend webgpu is not available: webgpu: no Vulkan loader: libvulkan\.so\.1 is not on the library path; install it; or use --backend wasm\.$/,
+      );
       return true;
     });
   });
@@ -83,7 +102,8 @@ describe('selectBackend', () => {
     const s = await selectBackend('auto', {
       isInstalled: (pkg) => pkg.startsWith('@tensorflow/tfjs-node'),
       load: (pkg) => {
-        if (pkg === '@tensorflow/tfjs-node-gpu') throw new Error("Cannot find module '.../lib/napi-v8/tfjs_binding.node'\nRequire stack: ...");
+        if (pkg === '@tensorflow/tfjs-node-gpu')
+          throw new Error("Cannot find module '.../lib/napi-v8/tfjs_binding.node'\nRequire stack: ...");
         // Stands in for tfjs-node, which registers a backend named 'tensorflow' when loaded.
         tf.registerBackend('tensorflow', tf.findBackendFactory('cpu')!, 0);
         return {};
@@ -92,7 +112,10 @@ describe('selectBackend', () => {
     assert.equal(s.name, 'tensorflow');
     assert.equal(s.tfBackend, 'tensorflow');
     assert.equal(tf.getBackend(), 'tensorflow');
-    assert.match(s.notes[0], /^tfjs-node-gpu: installed but failed to load \(Cannot find module '.*tfjs_binding.node'\); .*npm rebuild @tensorflow\/tfjs-node-gpu/);
+    assert.match(
+      s.notes[0],
+      /^tfjs-node-gpu: installed but failed to load \(Cannot find module '.*tfjs_binding.node'\); .*npm rebuild @tensorflow\/tfjs-node-gpu/,
+    );
     assert.match(s.notes[1], /^webgpu: /);
     assert.match(s.notes[2], /^tfjs-node: running/);
     tf.removeBackend('tensorflow');
@@ -107,7 +130,10 @@ describe('selectBackend', () => {
   });
 
   it('rejects unknown names with the list of valid ones', async () => {
-    assert.throws(() => parseBackendRequest('gpu'), /Unknown backend "gpu": use one of auto, tensorflow, webgpu, wasm, cpu/);
+    assert.throws(
+      () => parseBackendRequest('gpu'),
+      /Unknown backend "gpu": use one of auto, tensorflow, webgpu, wasm, cpu/,
+    );
     await assert.rejects(selectBackend('gpu' as never), /Unknown backend/);
     assert.equal(parseBackendRequest('wasm'), 'wasm');
   });
@@ -147,8 +173,19 @@ describe('selectBackend', () => {
     await tf.setBackend('cpu');
     const expected = tf.tidy(() => {
       const x = tf.ones([2, 6, 6, 2]) as tf.Tensor4D;
-      return tf.grad((f: tf.Tensor) => tf.conv2d(x, f as tf.Tensor4D, 2, 'same').square().sum())(tf.ones([3, 3, 2, 4])).sum().dataSync()[0];
+      return tf
+        .grad((f: tf.Tensor) =>
+          tf
+            .conv2d(x, f as tf.Tensor4D, 2, 'same')
+            .square()
+            .sum(),
+        )(tf.ones([3, 3, 2, 4]))
+        .sum()
+        .dataSync()[0];
     });
-    assert.ok(Math.abs(Number(reply.gradSum) - expected) <= 1e-4 * expected, `worker ${reply.gradSum} vs cpu ${expected}`);
+    assert.ok(
+      Math.abs(Number(reply.gradSum) - expected) <= 1e-4 * expected,
+      `worker ${reply.gradSum} vs cpu ${expected}`,
+    );
   });
 });

@@ -124,7 +124,9 @@ async function tryTensorflow(opts: SelectOptions, notes: string[], pkgs: NodePkg
   for (const { pkg, name } of pkgs) {
     const short = pkg.replace('@tensorflow/', '');
     if (!isInstalled(pkg)) {
-      reasons.push(`${short}: not installed (its install script needs to download libtensorflow; npm skipped the optional dependency)`);
+      reasons.push(
+        `${short}: not installed (its install script needs to download libtensorflow; npm skipped the optional dependency)`,
+      );
       continue;
     }
     try {
@@ -144,7 +146,9 @@ async function tryTensorflow(opts: SelectOptions, notes: string[], pkgs: NodePkg
     }
     if (!(await quietSetBackend('tensorflow', reasons, short))) continue;
     const selection = { name, tfBackend: 'tensorflow', notes: [...notes, ...reasons] };
-    selection.notes.push(`${short}: running (native TensorFlow${name === 'tensorflow-gpu' ? '; GPU use needs CUDA/cuDNN that libtensorflow can find' : ''})`);
+    selection.notes.push(
+      `${short}: running (native TensorFlow${name === 'tensorflow-gpu' ? '; GPU use needs CUDA/cuDNN that libtensorflow can find' : ''})`,
+    );
     return { ok: true, selection };
   }
   return { ok: false, notes: reasons };
@@ -155,7 +159,10 @@ async function tryWasm(notes: string[]): Promise<Attempt> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
   } catch (e) {
-    return { ok: false, notes: [`wasm: @tensorflow/tfjs-backend-wasm did not load (${firstLine(e)}); run \`npm install\``] };
+    return {
+      ok: false,
+      notes: [`wasm: @tensorflow/tfjs-backend-wasm did not load (${firstLine(e)}); run \`npm install\``],
+    };
   }
   // Node's threaded build cannot start its pthread workers (blob: URLs); parallelism comes from
   // the trainer's worker_threads instead, so say single-threaded explicitly.
@@ -212,7 +219,8 @@ async function withoutNewProcessListeners<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     events.forEach((e, i) => {
-      for (const l of emitter.listeners(e)) if (!before[i].has(l)) emitter.removeListener(e, l as (...args: unknown[]) => void);
+      for (const l of emitter.listeners(e))
+        if (!before[i].has(l)) emitter.removeListener(e, l as (...args: unknown[]) => void);
     });
   }
 }
@@ -245,7 +253,10 @@ async function quietSetBackend(backend: string, reasons: string[], label: string
  * Sets the tfjs backend for `requested`, registers the training fixes, and says what runs and why.
  * Explicit requests that cannot be met throw an Error naming the fix; `auto` falls through.
  */
-export async function selectBackend(requested: BackendRequest = 'auto', opts: SelectOptions = {}): Promise<BackendSelection> {
+export async function selectBackend(
+  requested: BackendRequest = 'auto',
+  opts: SelectOptions = {},
+): Promise<BackendSelection> {
   parseBackendRequest(requested);
   const notes: string[] = [];
   let selection: BackendSelection | undefined;
@@ -274,12 +285,16 @@ export async function selectBackend(requested: BackendRequest = 'auto', opts: Se
   if (!selection && (auto || requested === 'wasm')) {
     const r = await tryWasm(notes);
     if (r.ok) selection = r.selection;
-    else if (requested === 'wasm') throw new Error(`--backend wasm is not available: ${r.notes.join('; ')}. Use --backend cpu (much slower) or reinstall.`);
+    else if (requested === 'wasm')
+      throw new Error(
+        `--backend wasm is not available: ${r.notes.join('; ')}. Use --backend cpu (much slower) or reinstall.`,
+      );
     else notes.push(...r.notes);
   }
   if (!selection) {
     const reasons: string[] = [];
-    if (!(await quietSetBackend('cpu', reasons, 'cpu'))) throw new Error(`No tfjs backend could start: ${[...notes, ...reasons].join('; ')}.`);
+    if (!(await quietSetBackend('cpu', reasons, 'cpu')))
+      throw new Error(`No tfjs backend could start: ${[...notes, ...reasons].join('; ')}.`);
     selection = {
       name: 'cpu',
       tfBackend: 'cpu',
@@ -287,7 +302,10 @@ export async function selectBackend(requested: BackendRequest = 'auto', opts: Se
     };
   }
   registerTrainingFixes([...WASM_BACKENDS, ...(selection.tfBackend === 'webgpu' ? ['webgpu'] : [])]);
-  for (const [backend, table] of [['wasm', WASM_REPLACEMENTS], ['webgpu', WEBGPU_REPLACEMENTS]] as const) {
+  for (const [backend, table] of [
+    ['wasm', WASM_REPLACEMENTS],
+    ['webgpu', WEBGPU_REPLACEMENTS],
+  ] as const) {
     if (selection.tfBackend !== backend || !Object.keys(table).length) continue;
     const kernels = Object.entries(table).map(([k, { why }]) => `${k} (${why})`);
     selection.notes.push(`${backend}: replacement kernels ${kernels.join(', ')}`);

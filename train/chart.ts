@@ -17,7 +17,10 @@ export async function writeChart(spec: object, dir: string, name: string): Promi
   try {
     const { Resvg } = await import('@resvg/resvg-js');
     const pngPath = path.join(dir, `${name}.png`);
-    await fs.writeFile(pngPath, new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 1.5 } }).render().asPng());
+    await fs.writeFile(
+      pngPath,
+      new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 1.5 } }).render().asPng(),
+    );
     return [svgPath, pngPath];
   } catch (e) {
     // The SVG is the figure; the PNG is a convenience that needs resvg's native binary.

@@ -11,7 +11,11 @@ test('a failed save removes its .tmp and says which file it could not write', as
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cgan-ckpt-'));
   // The rename fails (a directory sits where the checkpoint goes), as a full disk fails the write.
   mkdirSync(path.join(dir, 'checkpoint.safetensors'));
-  const c = { config: {} as never, state: {} as never, tensors: { x: { dtype: 'F32' as const, shape: [2], data: new Float32Array(2) } } };
+  const c = {
+    config: {} as never,
+    state: {} as never,
+    tensors: { x: { dtype: 'F32' as const, shape: [2], data: new Float32Array(2) } },
+  };
   await assert.rejects(writeCheckpoint(dir, c), (e: Error) => {
     assert.match(e.message, /checkpoint\.safetensors is a directory.*previous checkpoint, if any, is unchanged/);
     assert.ok(e instanceof BadFileError, `${e.name}: a bad file (the CLI's exit 3)`);

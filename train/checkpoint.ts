@@ -8,7 +8,13 @@ import { BadFileError } from '../runtime/errors.ts';
 import { fsErrorSentence } from '../runtime/files.ts';
 import type { ArchConfig } from './model.ts';
 import type { RngState } from '../runtime/random.ts';
-import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, type SafetensorsFile, type StoredTensor } from './safetensors.ts';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  readSafetensorsFile,
+  type SafetensorsFile,
+  type StoredTensor,
+} from './safetensors.ts';
 
 export const CHECKPOINT_FORMAT = 'cgan-onnx.checkpoint';
 export const CHECKPOINT_VERSION = '1';
@@ -107,10 +113,14 @@ export function decodeCheckpoint(bytes: Uint8Array, what: string): Checkpoint {
 
 function fromSafetensors(f: SafetensorsFile, what: string): Checkpoint {
   if (f.metadata.format !== CHECKPOINT_FORMAT) {
-    throw new BadFileError(`${what}: not a cgan-onnx checkpoint (metadata.format is ${JSON.stringify(f.metadata.format)})`);
+    throw new BadFileError(
+      `${what}: not a cgan-onnx checkpoint (metadata.format is ${JSON.stringify(f.metadata.format)})`,
+    );
   }
   if (f.metadata.format_version !== CHECKPOINT_VERSION) {
-    throw new BadFileError(`${what}: checkpoint format version ${f.metadata.format_version}; this build reads version ${CHECKPOINT_VERSION}`);
+    throw new BadFileError(
+      `${what}: checkpoint format version ${f.metadata.format_version}; this build reads version ${CHECKPOINT_VERSION}`,
+    );
   }
   let config: TrainConfig;
   let state: TrainState;
@@ -118,10 +128,21 @@ function fromSafetensors(f: SafetensorsFile, what: string): Checkpoint {
     config = JSON.parse(f.metadata.config);
     state = JSON.parse(f.metadata.state);
   } catch (e) {
-    throw new BadFileError(`${what}: its config/state metadata is not valid JSON (${(e as Error).message}); the file was edited or is damaged`);
+    throw new BadFileError(
+      `${what}: its config/state metadata is not valid JSON (${(e as Error).message}); the file was edited or is damaged`,
+    );
   }
-  if (!config?.arch || !config.hyper || !config.dataset || !state || !Number.isInteger(state.step) || !Array.isArray(state.rng)) {
-    throw new BadFileError(`${what}: its config/state metadata is incomplete; the file was edited or is damaged: resume from another checkpoint`);
+  if (
+    !config?.arch ||
+    !config.hyper ||
+    !config.dataset ||
+    !state ||
+    !Number.isInteger(state.step) ||
+    !Array.isArray(state.rng)
+  ) {
+    throw new BadFileError(
+      `${what}: its config/state metadata is incomplete; the file was edited or is damaged: resume from another checkpoint`,
+    );
   }
   return { config, state, tensors: f.tensors };
 }
@@ -146,7 +167,10 @@ export function firstNonFinite(tensors: Record<string, StoredTensor>): string | 
 
 export async function readCheckpoint(runOrFile: string): Promise<Checkpoint> {
   const file = checkpointPath(runOrFile);
-  const f = await readSafetensorsFile(file, (f) => `no checkpoint at ${f}: pass a run directory written by \`cgan train --out DIR\` or its ${CHECKPOINT_FILE}`);
+  const f = await readSafetensorsFile(
+    file,
+    (f) => `no checkpoint at ${f}: pass a run directory written by \`cgan train --out DIR\` or its ${CHECKPOINT_FILE}`,
+  );
   return fromSafetensors(f, file);
 }
 

@@ -63,11 +63,28 @@ test('a custom IDX pair loads and its class count comes from the labels', async 
 test('bad data is refused with the file and the problem named', async () => {
   const wrongMagic = idxImages(2, 28, 28);
   wrongMagic[3] = 0x01;
-  await assert.rejects(loadDataset({ dir: dataDir(wrongMagic, idxLabels([0, 1])) }), /train-images-idx3-ubyte: wrong magic 0x00000801, expected 0x00000803 .*label file/);
-  await assert.rejects(loadDataset({ dir: dataDir(idxImages(3, 28, 28).subarray(0, 1000), idxLabels([0, 1, 1])) }), /train-images-idx3-ubyte: truncated: header promises 3 images/);
-  await assert.rejects(loadDataset({ dir: dataDir(idxImages(3, 28, 28), idxLabels([0, 1])) }), /holds 3 images but .*holds 2 labels/);
-  await assert.rejects(loadDataset({ dir: dataDir(idxImages(2, 32, 32), idxLabels([0, 1])) }), /images are 32x32, but the model takes 28x28/);
-  await assert.rejects(loadDataset({ dir: dataDir(new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), idxLabels([0])) }), /gzip: gunzip it first/);
+  await assert.rejects(
+    loadDataset({ dir: dataDir(wrongMagic, idxLabels([0, 1])) }),
+    /train-images-idx3-ubyte: wrong magic 0x00000801, expected 0x00000803 .*label file/,
+  );
+  await assert.rejects(
+    loadDataset({ dir: dataDir(idxImages(3, 28, 28).subarray(0, 1000), idxLabels([0, 1, 1])) }),
+    /train-images-idx3-ubyte: truncated: header promises 3 images/,
+  );
+  await assert.rejects(
+    loadDataset({ dir: dataDir(idxImages(3, 28, 28), idxLabels([0, 1])) }),
+    /holds 3 images but .*holds 2 labels/,
+  );
+  await assert.rejects(
+    loadDataset({ dir: dataDir(idxImages(2, 32, 32), idxLabels([0, 1])) }),
+    /images are 32x32, but the model takes 28x28/,
+  );
+  await assert.rejects(
+    loadDataset({
+      dir: dataDir(new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), idxLabels([0])),
+    }),
+    /gzip: gunzip it first/,
+  );
   await assert.rejects(loadDataset({ dir: '/nonexistent-cgan' }), /does not exist: pass --data DIR/);
   const empty = mkdtempSync(path.join(os.tmpdir(), 'cgan-empty-'));
   await assert.rejects(loadDataset({ dir: empty }), /has no train-images-idx3-ubyte \/ train-labels-idx1-ubyte pair/);

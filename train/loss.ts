@@ -47,7 +47,17 @@ export interface CriticSums {
  * Critic loss for one shard. `fake` must come from the generator without gradient (the critic
  * update does not touch the generator). Returns the loss and, through `out`, kept sums for metrics.
  */
-export function criticLoss(w: Weights, a: ArchConfig, real: tf.Tensor4D, fake: tf.Tensor4D, labels: tf.Tensor1D, alpha: tf.Tensor4D, lambda: number, fullBatch: number, out: Partial<CriticSums>): tf.Scalar {
+export function criticLoss(
+  w: Weights,
+  a: ArchConfig,
+  real: tf.Tensor4D,
+  fake: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  alpha: tf.Tensor4D,
+  lambda: number,
+  fullBatch: number,
+  out: Partial<CriticSums>,
+): tf.Scalar {
   // Real and fake go through the critic as one batch: half the ops, each on twice the data.
   const labelTerm = criticLabelTerm(w, a, labels);
   const scores = criticWithLabelTerm(w, a, tf.concat([real, fake], 0), tf.concat([labelTerm, labelTerm], 0));
@@ -62,7 +72,14 @@ export function criticLoss(w: Weights, a: ArchConfig, real: tf.Tensor4D, fake: t
 }
 
 /** Generator loss for one shard: -D(G(z, c), c), summed and divided by the full batch. */
-export function generatorLoss(w: Weights, a: ArchConfig, z: tf.Tensor2D, labels: tf.Tensor1D, fullBatch: number, out: { score?: tf.Scalar }): tf.Scalar {
+export function generatorLoss(
+  w: Weights,
+  a: ArchConfig,
+  z: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  fullBatch: number,
+  out: { score?: tf.Scalar },
+): tf.Scalar {
   const s = tf.sum(critic(w, a, generator(w, a, z, labels), labels)) as tf.Scalar;
   out.score = tf.keep(s);
   return tf.div(tf.neg(s), fullBatch) as tf.Scalar;

@@ -25,8 +25,15 @@ test("the critic's split first layer equals the seed's conv over [image, label e
   const x = tf.tensor4d(seededValues(3 * 784, 8), [3, 28, 28, 1]);
   const emb = tf.reshape(tf.gather(p['critic.embedding'], labels()), [3, 28, 28, 1]);
   const lrelu = (t: tf.Tensor) => tf.leakyRelu(t, LEAKY_SLOPE);
-  let h = lrelu(tf.add(tf.conv2d(tf.concat([x, emb], 3) as tf.Tensor4D, p['critic.conv1.kernel'] as tf.Tensor4D, 2, 'same'), p['critic.conv1.bias']));
-  h = lrelu(tf.add(tf.conv2d(h as tf.Tensor4D, p['critic.conv2.kernel'] as tf.Tensor4D, 2, 'same'), p['critic.conv2.bias']));
+  let h = lrelu(
+    tf.add(
+      tf.conv2d(tf.concat([x, emb], 3) as tf.Tensor4D, p['critic.conv1.kernel'] as tf.Tensor4D, 2, 'same'),
+      p['critic.conv1.bias'],
+    ),
+  );
+  h = lrelu(
+    tf.add(tf.conv2d(h as tf.Tensor4D, p['critic.conv2.kernel'] as tf.Tensor4D, 2, 'same'), p['critic.conv2.bias']),
+  );
   const seed = tf.add(tf.matMul(tf.reshape(h, [3, -1]), p['critic.dense.kernel']), p['critic.dense.bias']);
   assert.ok(relativeMaxDiff(critic(p, a, x, labels()).dataSync(), seed.dataSync()) < 1e-5);
 });
@@ -37,9 +44,16 @@ test("leakyReluMasked has leakyRelu's values, gradient and second-order gradient
   for (const f of [(t: tf.Tensor) => tf.leakyRelu(t, 0.2), (t: tf.Tensor) => leakyReluMasked(t, 0.2)]) {
     assert.deepEqual([...f(x).dataSync()], [-0.4000000059604645, -0.10000000149011612, 0, 0.5, 3]);
   }
-  const penalty = (f: (t: tf.Tensor) => tf.Tensor) => () => tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(f(tf.mul(v, w)), w)))(x))) as tf.Scalar;
-  const stock = tf.variableGrads(penalty((t) => tf.leakyRelu(t, 0.2)), [w]);
-  const masked = tf.variableGrads(penalty((t) => leakyReluMasked(t, 0.2)), [w]);
+  const penalty = (f: (t: tf.Tensor) => tf.Tensor) => () =>
+    tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(f(tf.mul(v, w)), w)))(x))) as tf.Scalar;
+  const stock = tf.variableGrads(
+    penalty((t) => tf.leakyRelu(t, 0.2)),
+    [w],
+  );
+  const masked = tf.variableGrads(
+    penalty((t) => leakyReluMasked(t, 0.2)),
+    [w],
+  );
   assert.deepEqual([...masked.grads[w.name].dataSync()], [...stock.grads[w.name].dataSync()]);
   assert.equal(masked.value.dataSync()[0], stock.value.dataSync()[0]);
 });

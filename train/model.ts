@@ -28,7 +28,15 @@ export interface ArchConfig {
 }
 
 export function defaultArch(numClasses = 10): ArchConfig {
-  return { name: 'cwgan-gp-mnist', numClasses, zDim: 128, embedDim: 128, imageSize: IMAGE_SIZE, genChannels: 128, criticChannels: 64 };
+  return {
+    name: 'cwgan-gp-mnist',
+    numClasses,
+    zDim: 128,
+    embedDim: 128,
+    imageSize: IMAGE_SIZE,
+    genChannels: 128,
+    criticChannels: 64,
+  };
 }
 
 // Variables keep tfjs's unique auto-names (several replicas may share a thread in tests); the map's
@@ -106,10 +114,14 @@ export function initParams(a: ArchConfig, seed: number): Params {
 }
 
 export function generatorParams(p: Params): tf.Variable[] {
-  return Object.keys(p).filter((n) => n.startsWith('generator.')).map((n) => p[n]);
+  return Object.keys(p)
+    .filter((n) => n.startsWith('generator.'))
+    .map((n) => p[n]);
 }
 export function criticParams(p: Params): tf.Variable[] {
-  return Object.keys(p).filter((n) => n.startsWith('critic.')).map((n) => p[n]);
+  return Object.keys(p)
+    .filter((n) => n.startsWith('critic.'))
+    .map((n) => p[n]);
 }
 
 type Weights = Record<string, tf.Tensor>;
@@ -120,7 +132,13 @@ export interface GeneratorOptions {
 }
 
 /** Generator: (z [B, zDim], labels int32 [B]) -> images [B, 28, 28, 1] in [-1, 1]. */
-export function generator(w: Weights, a: ArchConfig, z: tf.Tensor2D, labels: tf.Tensor1D, opts: GeneratorOptions = {}): tf.Tensor4D {
+export function generator(
+  w: Weights,
+  a: ArchConfig,
+  z: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  opts: GeneratorOptions = {},
+): tf.Tensor4D {
   const b = z.shape[0];
   const s = a.imageSize / 4;
   const g = a.genChannels;
@@ -137,12 +155,18 @@ export function generator(w: Weights, a: ArchConfig, z: tf.Tensor2D, labels: tf.
     const kernel = w[`generator.${layer}.kernel`] as tf.Tensor4D;
     const bias = w[`generator.${layer}.bias`] as tf.Tensor1D;
     const shape: [number, number, number, number] = [b, size, size, g];
-    if (opts.inference) return leakyReluFast(conv2dTransposeWithBias(input, kernel, shape, 2, 'same', bias), LEAKY_SLOPE);
-    return leakyReluMasked(tf.add(tf.conv2dTranspose(input, kernel, shape, 2, 'same'), bias), LEAKY_SLOPE) as tf.Tensor4D;
+    if (opts.inference)
+      return leakyReluFast(conv2dTransposeWithBias(input, kernel, shape, 2, 'same', bias), LEAKY_SLOPE);
+    return leakyReluMasked(
+      tf.add(tf.conv2dTranspose(input, kernel, shape, 2, 'same'), bias),
+      LEAKY_SLOPE,
+    ) as tf.Tensor4D;
   };
   h = deconv(h, 'deconv1', 2 * s);
   h = deconv(h, 'deconv2', 4 * s);
-  return tf.tanh(tf.add(singleChannelConv(h, w['generator.conv.kernel'] as tf.Tensor4D), w['generator.conv.bias'])) as tf.Tensor4D;
+  return tf.tanh(
+    tf.add(singleChannelConv(h, w['generator.conv.kernel'] as tf.Tensor4D), w['generator.conv.bias']),
+  ) as tf.Tensor4D;
 }
 
 /**
@@ -181,7 +205,10 @@ export function criticWithLabelTerm(w: Weights, a: ArchConfig, x: tf.Tensor4D, l
   const b = x.shape[0];
   const kernel = tf.slice(w['critic.conv1.kernel'], [0, 0, 0, 0], [-1, -1, 1, -1]) as tf.Tensor4D;
   let h = leakyReluMasked(tf.add(tf.conv2d(x, kernel, 2, 'same'), labelTerm), LEAKY_SLOPE) as tf.Tensor4D;
-  h = leakyReluMasked(tf.add(tf.conv2d(h, w['critic.conv2.kernel'] as tf.Tensor4D, 2, 'same'), w['critic.conv2.bias']), LEAKY_SLOPE) as tf.Tensor4D;
+  h = leakyReluMasked(
+    tf.add(tf.conv2d(h, w['critic.conv2.kernel'] as tf.Tensor4D, 2, 'same'), w['critic.conv2.bias']),
+    LEAKY_SLOPE,
+  ) as tf.Tensor4D;
   const flat = tf.reshape(h, [b, -1]);
   return tf.reshape(tf.add(tf.matMul(flat, w['critic.dense.kernel']), w['critic.dense.bias']), [b]) as tf.Tensor1D;
 }

@@ -26,13 +26,18 @@ test('writeCurves draws the two-panel figure as SVG and PNG', async () => {
     ...(i % 5 === 4 ? { generator_score: -1 } : {}),
   }));
   const files = await writeCurves(dir, records, 10, 'test run');
-  assert.deepEqual(files.map((f) => path.basename(f)), ['curves.svg', 'curves.png']);
+  assert.deepEqual(
+    files.map((f) => path.basename(f)),
+    ['curves.svg', 'curves.png'],
+  );
   const svg = readFileSync(files[0], 'utf8');
-  for (const label of ['Real score', 'Fake score', 'Wasserstein distance', '10x Gradient penalty', 'test run']) assert.ok(svg.includes(label), label);
+  for (const label of ['Real score', 'Fake score', 'Wasserstein distance', '10x Gradient penalty', 'test run'])
+    assert.ok(svg.includes(label), label);
   const png = PNG.sync.read(readFileSync(files[1]));
   assert.ok(png.width > 600 && png.height > 400, `${png.width}x${png.height}`);
   // Not blank: some pixels are coloured lines.
   let coloured = 0;
-  for (let i = 0; i < png.data.length; i += 4) if (png.data[i] !== png.data[i + 1] || png.data[i + 1] !== png.data[i + 2]) coloured++;
+  for (let i = 0; i < png.data.length; i += 4)
+    if (png.data[i] !== png.data[i + 1] || png.data[i + 1] !== png.data[i + 2]) coloured++;
   assert.ok(coloured > 500, `${coloured} coloured pixels`);
 });

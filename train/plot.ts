@@ -44,7 +44,10 @@ export function curvesSpec(records: MetricsRecord[], lambda: number, title: stri
     names.flatMap((name) => {
       const raw = series[name];
       const smooth = ema(raw, 0.99);
-      const idx = thin(steps.map((_, i) => i), 1500);
+      const idx = thin(
+        steps.map((_, i) => i),
+        1500,
+      );
       return [
         ...idx.map((i) => ({ step: steps[i], value: raw[i], series: name, smooth: false })),
         ...idx.map((i) => ({ step: steps[i], value: smooth[i], series: name, smooth: true })),
@@ -59,7 +62,12 @@ export function curvesSpec(records: MetricsRecord[], lambda: number, title: stri
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'critic step' },
       y: { field: 'value', type: 'quantitative', title: null, ...(yDomain ? { scale: { domain: yDomain } } : {}) },
-      color: { field: 'series', type: 'nominal', scale: { domain: panelNames, range: colors }, legend: { orient: 'top-right', title: null, labelLimit: 0 } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        scale: { domain: panelNames, range: colors },
+        legend: { orient: 'top-right', title: null, labelLimit: 0 },
+      },
       detail: { field: 'smooth' },
       strokeWidth: { condition: { test: 'datum.smooth', value: 1.5 }, value: 1 },
       opacity: { condition: { test: 'datum.smooth', value: 1 }, value: 0.3 },
@@ -80,7 +88,12 @@ export function curvesSpec(records: MetricsRecord[], lambda: number, title: stri
 }
 
 /** Writes `curves.svg` and `curves.png` into `dir`; returns their paths. */
-export async function writeCurves(dir: string, records: MetricsRecord[], lambda: number, title: string): Promise<string[]> {
+export async function writeCurves(
+  dir: string,
+  records: MetricsRecord[],
+  lambda: number,
+  title: string,
+): Promise<string[]> {
   if (records.length === 0) return [];
   return writeChart(curvesSpec(records, lambda, title), dir, 'curves');
 }

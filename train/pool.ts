@@ -91,9 +91,19 @@ export class NonFiniteError extends Error {}
 const ONE_WORKER_BACKENDS = ['webgpu', 'tensorflow-gpu', 'tensorflow'];
 
 export class WorkerPool {
-  private constructor(private readonly clients: WorkerClient[], readonly backend: string, readonly notes: string[]) {}
+  private constructor(
+    private readonly clients: WorkerClient[],
+    readonly backend: string,
+    readonly notes: string[],
+  ) {}
 
-  static async start(n: number, arch: ArchConfig, hyper: Hyper, seed: number, backend: BackendRequest): Promise<WorkerPool> {
+  static async start(
+    n: number,
+    arch: ArchConfig,
+    hyper: Hyper,
+    seed: number,
+    backend: BackendRequest,
+  ): Promise<WorkerPool> {
     const clients = [new WorkerClient()];
     try {
       // Every replica initialises from the same seed, so all start with identical weights.
@@ -145,7 +155,9 @@ export class WorkerPool {
       numTensors: results.map((r) => r.numTensors),
     };
     if (!allFinite(grads) || ![metrics.realScore, metrics.fakeScore, metrics.penalty].every(Number.isFinite)) {
-      throw new NonFiniteError(`critic loss or gradient is not finite (real ${metrics.realScore}, fake ${metrics.fakeScore}, penalty ${metrics.penalty})`);
+      throw new NonFiniteError(
+        `critic loss or gradient is not finite (real ${metrics.realScore}, fake ${metrics.fakeScore}, penalty ${metrics.penalty})`,
+      );
     }
     await this.applyAll('critic', grads);
     return metrics;
@@ -165,7 +177,8 @@ export class WorkerPool {
     const grads = results[0].grads;
     for (const r of results.slice(1)) sumInto(grads, r.grads);
     const score = results.reduce((s, r) => s + r.score, 0) / n;
-    if (!allFinite(grads) || !Number.isFinite(score)) throw new NonFiniteError(`generator loss or gradient is not finite (score ${score})`);
+    if (!allFinite(grads) || !Number.isFinite(score))
+      throw new NonFiniteError(`generator loss or gradient is not finite (score ${score})`);
     await this.applyAll('generator', grads);
     return { score, numTensors: results.map((r) => r.numTensors) };
   }

@@ -10,7 +10,8 @@ export class ProgressReporter {
     if (!this.bar) {
       this.bar = new cliProgress.SingleBar(
         {
-          format: 'step {value}/{total} [{bar}] {percentage}% | ETA {eta_formatted} | epoch {epoch} | real {real} fake {fake} W {w} GP {gp} G {g}',
+          format:
+            'step {value}/{total} [{bar}] {percentage}% | ETA {eta_formatted} | epoch {epoch} | real {real} fake {fake} W {w} GP {gp} G {g}',
           etaBuffer: 50,
           // Off a terminal (CI, logs) print a line every 10 s instead of redrawing.
           noTTYOutput: true,
@@ -38,6 +39,13 @@ export class ProgressReporter {
 
   private payload(r: MetricsRecord) {
     const f = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(3));
-    return { epoch: r.epoch.toFixed(2), real: f(r.real_score), fake: f(r.fake_score), w: f(r.wasserstein), gp: f(r.penalty), g: f(this.last?.generator_score) };
+    return {
+      epoch: r.epoch.toFixed(2),
+      real: f(r.real_score),
+      fake: f(r.fake_score),
+      w: f(r.wasserstein),
+      gp: f(r.penalty),
+      g: f(this.last?.generator_score),
+    };
   }
 }

@@ -106,7 +106,10 @@ export class Replica {
     const z = tf.tensor2d(s.z, [n, this.arch.zDim]);
     const out: { score?: tf.Scalar } = {};
     const vars = this.names.generator.map((k) => this.params[k]);
-    const { value, grads } = tf.variableGrads(() => generatorLoss(this.params, this.arch, z, labels, fullBatch, out), vars);
+    const { value, grads } = tf.variableGrads(
+      () => generatorLoss(this.params, this.arch, z, labels, fullBatch, out),
+      vars,
+    );
     const flat = await this.flatten('generator', grads);
     const score = (await out.score!.data())[0];
     tf.dispose([value, labels, z, out.score!, ...Object.values(grads)]);
@@ -185,7 +188,10 @@ export class Replica {
       if (hasWeightAverage(tensors, this.names.generator)) {
         for (const [name, a] of this.ema.avg) {
           const t = tensors[EMA_PREFIX + name];
-          if (t.shape.join(',') !== a.shape.join(',')) throw new Error(`checkpoint tensor ${EMA_PREFIX + name} has shape [${t.shape}] but the model needs [${a.shape}]`);
+          if (t.shape.join(',') !== a.shape.join(','))
+            throw new Error(
+              `checkpoint tensor ${EMA_PREFIX + name} has shape [${t.shape}] but the model needs [${a.shape}]`,
+            );
           tf.tidy(() => a.assign(tf.tensor(t.data, t.shape, 'float32')));
         }
       } else this.ema.reset();

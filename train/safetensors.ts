@@ -32,7 +32,10 @@ export function encodeSafetensors(file: SafetensorsFile): Uint8Array {
   for (const name of names) {
     const t = file.tensors[name];
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`tensor ${name}: shape ${JSON.stringify(t.shape)} holds ${count} values, data has ${t.data.length}`);
+    if (count !== t.data.length)
+      throw new Error(
+        `tensor ${name}: shape ${JSON.stringify(t.shape)} holds ${count} values, data has ${t.data.length}`,
+      );
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }
@@ -57,13 +60,19 @@ export function encodeSafetensors(file: SafetensorsFile): Uint8Array {
 
 /** Parses a safetensors file; `what` names the file in errors. */
 export function decodeSafetensors(bytes: Uint8Array, what = 'checkpoint'): SafetensorsFile {
-  if (bytes.length < 8) throw new BadFileError(`${what}: ${bytes.length} bytes is too short to be a safetensors file (truncated?)`);
+  if (bytes.length < 8)
+    throw new BadFileError(`${what}: ${bytes.length} bytes is too short to be a safetensors file (truncated?)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > bytes.length - 8 || headerLen > 100_000_000) {
-    throw new BadFileError(`${what}: header length ${headerLen} exceeds the file size ${bytes.length} (truncated or not a safetensors file)`);
+    throw new BadFileError(
+      `${what}: header length ${headerLen} exceeds the file size ${bytes.length} (truncated or not a safetensors file)`,
+    );
   }
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  let header: Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
   } catch (e) {
@@ -78,10 +87,15 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'checkpoint'): Safet
     if (!(Number.isInteger(a) && Number.isInteger(b) && 0 <= a && a <= b)) {
       throw new BadFileError(`${what}: tensor ${name} has no valid data_offsets; the file was edited or is damaged`);
     }
-    if (dataStart + b > bytes.length) throw new BadFileError(`${what}: tensor ${name} ends at byte ${dataStart + b} but the file has ${bytes.length} (truncated)`);
+    if (dataStart + b > bytes.length)
+      throw new BadFileError(
+        `${what}: tensor ${name} ends at byte ${dataStart + b} but the file has ${bytes.length} (truncated)`,
+      );
     const count = Array.isArray(e.shape) ? e.shape.reduce((x, y) => x * y, 1) : NaN;
     if (!(count * 4 === b - a) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw new BadFileError(`${what}: tensor ${name} has shape ${JSON.stringify(e.shape)} but ${b - a} bytes of data; the file was edited or is damaged`);
+      throw new BadFileError(
+        `${what}: tensor ${name} has shape ${JSON.stringify(e.shape)} but ${b - a} bytes of data; the file was edited or is damaged`,
+      );
     }
     const raw = bytes.slice(dataStart + a, dataStart + b); // copy: aligned and detached from the file buffer
     if (e.dtype === 'F32') tensors[name] = { dtype: 'F32', shape: e.shape, data: new Float32Array(raw.buffer) };
@@ -98,6 +112,11 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'checkpoint'): Safet
 export async function readSafetensorsFile(file: string, missing: (file: string) => string): Promise<SafetensorsFile> {
   if (!existsSync(file)) throw new BadFileError(missing(file));
   const limit = 'the checkpoint size limit';
-  const bytes = await readFileChecked(file, { what: 'checkpoint', maxBytes: MAX_CHECKPOINT_BYTES, limitName: limit, error: BadFileError });
+  const bytes = await readFileChecked(file, {
+    what: 'checkpoint',
+    maxBytes: MAX_CHECKPOINT_BYTES,
+    limitName: limit,
+    error: BadFileError,
+  });
   return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 }

@@ -7,7 +7,14 @@ import { renderGrid } from '../runtime/images.ts';
 import { writePng } from '../runtime/png.ts';
 
 /** `images`: NHWC [n, size, size, 1] in [-1, 1] (for one channel, the same bytes as NCHW). */
-export async function writeSampleGrid(file: string, images: Float32Array, labels: Int32Array, noise: Float32Array, numClasses: number, size: number): Promise<string> {
+export async function writeSampleGrid(
+  file: string,
+  images: Float32Array,
+  labels: Int32Array,
+  noise: Float32Array,
+  numClasses: number,
+  size: number,
+): Promise<string> {
   const grid = renderGrid(
     { data: images, count: labels.length, channels: 1, height: size, width: size, labels, noise, device: 'cpu', ms: 0 },
     { cols: numClasses, pad: 2, scale: 2 },

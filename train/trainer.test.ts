@@ -42,23 +42,35 @@ test('a short run: finite losses, weights that change, files written', async () 
   assert.equal(r.state.epoch, 1); // 4 steps per epoch
   assert.equal(r.state.generatorSteps, 1);
   const m = await readMetrics(path.join(out, 'metrics.jsonl'));
-  assert.deepEqual(m.map((x) => x.step), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    m.map((x) => x.step),
+    [1, 2, 3, 4, 5, 6],
+  );
   for (const x of m) {
-    for (const v of [x.real_score, x.fake_score, x.wasserstein, x.penalty]) assert.ok(Number.isFinite(v), JSON.stringify(x));
+    for (const v of [x.real_score, x.fake_score, x.wasserstein, x.penalty])
+      assert.ok(Number.isFinite(v), JSON.stringify(x));
     assert.ok(Math.abs(x.wasserstein - (x.real_score - x.fake_score)) < 1e-9);
   }
   assert.ok(Number.isFinite(m[4].generator_score!), 'generator score on step 5');
   assert.equal(m[3].generator_score, undefined);
   // The critic learns to separate real from fake within a few steps.
   assert.ok(m[5].wasserstein > m[0].wasserstein, `W ${m[0].wasserstein} -> ${m[5].wasserstein}`);
-  for (const f of ['checkpoint.safetensors', 'curves.svg', 'samples/epoch-0000.png', 'samples/epoch-0001.png']) assert.ok(existsSync(path.join(out, f)), f);
+  for (const f of ['checkpoint.safetensors', 'curves.svg', 'samples/epoch-0000.png', 'samples/epoch-0001.png'])
+    assert.ok(existsSync(path.join(out, f)), f);
 
   // Compare with a 1-step run of the same seed: its generator is still the initial one.
   const ck = await readCheckpoint(out);
   const fresh = await train(base(tmp('one'), { steps: 1 }));
   const ck1 = await readCheckpoint(fresh.checkpoint);
-  assert.equal(maxAbsDiff(ck.tensors['generator.dense.kernel'].data, ck1.tensors['generator.dense.kernel'].data) > 0, true, 'generator weights changed');
-  assert.ok(maxAbsDiff(ck.tensors['critic.conv1.kernel'].data, ck1.tensors['critic.conv1.kernel'].data) > 1e-6, 'critic weights changed');
+  assert.equal(
+    maxAbsDiff(ck.tensors['generator.dense.kernel'].data, ck1.tensors['generator.dense.kernel'].data) > 0,
+    true,
+    'generator weights changed',
+  );
+  assert.ok(
+    maxAbsDiff(ck.tensors['critic.conv1.kernel'].data, ck1.tensors['critic.conv1.kernel'].data) > 1e-6,
+    'critic weights changed',
+  );
   assert.equal(ck.config.hyper.lambda, 10);
   assert.equal(ck.state.adamT.critic, 6);
   assert.equal(ck.state.adamT.generator, 1);
@@ -111,23 +123,42 @@ test('a checkpoint round-trips bit-exactly and a resume reproduces the uninterru
   const b = await readCheckpoint(split);
   assert.deepEqual(b.state.rng, a.state.rng);
   assert.equal(b.state.step, 7);
-  for (const [k, t] of Object.entries(a.tensors)) assert.deepEqual(b.tensors[k].data, t.data, `${k} differs after resume`);
+  for (const [k, t] of Object.entries(a.tensors))
+    assert.deepEqual(b.tensors[k].data, t.data, `${k} differs after resume`);
   const ma = await readMetrics(path.join(straight, 'metrics.jsonl'));
   const mb = await readMetrics(path.join(split, 'metrics.jsonl'));
-  assert.deepEqual(mb.map((x) => [x.step, x.real_score, x.fake_score, x.penalty, x.generator_score]), ma.map((x) => [x.step, x.real_score, x.fake_score, x.penalty, x.generator_score]));
+  assert.deepEqual(
+    mb.map((x) => [x.step, x.real_score, x.fake_score, x.penalty, x.generator_score]),
+    ma.map((x) => [x.step, x.real_score, x.fake_score, x.penalty, x.generator_score]),
+  );
 });
 
 test('a SIGKILLed `cgan train` at the default seed resumes, takes over its stale lock, and matches an unkilled run', async () => {
   const out = tmp('killed');
   // No --seed: the default (0) is the seed tfjs once read as "unseeded".
-  const common = [...CGAN_ARGV, 'train', '--limit', '64', '--batch-size', '16', '--backend', 'wasm', '--workers', '1', '--save-every', '2'];
+  const common = [
+    ...CGAN_ARGV,
+    'train',
+    '--limit',
+    '64',
+    '--batch-size',
+    '16',
+    '--backend',
+    'wasm',
+    '--workers',
+    '1',
+    '--save-every',
+    '2',
+  ];
   const args = [...common, '--out', out];
   const child = spawn(process.execPath, [...args, '--steps', '40'], { cwd: root, stdio: 'ignore' });
   const metricsFile = path.join(out, 'metrics.jsonl');
   // Kill it once it has checkpointed a few steps in.
   for (;;) {
     await new Promise((r) => setTimeout(r, 200));
-    const ck = existsSync(path.join(out, 'checkpoint.safetensors')) ? await readCheckpoint(out).catch(() => undefined) : undefined;
+    const ck = existsSync(path.join(out, 'checkpoint.safetensors'))
+      ? await readCheckpoint(out).catch(() => undefined)
+      : undefined;
     if (ck && ck.state.step >= 4) break;
     assert.equal(child.exitCode, null, 'training exited before it could be killed');
   }
@@ -156,9 +187,14 @@ test('a SIGKILLed `cgan train` at the default seed resumes, takes over its stale
   const same = (rows: Awaited<ReturnType<typeof readMetrics>>) => rows.map(({ seconds: _, ...r }) => r);
   assert.deepEqual(same(await readMetrics(metricsFile)), same(await readMetrics(path.join(straight, 'metrics.jsonl'))));
   const [a, b] = [await readCheckpoint(out), await readCheckpoint(straight)];
-  for (const [k, t] of Object.entries(b.tensors)) assert.deepEqual(a.tensors[k].data, t.data, `${k} differs from the unkilled run`);
+  for (const [k, t] of Object.entries(b.tensors))
+    assert.deepEqual(a.tensors[k].data, t.data, `${k} differs from the unkilled run`);
   const steps = (await readMetrics(metricsFile)).map((r) => r.step);
-  assert.deepEqual(steps, Array.from({ length: killedAt + 3 }, (_, i) => i + 1), 'each step logged exactly once');
+  assert.deepEqual(
+    steps,
+    Array.from({ length: killedAt + 3 }, (_, i) => i + 1),
+    'each step logged exactly once',
+  );
   assert.equal((await readCheckpoint(out)).state.step, killedAt + 3);
 });
 
@@ -166,7 +202,10 @@ test('a diverging run stops with a message and keeps the last good checkpoint', 
   const out = tmp('nan');
   // lr 1e30 blows the weights up after the first update; the next step's loss is not finite.
   const hyper = { ...base(out).hyper, lr: 1e30 };
-  await assert.rejects(train(base(out, { steps: 5, hyper, saveEvery: 1 })), /training diverged at step \d: .*not finite.*last good checkpoint \(step \d\) is kept/);
+  await assert.rejects(
+    train(base(out, { steps: 5, hyper, saveEvery: 1 })),
+    /training diverged at step \d: .*not finite.*last good checkpoint \(step \d\) is kept/,
+  );
   const ck = await readCheckpoint(out);
   for (const t of Object.values(ck.tensors)) for (const v of t.data) assert.ok(Number.isFinite(v));
 });
@@ -186,7 +225,10 @@ test('a run that diverges before its first checkpoint says none was saved, not "
 test('starting a new run over an existing one is refused, so its checkpoint is not lost', async () => {
   const out = tmp('exists');
   await train(base(out, { steps: 1 }));
-  await assert.rejects(train(base(out, { steps: 2 })), new RegExp(`${out} already holds a training run: pass --resume ${out} to continue it, or choose another --out`));
+  await assert.rejects(
+    train(base(out, { steps: 2 })),
+    new RegExp(`${out} already holds a training run: pass --resume ${out} to continue it, or choose another --out`),
+  );
   const other = tmp('other');
   await train(base(other, { steps: 1 }));
   await assert.rejects(train(base(out, { steps: 2, resume: other })), /already holds a training run/);
@@ -197,12 +239,18 @@ test('a resume may lower the learning rate, but not change the batch size', asyn
   const out = tmp('override');
   const logs: string[] = [];
   await train(base(out, { steps: 1 }));
-  await assert.rejects(train(base(out, { steps: 2, resume: out, hyperOverrides: { batchSize: 32 } })), /trained with --batch-size 16; a resumed run keeps it/);
+  await assert.rejects(
+    train(base(out, { steps: 2, resume: out, hyperOverrides: { batchSize: 32 } })),
+    /trained with --batch-size 16; a resumed run keeps it/,
+  );
   await train(base(out, { steps: 2, resume: out, hyperOverrides: { lr: 1e-4, lambda: 10 }, log: (m) => logs.push(m) }));
   const ck = await readCheckpoint(out);
   assert.equal(ck.config.hyper.lr, 1e-4);
   assert.equal(ck.state.step, 2);
-  assert.deepEqual(logs.filter((l) => l.startsWith('resume:')), ['resume: lr 0.0002 -> 0.0001 (from the command line)']);
+  assert.deepEqual(
+    logs.filter((l) => l.startsWith('resume:')),
+    ['resume: lr 0.0002 -> 0.0001 (from the command line)'],
+  );
 });
 
 test('the generator weight average: exact after one generator step, checkpointed, started on resume, and off at decay 0', async () => {
@@ -220,15 +268,29 @@ test('the generator weight average: exact after one generator step, checkpointed
     assert.ok(maxAbsDiff(a, want) < 1e-6, `${name}: ${maxAbsDiff(a, want)}`);
     assert.ok(maxAbsDiff(a, w1) > 1e-7, `${name}: the average should differ from the last iterate`);
   }
-  assert.equal(Object.keys(ck.tensors).some((k) => k.startsWith('ema.critic')), false, 'only the generator is averaged');
+  assert.equal(
+    Object.keys(ck.tensors).some((k) => k.startsWith('ema.critic')),
+    false,
+    'only the generator is averaged',
+  );
 
   // A checkpoint without an average (an older build, or --ema-decay 0) starts one when resumed.
   const off = tmp('ema-off');
   await train(base(off, { steps: 2, hyper: { ...base('').hyper, emaDecay: 0 } }));
-  assert.equal(Object.keys((await readCheckpoint(off)).tensors).some((k) => k.startsWith('ema.')), false);
+  assert.equal(
+    Object.keys((await readCheckpoint(off)).tensors).some((k) => k.startsWith('ema.')),
+    false,
+  );
   const logs: string[] = [];
   await train(base(off, { steps: 3, resume: off, hyperOverrides: { emaDecay: 0.999 }, log: (m) => logs.push(m) }));
-  assert.ok(logs.some((l) => /no generator weight average; it starts now from the resumed weights \(decay 0.999\)/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /no generator weight average; it starts now from the resumed weights \(decay 0.999\)/.test(l)),
+    logs.join('\n'),
+  );
   const resumed = await readCheckpoint(off);
-  assert.deepEqual(resumed.tensors['ema.generator.dense.kernel'].data, resumed.tensors['generator.dense.kernel'].data, 'no generator step yet: average = weights');
+  assert.deepEqual(
+    resumed.tensors['ema.generator.dense.kernel'].data,
+    resumed.tensors['generator.dense.kernel'].data,
+    'no generator step yet: average = weights',
+  );
 });

@@ -84,7 +84,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 /** --out must be a directory (or not exist yet): a file there would fail only after the workers start. */
 function checkRunDirectory(out: string): void {
   if (existsSync(out) && !statSync(out).isDirectory()) {
-    throw new BadFileError(`--out ${out} is a file, not a run directory; choose a directory path (it is created if missing)`);
+    throw new BadFileError(
+      `--out ${out} is a file, not a run directory; choose a directory path (it is created if missing)`,
+    );
   }
 }
 
@@ -94,11 +96,15 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
   if (opts.resume) resumed = await readCheckpoint(opts.resume);
   if (existsSync(checkpointPath(opts.out)) && resumeDir !== path.resolve(opts.out)) {
     // Starting afresh, or continuing another run, here would overwrite this run: make the user say which.
-    throw new RefusedError(`${opts.out} already holds a training run: pass --resume ${opts.out} to continue it, or choose another --out`);
+    throw new RefusedError(
+      `${opts.out} already holds a training run: pass --resume ${opts.out} to continue it, or choose another --out`,
+    );
   }
   if (resumed) checkResumeTensors(resumed, checkpointPath(opts.resume!));
 
-  const dataDir = opts.dataDir ?? (resumed && resumed.config.dataset.name !== 'mnist' ? path.dirname(resumed.config.dataset.imagesFile) : undefined);
+  const dataDir =
+    opts.dataDir ??
+    (resumed && resumed.config.dataset.name !== 'mnist' ? path.dirname(resumed.config.dataset.imagesFile) : undefined);
   const limit = opts.limit ?? (resumed ? resumed.config.dataset.count : undefined);
   const ds = await loadDataset({ dir: dataDir, limit });
   const config: TrainConfig = resumed
@@ -106,22 +112,36 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
     : {
         arch: defaultArch(ds.numClasses),
         hyper: { ...opts.hyper, emaDecay: opts.hyper.emaDecay ?? DEFAULT_EMA_DECAY },
-        dataset: { name: ds.name, imagesFile: ds.imagesFile, labelsFile: ds.labelsFile, count: ds.count, numClasses: ds.numClasses, classNames: ds.classNames },
+        dataset: {
+          name: ds.name,
+          imagesFile: ds.imagesFile,
+          labelsFile: ds.labelsFile,
+          count: ds.count,
+          numClasses: ds.numClasses,
+          classNames: ds.classNames,
+        },
         backend: opts.backend,
         workers: 0,
         seed: opts.seed,
       };
   if (resumed) {
     checkResumeData(resumed, ds);
-    const changes = Object.entries(opts.hyperOverrides ?? {}).filter(([k, v]) => resumed!.config.hyper[k as keyof Hyper] !== v);
+    const changes = Object.entries(opts.hyperOverrides ?? {}).filter(
+      ([k, v]) => resumed!.config.hyper[k as keyof Hyper] !== v,
+    );
     for (const [k, v] of changes) {
-      if (k === 'batchSize') throw new BadRequestError(`the run was trained with --batch-size ${resumed.config.hyper.batchSize}; a resumed run keeps it (start a new run for another batch size)`);
+      if (k === 'batchSize')
+        throw new BadRequestError(
+          `the run was trained with --batch-size ${resumed.config.hyper.batchSize}; a resumed run keeps it (start a new run for another batch size)`,
+        );
       log(`resume: ${k} ${resumed.config.hyper[k as keyof Hyper]} -> ${v} (from the command line)`);
     }
     config.hyper = { ...config.hyper, ...Object.fromEntries(changes) };
     config.hyper.emaDecay ??= DEFAULT_EMA_DECAY; // checkpoints from before the average existed
     if (config.hyper.emaDecay > 0 && !hasWeightAverage(resumed.tensors, Object.keys(generatorShapes(config.arch)))) {
-      log(`resume: this checkpoint has no generator weight average; it starts now from the resumed weights (decay ${config.hyper.emaDecay})`);
+      log(
+        `resume: this checkpoint has no generator weight average; it starts now from the resumed weights (decay ${config.hyper.emaDecay})`,
+      );
     }
   }
   const { hyper, arch } = config;
@@ -135,8 +155,14 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
   };
   const order = (r: Rng) => epochOrder(r, orderOptions);
   const stepsPerEpoch = Math.floor(ds.count / hyper.batchSize);
-  if (stepsPerEpoch < 1) throw new BadRequestError(`the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: lower --batch-size or use more data`);
-  const totalSteps = Math.min(opts.steps ?? Infinity, opts.epochs !== undefined ? opts.epochs * stepsPerEpoch : Infinity);
+  if (stepsPerEpoch < 1)
+    throw new BadRequestError(
+      `the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: lower --batch-size or use more data`,
+    );
+  const totalSteps = Math.min(
+    opts.steps ?? Infinity,
+    opts.epochs !== undefined ? opts.epochs * stepsPerEpoch : Infinity,
+  );
   if (!Number.isFinite(totalSteps)) throw new BadRequestError('say how long to train: --epochs N or --steps N');
 
   const workers = opts.workers ?? 1;
@@ -166,14 +192,26 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
       rng = new Rng(state.rng);
       // The epoch's shuffle is regenerated from the RNG state saved when the epoch began.
       perm = order(new Rng(state.epochRng));
-      if (resumeDir !== path.resolve(opts.out)) await fs.copyFile(path.join(resumeDir!, 'metrics.jsonl'), metricsFile).catch(() => undefined);
+      if (resumeDir !== path.resolve(opts.out))
+        await fs.copyFile(path.join(resumeDir!, 'metrics.jsonl'), metricsFile).catch(() => undefined);
       await truncateMetrics(metricsFile, state.step);
-      log(`resumed from ${opts.resume} at step ${state.step} (epoch ${state.epoch}, batch ${state.batchInEpoch}/${stepsPerEpoch})`);
+      log(
+        `resumed from ${opts.resume} at step ${state.step} (epoch ${state.epoch}, batch ${state.batchInEpoch}/${stepsPerEpoch})`,
+      );
     } else {
       rng = new Rng(config.seed);
       const epochRng = rng.state();
       perm = order(rng);
-      state = { step: 0, generatorSteps: 0, epoch: 0, batchInEpoch: 0, epochRng, rng: rng.state(), adamT: { generator: 0, critic: 0 }, wallSeconds: 0 };
+      state = {
+        step: 0,
+        generatorSteps: 0,
+        epoch: 0,
+        batchInEpoch: 0,
+        epochRng,
+        rng: rng.state(),
+        adamT: { generator: 0, critic: 0 },
+        wallSeconds: 0,
+      };
       await fs.rm(metricsFile, { force: true });
     }
 
@@ -203,7 +241,14 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
         }
       }
       const images = await pool.generate(z, labels);
-      return writeSampleGrid(path.join(opts.out, 'samples', `${tag}.png`), images, labels, z, arch.numClasses, arch.imageSize);
+      return writeSampleGrid(
+        path.join(opts.out, 'samples', `${tag}.png`),
+        images,
+        labels,
+        z,
+        arch.numClasses,
+        arch.imageSize,
+      );
     };
 
     let stoppedBy: TrainResult['stoppedBy'] = 'done';
@@ -296,15 +341,20 @@ function checkResumeTensors(c: Checkpoint, file: string): void {
   for (const [name, shape] of Object.entries(shapes)) {
     for (const key of [name, `adam.m.${name}`, `adam.v.${name}`]) {
       const t = c.tensors[key];
-      if (!t) throw new BadFileError(`${file}: it has no tensor ${key}; it is not a complete checkpoint of this project`);
+      if (!t)
+        throw new BadFileError(`${file}: it has no tensor ${key}; it is not a complete checkpoint of this project`);
       if (t.shape.join(',') !== shape.join(',')) {
-        throw new BadFileError(`${file}: tensor ${key} has shape [${t.shape}] but its config's model needs [${shape}]; the file was edited or is damaged`);
+        throw new BadFileError(
+          `${file}: tensor ${key} has shape [${t.shape}] but its config's model needs [${shape}]; the file was edited or is damaged`,
+        );
       }
     }
   }
   const bad = firstNonFinite(c.tensors);
   if (bad) {
-    throw new BadFileError(`${file}: ${bad} is not finite: the run had diverged when this was saved; resume from an earlier checkpoint`);
+    throw new BadFileError(
+      `${file}: ${bad} is not finite: the run had diverged when this was saved; resume from an earlier checkpoint`,
+    );
   }
 }
 

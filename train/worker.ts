@@ -56,6 +56,11 @@ async function handle(req: Request): Promise<{ result: unknown; transfer?: Array
 parentPort!.on('message', (req: Request) => {
   handle(req).then(
     ({ result, transfer }) => parentPort!.postMessage({ id: req.id, ok: true, result } satisfies Reply, transfer ?? []),
-    (e: unknown) => parentPort!.postMessage({ id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) } satisfies Reply),
+    (e: unknown) =>
+      parentPort!.postMessage({
+        id: req.id,
+        ok: false,
+        error: e instanceof Error ? e.message : String(e),
+      } satisfies Reply),
   );
 });

@@ -10,7 +10,13 @@ import { DEMO_ROOT, DIST_DIR } from './server.ts';
 
 const REPO = resolve(DEMO_ROOT, '..');
 /** What the page is built from: its own sources and the runtime it imports. */
-const SOURCES = [join(DEMO_ROOT, 'index.html'), join(DEMO_ROOT, 'vite.config.ts'), join(DEMO_ROOT, 'src'), join(REPO, 'runtime'), join(REPO, 'package-lock.json')];
+const SOURCES = [
+  join(DEMO_ROOT, 'index.html'),
+  join(DEMO_ROOT, 'vite.config.ts'),
+  join(DEMO_ROOT, 'src'),
+  join(REPO, 'runtime'),
+  join(REPO, 'package-lock.json'),
+];
 const STAMP = join(DIST_DIR, 'index.html');
 
 function newestMtime(path: string): number {
@@ -38,7 +44,9 @@ export async function ensureDemoBuilt(opts: { force?: boolean; log?: (msg: strin
   try {
     vite = await import('vite');
   } catch {
-    throw new Error('The demo page needs building and Vite is not installed. Run `npm ci` (Vite is a devDependency) in the repository, then retry.');
+    throw new Error(
+      'The demo page needs building and Vite is not installed. Run `npm ci` (Vite is a devDependency) in the repository, then retry.',
+    );
   }
   opts.log?.('Building the demo page (vite)...');
   const t0 = performance.now();

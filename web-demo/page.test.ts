@@ -12,7 +12,15 @@ import type { Browser, Page } from 'playwright-core';
 import { Generator } from '../runtime/node.ts';
 import { launchChromium, screenshotPath, watchErrors, watchRequests } from '../test/chromium.ts';
 import { fixtureModel, notAGeneratorModel } from '../test/fixture-model.ts';
-import { canvasStats, maxAbsDiff, pageGenerate, renders, settled, startTestDemo, type TestDemo } from '../test/demo-harness.ts';
+import {
+  canvasStats,
+  maxAbsDiff,
+  pageGenerate,
+  renders,
+  settled,
+  startTestDemo,
+  type TestDemo,
+} from '../test/demo-harness.ts';
 
 /** Per test: a stuck browser fails the test rather than blocking the suite. */
 const T = 180_000;
@@ -22,21 +30,31 @@ let page: Page;
 let errors: string[];
 let requests: string[];
 
-before(async () => {
-  t = await startTestDemo();
-  browser = await launchChromium({ webgpu: false });
-  const ctx = await browser.newContext({ acceptDownloads: true });
-  page = await ctx.newPage();
-  errors = watchErrors(page);
-  requests = watchRequests(page);
-  await page.goto(t.demo.url);
-  assert.equal(await settled(page), 'ready', `page did not get ready: ${await page.locator('#error').textContent()} ${errors.join('; ')}`);
-}, { timeout: T });
+before(
+  async () => {
+    t = await startTestDemo();
+    browser = await launchChromium({ webgpu: false });
+    const ctx = await browser.newContext({ acceptDownloads: true });
+    page = await ctx.newPage();
+    errors = watchErrors(page);
+    requests = watchRequests(page);
+    await page.goto(t.demo.url);
+    assert.equal(
+      await settled(page),
+      'ready',
+      `page did not get ready: ${await page.locator('#error').textContent()} ${errors.join('; ')}`,
+    );
+  },
+  { timeout: T },
+);
 
-after(async () => {
-  await browser?.close();
-  await t?.close();
-}, { timeout: 30_000 });
+after(
+  async () => {
+    await browser?.close();
+    await t?.close();
+  },
+  { timeout: 30_000 },
+);
 
 test('without a WebGPU adapter the page runs on wasm and says why', { timeout: T }, async () => {
   assert.equal(await page.locator('#ep').getAttribute('data-ep'), 'wasm');
@@ -48,7 +66,10 @@ test('without a WebGPU adapter the page runs on wasm and says why', { timeout: T
   assert.match((await page.locator('#model-name').textContent()) ?? '', /fixture\.onnx/);
   assert.equal(await page.inputValue('#class'), '0', 'a class is selected from the start');
   assert.equal(await page.locator('#single-label').textContent(), '0');
-  assert.match((await page.locator('#timing').textContent()) ?? '', /Generated 10 grid images in [\d.]+ ms and 8 strip images in [\d.]+ ms on wasm/);
+  assert.match(
+    (await page.locator('#timing').textContent()) ?? '',
+    /Generated 10 grid images in [\d.]+ ms and 8 strip images in [\d.]+ ms on wasm/,
+  );
   await page.screenshot({ path: screenshotPath('wasm-ready.png'), fullPage: true });
 });
 
@@ -116,7 +137,11 @@ test('a corrupt model file shows a readable error and keeps the current model', 
   for (const [name, bytes, expect] of [
     ['broken.onnx', Buffer.from('this is not an onnx file at all'), /Could not load broken\.onnx \(your file\): .+/],
     ['truncated.onnx', good.subarray(0, 4000), /Could not load truncated\.onnx \(your file\): .+/],
-    ['identity.onnx', Buffer.from(notAGeneratorModel()), /Could not load identity\.onnx \(your file\): .*not a cgan-onnx generator/],
+    [
+      'identity.onnx',
+      Buffer.from(notAGeneratorModel()),
+      /Could not load identity\.onnx \(your file\): .*not a cgan-onnx generator/,
+    ],
   ] as const) {
     await page.setInputFiles('#file', { name, mimeType: 'application/octet-stream', buffer: bytes });
     await page.locator('#error', { hasText: name }).waitFor({ state: 'visible', timeout: 30_000 });
@@ -142,7 +167,10 @@ test("a user's own .onnx loads by drag-and-drop and by the file picker", { timeo
   await settled(page, n + 1);
   assert.equal(await page.locator('#error').isVisible(), false);
   assert.match((await page.locator('#model-name').textContent()) ?? '', /dropped\.onnx \(your file\)/);
-  assert.ok(maxAbsDiff(gridBefore.pixels, (await canvasStats(page, 'grid')).pixels) > 50, 'new weights, same seed: the grid must change');
+  assert.ok(
+    maxAbsDiff(gridBefore.pixels, (await canvasStats(page, 'grid')).pixels) > 50,
+    'new weights, same seed: the grid must change',
+  );
 
   const path = join(t.dir, 'picked.onnx');
   writeFileSync(path, fixtureModel({ seed: 3 }));
@@ -158,7 +186,10 @@ test('no console errors on the happy path, and nothing fetched from elsewhere', 
   const origin = new URL(t.demo.url).origin;
   const outside = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
   assert.deepEqual(outside, []);
-  assert.ok(requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.wasm')), 'the ORT wasm comes from the demo server');
+  assert.ok(
+    requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.wasm')),
+    'the ORT wasm comes from the demo server',
+  );
 });
 
 test('a missing model: the page says how to get one', { timeout: T }, async () => {

@@ -19,17 +19,23 @@ let browser: Browser;
 let t: TestDemo;
 let ref: Generator;
 
-before(async () => {
-  t = await startTestDemo();
-  ref = await Generator.load(t.model, { device: 'cpu' });
-  browser = await launchChromium({ webgpu: true });
-}, { timeout: T });
+before(
+  async () => {
+    t = await startTestDemo();
+    ref = await Generator.load(t.model, { device: 'cpu' });
+    browser = await launchChromium({ webgpu: true });
+  },
+  { timeout: T },
+);
 
-after(async () => {
-  await browser?.close();
-  await ref?.dispose();
-  await t?.close();
-}, { timeout: 30_000 });
+after(
+  async () => {
+    await browser?.close();
+    await ref?.dispose();
+    await t?.close();
+  },
+  { timeout: 30_000 },
+);
 
 async function open(query: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const page = await browser.newPage();
@@ -37,7 +43,11 @@ async function open(query: string): Promise<{ page: Page; errors: string[]; requ
   const requests = watchRequests(page);
   await page.goto(`${t.demo.url}${query}`);
   const state = await settled(page, 1, 120_000);
-  assert.equal(state, 'ready', `page did not get ready: ${await page.locator('#error').textContent()} ${errors.join('; ')}`);
+  assert.equal(
+    state,
+    'ready',
+    `page did not get ready: ${await page.locator('#error').textContent()} ${errors.join('; ')}`,
+  );
   return { page, errors, requests };
 }
 
@@ -49,21 +59,34 @@ async function compare(page: Page, labels: number[], seed: number, what: string)
   for (const v of cpu.data) spread = Math.max(spread, Math.abs(v));
   assert.ok(spread > 0.3, 'the reference images are not near-constant (the comparison means something)');
   const d = maxAbsDiff(web, cpu.data);
-  console.log(`${what} vs onnxruntime-node cpu: max abs diff ${d.toExponential(2)} over ${web.length} values (labels ${labels.join(',')}, seed ${seed})`);
+  console.log(
+    `${what} vs onnxruntime-node cpu: max abs diff ${d.toExponential(2)} over ${web.length} values (labels ${labels.join(',')}, seed ${seed})`,
+  );
   return d;
 }
 
 test('WebGPU in the page matches onnxruntime-node cpu', { timeout: T }, async () => {
   const { page, errors, requests } = await open('');
   try {
-    assert.equal(await page.locator('#ep').getAttribute('data-ep'), 'webgpu', 'auto picks WebGPU when there is an adapter');
+    assert.equal(
+      await page.locator('#ep').getAttribute('data-ep'),
+      'webgpu',
+      'auto picks WebGPU when there is an adapter',
+    );
     assert.match((await page.locator('#ep-why').textContent()) ?? '', /navigator\.gpu gave an adapter/);
     await page.screenshot({ path: screenshotPath('webgpu-ready.png'), fullPage: true });
     const d = await compare(page, [4, 9], 2024, 'webgpu');
     assert.ok(d <= TOLERANCE, `webgpu max abs diff ${d} > ${TOLERANCE}`);
     assert.deepEqual(errors, []);
-    assert.deepEqual(requests.filter((u) => !u.startsWith(new URL(t.demo.url).origin)), [], 'everything comes from the demo server');
-    assert.ok(requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.asyncify.wasm')), 'the WebGPU build\'s wasm is served locally');
+    assert.deepEqual(
+      requests.filter((u) => !u.startsWith(new URL(t.demo.url).origin)),
+      [],
+      'everything comes from the demo server',
+    );
+    assert.ok(
+      requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.asyncify.wasm')),
+      "the WebGPU build's wasm is served locally",
+    );
   } finally {
     await page.close();
   }

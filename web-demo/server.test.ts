@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { fixtureModel } from '../test/fixture-model.ts';
 import { CONTENT_SECURITY_POLICY, startDemoServer, type DemoServer } from './server.ts';
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
 
 /** A raw request: node:http sends the path as given, unlike fetch, which resolves `..` itself. */
 function get(base: string, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
@@ -70,7 +74,11 @@ test('serves onnxruntime-web wasm files from node_modules with the right MIME ty
   assert.equal(wasm.headers['content-type'], 'application/wasm');
   assert.ok(Number(wasm.headers['content-length']) > 1_000_000);
   assert.equal(wasm.headers['cross-origin-embedder-policy'], 'require-corp');
-  for (const f of ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.jsep.mjs']) {
+  for (const f of [
+    'ort-wasm-simd-threaded.mjs',
+    'ort-wasm-simd-threaded.asyncify.mjs',
+    'ort-wasm-simd-threaded.jsep.mjs',
+  ]) {
     const mjs = await get(demo.url, `/ort/${f}`, 'HEAD');
     assert.equal(mjs.status, 200, f);
     assert.equal(mjs.headers['content-type'], 'text/javascript', f);
@@ -91,11 +99,26 @@ test('serves the model as octet-stream with its name', async () => {
 
 test('no path traversal: nothing outside the served trees is reachable', async () => {
   const attempts = [
-    '/../secret.txt', '/../../secret.txt', '/%2e%2e/secret.txt', '/%2e%2e/%2e%2e/secret.txt', '/..%2fsecret.txt',
-    '/..%2f..%2fsecret.txt', '/%2e%2e%2f%2e%2e%2fsecret.txt', '/assets/../../secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt',
-    '/ort/../../secret.txt', '/ort/..%2f..%2f..%2fpackage.json', '/ort/%2e%2e/package.json', '/ort/../onnxruntime-web/package.json',
-    '//etc/passwd', '/..\\..\\secret.txt', '/%5c..%5c..%5csecret.txt', '/model.onnx/../secret.txt', '/ort//etc/passwd',
-    '/%00/etc/passwd', '/../../../../../../etc/passwd',
+    '/../secret.txt',
+    '/../../secret.txt',
+    '/%2e%2e/secret.txt',
+    '/%2e%2e/%2e%2e/secret.txt',
+    '/..%2fsecret.txt',
+    '/..%2f..%2fsecret.txt',
+    '/%2e%2e%2f%2e%2e%2fsecret.txt',
+    '/assets/../../secret.txt',
+    '/assets/%2e%2e/%2e%2e/secret.txt',
+    '/ort/../../secret.txt',
+    '/ort/..%2f..%2f..%2fpackage.json',
+    '/ort/%2e%2e/package.json',
+    '/ort/../onnxruntime-web/package.json',
+    '//etc/passwd',
+    '/..\\..\\secret.txt',
+    '/%5c..%5c..%5csecret.txt',
+    '/model.onnx/../secret.txt',
+    '/ort//etc/passwd',
+    '/%00/etc/passwd',
+    '/../../../../../../etc/passwd',
   ];
   for (const path of attempts) {
     const r = await get(demo.url, path);
@@ -118,8 +141,14 @@ test('a missing model is a 404 that says how to get one', async () => {
 });
 
 test('start-up errors name the problem', async () => {
-  await assert.rejects(startDemoServer({ model: join(root, 'nope.onnx'), port: 0, distDir: dist }), /Model file .*nope\.onnx does not exist/);
-  await assert.rejects(startDemoServer({ model: null, port: 0, distDir: join(root, 'empty') }), /demo page is not built/);
+  await assert.rejects(
+    startDemoServer({ model: join(root, 'nope.onnx'), port: 0, distDir: dist }),
+    /Model file .*nope\.onnx does not exist/,
+  );
+  await assert.rejects(
+    startDemoServer({ model: null, port: 0, distDir: join(root, 'empty') }),
+    /demo page is not built/,
+  );
   const port = Number(new URL(demo.url).port);
   await assert.rejects(startDemoServer({ model: null, port, distDir: dist }), new RegExp(`Port ${port} .* is in use`));
 });
@@ -131,7 +160,8 @@ test('a model path that is a directory, random bytes or damaged weights is refus
   damaged[Math.floor(damaged.length / 2)] ^= 0x40; // inside the dense weights, most of the file
   writeFileSync(join(root, 'damaged.onnx'), damaged);
   // A server that starts anyway is closed, so a failing check cannot hold the test open.
-  const refused = (model: string) => startDemoServer({ model, port: 0, distDir: dist }).then((d) => d.close().then(() => d));
+  const refused = (model: string) =>
+    startDemoServer({ model, port: 0, distDir: dist }).then((d) => d.close().then(() => d));
   await assert.rejects(refused(root), /Model file .* is a directory/);
   await assert.rejects(refused(join(root, 'random.onnx')), /random\.onnx: not (a valid ONNX file|an ONNX model)/);
   await assert.rejects(refused(join(root, 'damaged.onnx')), /damaged\.onnx: its weights do not match/);

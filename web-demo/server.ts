@@ -94,7 +94,9 @@ export function ortDistDir(): string {
 export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServer> {
   const distDir = opts.distDir ?? DIST_DIR;
   if (!existsSync(resolve(distDir, 'index.html'))) {
-    throw new Error(`The demo page is not built (${distDir}/index.html is missing). Run \`npm run build:demo\` or \`npx cgan demo\`, which builds it.`);
+    throw new Error(
+      `The demo page is not built (${distDir}/index.html is missing). Run \`npm run build:demo\` or \`npx cgan demo\`, which builds it.`,
+    );
   }
   if (opts.model !== null) await checkModel(opts.model);
   const setHeaders = (res: ServerResponse) => {
@@ -105,7 +107,13 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
     res.end(message);
   };
   const page = sirv(distDir, { dev: false, etag: true, setHeaders, onNoMatch: (_req, res) => notFound(res) });
-  const ort = sirv(ortDistDir(), { dev: false, etag: true, maxAge: 3600, setHeaders, onNoMatch: (_req, res) => notFound(res) });
+  const ort = sirv(ortDistDir(), {
+    dev: false,
+    etag: true,
+    maxAge: 3600,
+    setHeaders,
+    onNoMatch: (_req, res) => notFound(res),
+  });
   const noModel = opts.noModelMessage ?? NO_MODEL_MESSAGE;
 
   const host = opts.host ?? '127.0.0.1';
@@ -115,7 +123,9 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
     setHeaders(res);
     if (allowedHosts && !allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
       res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`Host ${JSON.stringify(req.headers.host ?? '')} is not this server; open ${[...allowedHosts][0]} instead`);
+      res.end(
+        `Host ${JSON.stringify(req.headers.host ?? '')} is not this server; open ${[...allowedHosts][0]} instead`,
+      );
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -139,7 +149,11 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
   server.maxConnections = 64; // one page opens a handful; this bounds what a runaway client holds
   await new Promise<void>((ok, fail) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      fail(e.code === 'EADDRINUSE' ? new Error(`Port ${port} on ${host} is in use. Pick another with --port <n> (0 picks a free one).`) : e);
+      fail(
+        e.code === 'EADDRINUSE'
+          ? new Error(`Port ${port} on ${host} is in use. Pick another with --port <n> (0 picks a free one).`)
+          : e,
+      );
     });
     server.listen(port, host, () => ok());
   });
@@ -150,10 +164,11 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
   return {
     url: `http://${urlHost}:${actualPort}/`,
     server,
-    close: () => new Promise<void>((ok) => {
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }
 
@@ -180,7 +195,9 @@ function serveModel(req: IncomingMessage, res: ServerResponse, model: string | n
   }
   if (model === null || size < 0) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Cgan-No-Model': '1' });
-    res.end(model === null ? noModel : `Model file not found: ${model} (it was there when the demo started). ${noModel}`);
+    res.end(
+      model === null ? noModel : `Model file not found: ${model} (it was there when the demo started). ${noModel}`,
+    );
     return;
   }
   // no-cache: re-exporting to the same path must show the new weights on reload.

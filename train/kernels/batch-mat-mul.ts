@@ -19,14 +19,22 @@ function swapLastTwo(t: tf.Tensor): tf.Tensor {
 
 /** Values in the product's result: batch (broadcast) x rows x columns. */
 function resultSize(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): number {
-  const batch = Math.max(a.size / (a.shape[a.rank - 1] * a.shape[a.rank - 2]), b.size / (b.shape[b.rank - 1] * b.shape[b.rank - 2]));
+  const batch = Math.max(
+    a.size / (a.shape[a.rank - 1] * a.shape[a.rank - 2]),
+    b.size / (b.shape[b.rank - 1] * b.shape[b.rank - 2]),
+  );
   const rows = a.shape[a.rank - (transposeA ? 1 : 2)];
   const cols = b.shape[b.rank - (transposeB ? 2 : 1)];
   return batch * rows * cols;
 }
 
 /** A'B' with every transpose explicit; re-enters this kernel only with plain operands. */
-export function matMulExplicitTransposes(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+export function matMulExplicitTransposes(
+  a: tf.Tensor,
+  b: tf.Tensor,
+  transposeA: boolean,
+  transposeB: boolean,
+): tf.Tensor {
   const direct = (transposeA ? a.size : 0) + (transposeB ? b.size : 0);
   const swapped = (transposeA ? 0 : a.size) + (transposeB ? 0 : b.size) + resultSize(a, b, transposeA, transposeB);
   if (direct <= swapped) return tf.matMul(transposeA ? swapLastTwo(a) : a, transposeB ? swapLastTwo(b) : b);
@@ -38,6 +46,8 @@ export function batchMatMulKernel(backendName: string, stock: tf.KernelConfig): 
   return wrapStock(tf.BatchMatMul, backendName, stock, (args) => {
     const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
     if (!transposeA && !transposeB) return null;
-    return tf.tidy(() => matMulExplicitTransposes(asTensor(args.inputs.a, 'a'), asTensor(args.inputs.b, 'b'), transposeA, transposeB));
+    return tf.tidy(() =>
+      matMulExplicitTransposes(asTensor(args.inputs.a, 'a'), asTensor(args.inputs.b, 'b'), transposeA, transposeB),
+    );
   });
 }

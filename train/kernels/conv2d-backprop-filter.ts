@@ -19,10 +19,30 @@ export function conv2dBackpropFilterViaConv(
   pad: ConvPad,
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
 ): tf.Tensor4D {
-  const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight, inWidth, outHeight, outWidth } = info;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape,
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const {
+    strideHeight: sh,
+    strideWidth: sw,
+    filterHeight: kh,
+    filterWidth: kw,
+    inHeight,
+    inWidth,
+    outHeight,
+    outWidth,
+  } = info;
   if (dy.shape[1] !== outHeight || dy.shape[2] !== outWidth || dy.shape[3] !== filterShape[3]) {
-    throw new Error(`Conv2DBackpropFilter: dy shape ${dy.shape} does not match the forward output [${x.shape[0]},${outHeight},${outWidth},${filterShape[3]}].`);
+    throw new Error(
+      `Conv2DBackpropFilter: dy shape ${dy.shape} does not match the forward output [${x.shape[0]},${outHeight},${outWidth},${filterShape[3]}].`,
+    );
   }
   const { top, left } = info.padInfo;
   // Padding after the input so the dilated dy fits exactly kh x kw times; negative means the
@@ -35,7 +55,12 @@ export function conv2dBackpropFilterViaConv(
       xt = tf.slice(xt, [0, 0, 0, 0], [-1, inHeight + Math.min(bottom, 0), inWidth + Math.min(right, 0), -1]);
     }
     const f = tf.transpose(dy, [1, 2, 0, 3]);
-    const padding: tf.backend_util.ExplicitPadding = [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]];
+    const padding: tf.backend_util.ExplicitPadding = [
+      [0, 0],
+      [top, Math.max(bottom, 0)],
+      [left, Math.max(right, 0)],
+      [0, 0],
+    ];
     const dilations: [number, number] = [outHeight > 1 ? sh : 1, outWidth > 1 ? sw : 1];
     const out = tf.conv2d(xt, f, 1, padding, 'NHWC', dilations);
     return tf.transpose(out, [1, 2, 0, 3]);
@@ -60,7 +85,14 @@ export function conv2dBackpropFilterKernel(backendName: string): tf.KernelConfig
       const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
       assertChannelsLast('Conv2DBackpropFilter', a.dataFormat);
       return tf.tidy(() =>
-        conv2dBackpropFilterViaConv(asTensor(inputs.x, 'x'), asTensor(inputs.dy, 'dy'), a.filterShape, a.strides, a.pad, a.dimRoundingMode),
+        conv2dBackpropFilterViaConv(
+          asTensor(inputs.x, 'x'),
+          asTensor(inputs.dy, 'dy'),
+          a.filterShape,
+          a.strides,
+          a.pad,
+          a.dimRoundingMode,
+        ),
       );
     },
   };

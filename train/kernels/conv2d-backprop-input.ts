@@ -21,7 +21,14 @@ interface AxisPhase {
   after: number;
 }
 
-function axisPhase(phase: number, stride: number, padBefore: number, kernel: number, dyLen: number, count: number): AxisPhase {
+function axisPhase(
+  phase: number,
+  stride: number,
+  padBefore: number,
+  kernel: number,
+  dyLen: number,
+  count: number,
+): AxisPhase {
   const first = (phase + padBefore) % stride;
   const q = Math.floor((phase + padBefore) / stride);
   const taps = first < kernel ? Math.ceil((kernel - first) / stride) : 0;
@@ -47,12 +54,23 @@ export function conv2dBackpropInputViaSubpixel(
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
   epilogue?: Epilogue,
 ): tf.Tensor4D {
-  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, outHeight, outWidth } = info;
   const [batch, inH, inW, inC] = inputShape;
   const outC = filter.shape[3];
   if (dy.shape[0] !== batch || dy.shape[1] !== outHeight || dy.shape[2] !== outWidth || dy.shape[3] !== outC) {
-    throw new Error(`Conv2DBackpropInput: dy shape ${dy.shape} does not match the forward output [${batch},${outHeight},${outWidth},${outC}].`);
+    throw new Error(
+      `Conv2DBackpropInput: dy shape ${dy.shape} does not match the forward output [${batch},${outHeight},${outWidth},${outC}].`,
+    );
   }
   // Every phase is computed on a ceil(H/s) x ceil(W/s) grid; the interleaved result is cropped.
   const ch = Math.ceil(inH / sh);
@@ -71,7 +89,8 @@ export function conv2dBackpropInputViaSubpixel(
       // [B, ch, cw, sw, C] -> columns interleaved
       rows.push(sw === 1 ? cols[0] : tf.reshape<tf.Rank.R4>(tf.stack(cols, 3), [batch, ch, cw * sw, inC]));
     }
-    const full: tf.Tensor4D = sh === 1 ? rows[0] : tf.reshape<tf.Rank.R4>(tf.stack(rows, 2), [batch, ch * sh, cw * sw, inC]);
+    const full: tf.Tensor4D =
+      sh === 1 ? rows[0] : tf.reshape<tf.Rank.R4>(tf.stack(rows, 2), [batch, ch * sh, cw * sw, inC]);
     return ch * sh === inH && cw * sw === inW ? full : tf.slice(full, [0, 0, 0, 0], [batch, inH, inW, inC]);
   });
 }
@@ -97,7 +116,17 @@ export function phaseFilter(values: Float32Array, shape: Shape4, rowTaps: number
   return tf.tensor4d(out, [rowTaps.length, colTaps.length, outC, inC]);
 }
 
-function phaseConv(dy: tf.Tensor4D, filterValues: Float32Array, filterShape: Shape4, rp: AxisPhase, cp: AxisPhase, sh: number, sw: number, outShape: Shape4, epilogue?: Epilogue): tf.Tensor4D {
+function phaseConv(
+  dy: tf.Tensor4D,
+  filterValues: Float32Array,
+  filterShape: Shape4,
+  rp: AxisPhase,
+  cp: AxisPhase,
+  sh: number,
+  sw: number,
+  outShape: Shape4,
+  epilogue?: Epilogue,
+): tf.Tensor4D {
   const zeros = () => (epilogue ? tf.add(tf.zeros(outShape), epilogue.bias) : tf.zeros(outShape)) as tf.Tensor4D;
   if (rp.taps === 0 || cp.taps === 0) return zeros();
   const [, dyH, dyW] = dy.shape;
@@ -107,9 +136,15 @@ function phaseConv(dy: tf.Tensor4D, filterValues: Float32Array, filterShape: Sha
   const rows = dyH - r0 + Math.min(rp.after, 0);
   const cols = dyW - c0 + Math.min(cp.after, 0);
   if (rows <= 0 || cols <= 0) return zeros();
-  const d = r0 === 0 && c0 === 0 && rows === dyH && cols === dyW ? dy : tf.slice(dy, [0, r0, c0, 0], [-1, rows, cols, -1]);
+  const d =
+    r0 === 0 && c0 === 0 && rows === dyH && cols === dyW ? dy : tf.slice(dy, [0, r0, c0, 0], [-1, rows, cols, -1]);
   const f = phaseFilter(filterValues, filterShape, descendingTaps(rp, sh), descendingTaps(cp, sw));
-  const padding: tf.backend_util.ExplicitPadding = [[0, 0], [Math.max(rp.before, 0), Math.max(rp.after, 0)], [Math.max(cp.before, 0), Math.max(cp.after, 0)], [0, 0]];
+  const padding: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [Math.max(rp.before, 0), Math.max(rp.after, 0)],
+    [Math.max(cp.before, 0), Math.max(cp.after, 0)],
+    [0, 0],
+  ];
   if (!epilogue) return tf.conv2d(d, f, 1, padding);
   return tf.fused.conv2d({ x: d, filter: f, strides: 1, pad: padding, bias: epilogue.bias });
 }
@@ -118,7 +153,14 @@ function phaseConv(dy: tf.Tensor4D, filterValues: Float32Array, filterShape: Sha
  * conv2dTranspose(x, filter) + bias with the bias fused into the sub-pixel convs. Its ops are not
  * differentiable as one unit: use it only where no gradient is taken.
  */
-export function conv2dTransposeWithBias(x: tf.Tensor4D, filter: tf.Tensor4D, outputShape: Shape4, strides: number | [number, number], pad: ConvPad, bias: tf.Tensor1D): tf.Tensor4D {
+export function conv2dTransposeWithBias(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  outputShape: Shape4,
+  strides: number | [number, number],
+  pad: ConvPad,
+  bias: tf.Tensor1D,
+): tf.Tensor4D {
   // The sub-pixel form lays the filter out on the CPU (dataSync), which webgpu cannot do
   // synchronously; its own Conv2DBackpropInput is a GPU kernel and needs no help.
   if (tf.getBackend() === 'webgpu') {
@@ -135,7 +177,14 @@ export function conv2dBackpropInputKernel(backendName: string): tf.KernelConfig 
       const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
       assertChannelsLast('Conv2DBackpropInput', a.dataFormat);
       return tf.tidy(() =>
-        conv2dBackpropInputViaSubpixel(asTensor(inputs.dy, 'dy'), asTensor(inputs.filter, 'filter'), a.inputShape, a.strides, a.pad, a.dimRoundingMode),
+        conv2dBackpropInputViaSubpixel(
+          asTensor(inputs.dy, 'dy'),
+          asTensor(inputs.filter, 'filter'),
+          a.inputShape,
+          a.strides,
+          a.pad,
+          a.dimRoundingMode,
+        ),
       );
     },
   };

@@ -15,7 +15,14 @@ async function compare(label: string, make: () => tf.Tensor, tolerance = 1e-5) {
   assert.ok(d <= tolerance, `${label}: relative max diff ${d}`);
 }
 
-const t = (shape: number[], seed: number) => tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed), shape);
+const t = (shape: number[], seed: number) =>
+  tf.tensor(
+    seededValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 
 describe('BatchMatMul with transposed operands', () => {
   it('is what the wasm backend runs', () => assert.ok(isReplacementKernel('BatchMatMul', 'wasm')));
@@ -59,9 +66,31 @@ describe('Sum over leading axes', () => {
     [[2, 3], [0, 1], false], // stock path
   ];
   for (const [i, [shape, axis, keep]] of cases.entries()) {
-    it(`matches the stock cpu kernel: ${shape} axis ${axis} keepDims=${keep}`, () => compare(`case ${i}`, () => tf.sum(t(shape, i + 7), axis, keep)));
+    it(`matches the stock cpu kernel: ${shape} axis ${axis} keepDims=${keep}`, () =>
+      compare(`case ${i}`, () => tf.sum(t(shape, i + 7), axis, keep)));
   }
-  it('leaves int32 sums to the stock kernel', () => compare('int32', () => tf.sum(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), 0)));
+  it('leaves int32 sums to the stock kernel', () =>
+    compare('int32', () =>
+      tf.sum(
+        tf.tensor2d(
+          [
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ],
+          [3, 2],
+          'int32',
+        ),
+        0,
+      ),
+    ));
   it('gives bias gradients (add broadcast) equal to cpu', () =>
-    compare('bias grad', () => tf.grad((b: tf.Tensor) => tf.add(t([3, 4, 5, 6], 3), b).square().sum())(t([6], 4))));
+    compare('bias grad', () =>
+      tf.grad((b: tf.Tensor) =>
+        tf
+          .add(t([3, 4, 5, 6], 3), b)
+          .square()
+          .sum(),
+      )(t([6], 4)),
+    ));
 });

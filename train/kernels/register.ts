@@ -29,9 +29,15 @@ interface Replacement {
 /** Kernels replaced on wasm, and why (for notes and docs). */
 export const WASM_REPLACEMENTS: Record<string, Replacement> = {
   [tf.Conv2DBackpropFilter]: { make: conv2dBackpropFilterKernel, why: 'missing; one dilated conv2d' },
-  [tf.Conv2DBackpropInput]: { make: conv2dBackpropInputKernel, why: 'stock is a scalar loop; stride^2 sub-pixel conv2d' },
+  [tf.Conv2DBackpropInput]: {
+    make: conv2dBackpropInputKernel,
+    why: 'stock is a scalar loop; stride^2 sub-pixel conv2d',
+  },
   [tf.UnsortedSegmentSum]: { make: unsortedSegmentSumKernel, why: 'missing, needed by gather; one-hot matMul' },
-  [tf.BatchMatMul]: { make: (b, stock) => stock && batchMatMulKernel(b, stock), why: 'transposed operands slow; explicit transpose' },
+  [tf.BatchMatMul]: {
+    make: (b, stock) => stock && batchMatMulKernel(b, stock),
+    why: 'transposed operands slow; explicit transpose',
+  },
   [tf.Sum]: { make: (b, stock) => stock && sumKernel(b, stock), why: 'leading-axis sums slow; ones x matMul' },
 };
 

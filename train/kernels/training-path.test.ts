@@ -6,7 +6,16 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { critic, criticParams, defaultArch, generator, generatorParams, initParams, type ArchConfig, type Params } from '../model.ts';
+import {
+  critic,
+  criticParams,
+  defaultArch,
+  generator,
+  generatorParams,
+  initParams,
+  type ArchConfig,
+  type Params,
+} from '../model.ts';
 import { zeroGradientConfig } from './comparison-gradients.ts';
 import { initBackends, relativeMaxDiff, seededValues } from '../../test/kernel-test-util.ts';
 
@@ -18,13 +27,20 @@ before(async () => {
   await initBackends();
   await tf.setBackend('cpu');
   const p = initParams(arch, 7);
-  initial = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, { shape: v.shape, values: v.dataSync() as Float32Array }]));
+  initial = Object.fromEntries(
+    Object.entries(p).map(([k, v]) => [k, { shape: v.shape, values: v.dataSync() as Float32Array }]),
+  );
   tf.dispose(Object.values(p));
 });
 
 /** Fresh, unnamed variables with the initial values, created on the active backend. */
 function freshParams(): Params {
-  return Object.fromEntries(Object.entries(initial).map(([k, { shape, values }]) => [k, tf.tidy(() => tf.variable(tf.tensor(values, shape), true))])) as Params;
+  return Object.fromEntries(
+    Object.entries(initial).map(([k, { shape, values }]) => [
+      k,
+      tf.tidy(() => tf.variable(tf.tensor(values, shape), true)),
+    ]),
+  ) as Params;
 }
 
 function batch() {
@@ -32,7 +48,10 @@ function batch() {
     z: tf.tensor2d(seededValues(BATCH * arch.zDim, 5), [BATCH, arch.zDim]),
     labels: tf.tensor1d([0, 3, 9], 'int32'),
     real: tf.tensor4d(seededValues(BATCH * 28 * 28, 9), [BATCH, 28, 28, 1]),
-    eps: tf.tensor(seededValues(BATCH, 13).map((v) => (v + 1) / 2), [BATCH, 1, 1, 1]),
+    eps: tf.tensor(
+      seededValues(BATCH, 13).map((v) => (v + 1) / 2),
+      [BATCH, 1, 1, 1],
+    ),
   };
 }
 
@@ -47,7 +66,11 @@ function criticGrads(w: Params) {
     return norm.sub(1).square().mean();
   };
   const out = tf.variableGrads(
-    () => critic(w, arch, fake, labels).mean().sub(critic(w, arch, real, labels).mean()).add(penalty().mul(10)) as tf.Scalar,
+    () =>
+      critic(w, arch, fake, labels)
+        .mean()
+        .sub(critic(w, arch, real, labels).mean())
+        .add(penalty().mul(10)) as tf.Scalar,
     criticParams(w),
   );
   tf.dispose([z, labels, real, eps, fake, xhat]);
@@ -56,7 +79,13 @@ function criticGrads(w: Params) {
 
 function generatorGrads(w: Params) {
   const { z, labels } = batch();
-  const out = tf.variableGrads(() => critic(w, arch, generator(w, arch, z, labels), labels).mean().neg() as tf.Scalar, generatorParams(w));
+  const out = tf.variableGrads(
+    () =>
+      critic(w, arch, generator(w, arch, z, labels), labels)
+        .mean()
+        .neg() as tf.Scalar,
+    generatorParams(w),
+  );
   tf.dispose([z, labels]);
   return out;
 }
@@ -78,8 +107,16 @@ function assertUsable(grads: Record<string, Float32Array>, names: string[], zero
   assert.deepEqual(Object.keys(grads).sort(), [...names].sort());
   for (const [k, g] of Object.entries(grads)) {
     assert.ok(g.every(Number.isFinite), `${k} has a non-finite gradient`);
-    if (zero.includes(k)) assert.ok(g.every((v) => Math.abs(v) < 1e-6), `${k} should have a zero gradient`);
-    else assert.ok(g.some((v) => v !== 0), `${k} has an all-zero gradient`);
+    if (zero.includes(k))
+      assert.ok(
+        g.every((v) => Math.abs(v) < 1e-6),
+        `${k} should have a zero gradient`,
+      );
+    else
+      assert.ok(
+        g.some((v) => v !== 0),
+        `${k} has an all-zero gradient`,
+      );
   }
 }
 
@@ -88,7 +125,8 @@ describe('training path', () => {
     await tf.setBackend('cpu');
     const w = tf.variable(tf.tensor1d([0.5, -1]));
     const x = tf.tensor1d([1, 2]);
-    const penalty = () => tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.leakyRelu(tf.mul(v, w), 0.2)))(x))) as tf.Scalar;
+    const penalty = () =>
+      tf.sum(tf.square(tf.grad((v: tf.Tensor) => tf.sum(tf.leakyRelu(tf.mul(v, w), 0.2)))(x))) as tf.Scalar;
     tf.unregisterGradient(tf.Greater);
     try {
       assert.throws(() => tf.tidy(() => void tf.variableGrads(penalty, [w])), /Greater/);
@@ -114,7 +152,11 @@ describe('training path', () => {
       const { loss, grads } = await run(backend, criticGrads);
       assert.ok(Number.isFinite(loss));
       // The last bias cancels in D(fake) - D(real) and does not touch the input gradient.
-      assertUsable(grads, Object.keys(initial).filter((k) => k.startsWith('critic.')), ['critic.dense.bias']);
+      assertUsable(
+        grads,
+        Object.keys(initial).filter((k) => k.startsWith('critic.')),
+        ['critic.dense.bias'],
+      );
     });
   }
 
@@ -123,7 +165,10 @@ describe('training path', () => {
     const tensorsBefore = tf.memory().numTensors;
     const wasm = await run('wasm', criticGrads);
     assert.equal(tf.memory().numTensors, tensorsBefore, 'a step on wasm leaked tensors');
-    assert.ok(Math.abs(cpu.loss - wasm.loss) <= 1e-4 * Math.max(1, Math.abs(cpu.loss)), `loss ${cpu.loss} vs ${wasm.loss}`);
+    assert.ok(
+      Math.abs(cpu.loss - wasm.loss) <= 1e-4 * Math.max(1, Math.abs(cpu.loss)),
+      `loss ${cpu.loss} vs ${wasm.loss}`,
+    );
     for (const k of Object.keys(cpu.grads)) {
       const d = relativeMaxDiff(wasm.grads[k], cpu.grads[k]);
       assert.ok(d <= 1e-3, `${k}: relative max diff ${d}`);
@@ -133,7 +178,10 @@ describe('training path', () => {
   it('wasm with replacement kernels matches stock cpu: generator step through the critic', async () => {
     const cpu = await run('cpu', generatorGrads);
     const wasm = await run('wasm', generatorGrads);
-    assertUsable(wasm.grads, Object.keys(initial).filter((k) => k.startsWith('generator.')));
+    assertUsable(
+      wasm.grads,
+      Object.keys(initial).filter((k) => k.startsWith('generator.')),
+    );
     for (const k of Object.keys(cpu.grads)) {
       const d = relativeMaxDiff(wasm.grads[k], cpu.grads[k]);
       assert.ok(d <= 1e-3, `${k}: relative max diff ${d}`);

@@ -20,28 +20,60 @@ describe('UnsortedSegmentSum as a one-hot matMul', () => {
   });
   for (const [i, c] of CASES.entries()) {
     it(`matches the stock cpu kernel: x ${c.x.join('x')} ids ${c.ids}`, async () => {
-      const xv = seededValues(c.x.reduce((a, b) => a * b), 3 + i);
+      const xv = seededValues(
+        c.x.reduce((a, b) => a * b),
+        3 + i,
+      );
       const idsShape = c.idsShape ?? [c.ids.length];
       const make = () => [tf.tensor(xv, c.x), tf.tensor(c.ids, idsShape, 'int32')] as const;
       // The stock cpu kernel takes only 1-D, in-range ids; other cases are checked against a loop.
       const stockHandles = idsShape.length === 1 && c.ids.every((id) => id >= 0 && id < c.segments);
       const expected = stockHandles
         ? await valuesOn('cpu', () => tf.unsortedSegmentSum(make()[0], make()[1] as tf.Tensor1D, c.segments))
-        : { shape: [c.segments, ...c.x.slice(idsShape.length)], values: manualSegmentSum(xv, c.ids, c.segments, c.x.slice(idsShape.length).reduce((a, b) => a * b, 1)) };
+        : {
+            shape: [c.segments, ...c.x.slice(idsShape.length)],
+            values: manualSegmentSum(
+              xv,
+              c.ids,
+              c.segments,
+              c.x.slice(idsShape.length).reduce((a, b) => a * b, 1),
+            ),
+          };
       const viaOps = await valuesOn('cpu', () => unsortedSegmentSumViaMatMul(make()[0], make()[1], c.segments));
-      const onWasm = await valuesOn('wasm', () => tf.unsortedSegmentSum(make()[0], make()[1] as tf.Tensor1D, c.segments));
+      const onWasm = await valuesOn('wasm', () =>
+        tf.unsortedSegmentSum(make()[0], make()[1] as tf.Tensor1D, c.segments),
+      );
       const outShape = [c.segments, ...c.x.slice(idsShape.length)];
       assert.deepEqual(onWasm.shape, outShape);
       assert.deepEqual(viaOps.shape, outShape);
-      assert.ok(relativeMaxDiff(viaOps.values, expected.values) <= 1e-5, `cpu ops diff ${relativeMaxDiff(viaOps.values, expected.values)}`);
-      assert.ok(relativeMaxDiff(onWasm.values, expected.values) <= 1e-5, `wasm diff ${relativeMaxDiff(onWasm.values, expected.values)}`);
+      assert.ok(
+        relativeMaxDiff(viaOps.values, expected.values) <= 1e-5,
+        `cpu ops diff ${relativeMaxDiff(viaOps.values, expected.values)}`,
+      );
+      assert.ok(
+        relativeMaxDiff(onWasm.values, expected.values) <= 1e-5,
+        `wasm diff ${relativeMaxDiff(onWasm.values, expected.values)}`,
+      );
     });
   }
 
   it('gives gather (an embedding lookup) its gradient on wasm', async () => {
     const table = seededValues(4 * 3, 1);
     const grad = async (backend: string) =>
-      valuesOn(backend, () => tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d([2, 0, 2], 'int32')).mul(tf.tensor2d([[1, 2, 3], [4, 5, 6], [7, 8, 9]])).sum())(tf.tensor2d(table, [4, 3])));
+      valuesOn(backend, () =>
+        tf.grad((t: tf.Tensor) =>
+          tf
+            .gather(t, tf.tensor1d([2, 0, 2], 'int32'))
+            .mul(
+              tf.tensor2d([
+                [1, 2, 3],
+                [4, 5, 6],
+                [7, 8, 9],
+              ]),
+            )
+            .sum(),
+        )(tf.tensor2d(table, [4, 3])),
+      );
     const cpu = await grad('cpu');
     const wasm = await grad('wasm');
     assert.deepEqual(Array.from(cpu.values), [4, 5, 6, 0, 0, 0, 8, 10, 12, 0, 0, 0]);

@@ -26,7 +26,9 @@ export function unsortedSegmentSumKernel(backendName: string): tf.KernelConfig {
     backendName,
     kernelFunc: ({ inputs, attrs }) => {
       const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
-      return tf.tidy(() => unsortedSegmentSumViaMatMul(asTensor(inputs.x, 'x'), asTensor(inputs.segmentIds, 'segmentIds'), numSegments));
+      return tf.tidy(() =>
+        unsortedSegmentSumViaMatMul(asTensor(inputs.x, 'x'), asTensor(inputs.segmentIds, 'segmentIds'), numSegments),
+      );
     },
   };
 }

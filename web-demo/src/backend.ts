@@ -27,7 +27,12 @@ export function parseDeviceRequest(v: string | null): DeviceRequest {
   return ep === 'webgpu' || ep === 'wasm' ? ep : 'auto';
 }
 
-interface AdapterInfoLike { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean }
+interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
 
 async function probeWebGpu(): Promise<{ ok: true; label: string } | { ok: false; reason: string }> {
   // Own minimal shape: whether WebGPU's types are loaded (and how old they are) depends on the build.
@@ -35,7 +40,8 @@ async function probeWebGpu(): Promise<{ ok: true; label: string } | { ok: false;
   if (!gpu) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
   try {
     const adapter = await gpu.requestAdapter();
-    if (!adapter) return { ok: false, reason: 'navigator.gpu gave no adapter (WebGPU is disabled or there is no usable GPU)' };
+    if (!adapter)
+      return { ok: false, reason: 'navigator.gpu gave no adapter (WebGPU is disabled or there is no usable GPU)' };
     const info = adapter.info ?? {};
     const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed';
     return { ok: true, label: `adapter "${name}"${info.isFallbackAdapter ? ', a software fallback adapter' : ''}` };
@@ -48,7 +54,13 @@ export async function chooseDevice(req: DeviceRequest): Promise<DeviceChoice> {
   if (req === 'wasm') return { device: 'wasm', why: 'chosen on the page (device=wasm)' };
   const probe = await probeWebGpu();
   if (probe.ok) {
-    return { device: 'webgpu', why: req === 'webgpu' ? `chosen on the page; navigator.gpu gave an ${probe.label}` : `navigator.gpu gave an ${probe.label}` };
+    return {
+      device: 'webgpu',
+      why:
+        req === 'webgpu'
+          ? `chosen on the page; navigator.gpu gave an ${probe.label}`
+          : `navigator.gpu gave an ${probe.label}`,
+    };
   }
   return { device: 'wasm', why: req === 'webgpu' ? `WebGPU was asked for, but ${probe.reason}` : probe.reason };
 }
@@ -60,9 +72,11 @@ export async function chooseDevice(req: DeviceRequest): Promise<DeviceChoice> {
  */
 export function chooseThreads(override: string | null): ThreadChoice {
   const cores = navigator.hardwareConcurrency || 1;
-  if (!globalThis.crossOriginIsolated) return { threads: 1, why: 'single-threaded: the page is not cross-origin isolated (no COOP/COEP headers)' };
+  if (!globalThis.crossOriginIsolated)
+    return { threads: 1, why: 'single-threaded: the page is not cross-origin isolated (no COOP/COEP headers)' };
   const asked = override === null ? NaN : Number(override);
-  if (Number.isInteger(asked) && asked >= 1) return { threads: asked, why: `${asked} thread(s), set by threads=${asked}` };
+  if (Number.isInteger(asked) && asked >= 1)
+    return { threads: asked, why: `${asked} thread(s), set by threads=${asked}` };
   const threads = Math.min(4, Math.ceil(cores / 2));
   return { threads, why: `${threads} thread(s): cross-origin isolated, ${cores} logical core(s)` };
 }

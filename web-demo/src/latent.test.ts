@@ -5,7 +5,7 @@ import { repeatNoise, slerpStrip } from './latent.ts';
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
-test('slerp strip: exact endpoints, norms kept near the endpoints\'', () => {
+test("slerp strip: exact endpoints, norms kept near the endpoints'", () => {
   const a = noiseFromSeed(1, 1, 128);
   const b = noiseFromSeed(2, 1, 128);
   const s = slerpStrip(a, b, 7);

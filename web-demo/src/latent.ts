@@ -9,7 +9,9 @@ export function slerpStrip(a: Float32Array, b: Float32Array, steps: number): Flo
   if (a.length !== b.length) throw new Error(`Noise lengths differ: ${a.length} vs ${b.length}`);
   if (!Number.isInteger(steps) || steps < 2) throw new Error(`Interpolation needs at least 2 steps, got ${steps}`);
   const n = a.length;
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < n; i++) {
     dot += a[i] * b[i];
     na += a[i] * a[i];

@@ -38,7 +38,9 @@ const ui = {
 };
 
 type State = 'loading' | 'ready' | 'busy' | 'error';
-const setState = (s: State) => { document.documentElement.dataset.state = s; };
+const setState = (s: State) => {
+  document.documentElement.dataset.state = s;
+};
 
 let gen: Generator | null = null;
 let modelLabel = '';
@@ -56,7 +58,8 @@ function showError(msg: string | null): void {
 
 function readSeed(input: HTMLInputElement): number {
   const v = Number(input.value);
-  if (!Number.isInteger(v) || v < 0 || v > MAX_SEED) throw new Error(`Seed must be a whole number from 0 to ${MAX_SEED}; got "${input.value}".`);
+  if (!Number.isInteger(v) || v < 0 || v > MAX_SEED)
+    throw new Error(`Seed must be a whole number from 0 to ${MAX_SEED}; got "${input.value}".`);
   return v;
 }
 
@@ -115,7 +118,8 @@ async function draw(): Promise<void> {
   $('figures').hidden = false;
   if (!performance.getEntriesByName('cgan:first-image').length) performance.mark('cgan:first-image');
   $('single-seed').textContent = String(seed);
-  const clsLabel = classNames[cls] === undefined || classNames[cls] === String(cls) ? String(cls) : `${cls} (${classNames[cls]})`;
+  const clsLabel =
+    classNames[cls] === undefined || classNames[cls] === String(cls) ? String(cls) : `${cls} (${classNames[cls]})`;
   $('single-label').textContent = clsLabel;
 
   const zb = noiseFromSeed(seedB, 1, zDim);
@@ -135,7 +139,7 @@ async function draw(): Promise<void> {
 }
 
 function fillClassPicker(names: string[]): void {
-  const prev = ui.cls.value === '' ? params.get('class') ?? '0' : ui.cls.value;
+  const prev = ui.cls.value === '' ? (params.get('class') ?? '0') : ui.cls.value;
   ui.cls.replaceChildren(...names.map((n, i) => new Option(n === String(i) ? n : `${i}: ${n}`, String(i))));
   ui.cls.value = Number.isInteger(Number(prev)) && Number(prev) >= 0 && Number(prev) < names.length ? prev : '0';
 }
@@ -169,7 +173,8 @@ async function useModel(bytes: ArrayBuffer, label: string): Promise<void> {
     ui.epWhy.textContent = `— ${choice.why}${fb}` + (next.device === 'wasm' ? `; ${threads.why}` : '');
     const i = next.info;
     ui.modelName.textContent = label;
-    ui.modelInfo.textContent = `(${i.numClasses} classes, z ${i.zDim}, ${i.imageSize}×${i.imageSize}, ${i.precision}` +
+    ui.modelInfo.textContent =
+      `(${i.numClasses} classes, z ${i.zDim}, ${i.imageSize}×${i.imageSize}, ${i.precision}` +
       `${i.step !== null ? `, step ${i.step}` : ''}${i.dataset ? `, ${i.dataset}` : ''}, weights ${i.weightsHash.slice(0, 12)})`;
     fillClassPicker(i.classNames);
     await refresh();
@@ -208,8 +213,14 @@ function wire(): void {
   ui.seed.addEventListener('change', () => void refresh());
   ui.seedB.addEventListener('change', () => void refresh());
   ui.steps.addEventListener('change', () => void refresh());
-  ui.random.addEventListener('click', () => { ui.seed.value = String(randomSeed()); void refresh(); });
-  ui.randomB.addEventListener('click', () => { ui.seedB.value = String(randomSeed()); void refresh(); });
+  ui.random.addEventListener('click', () => {
+    ui.seed.value = String(randomSeed());
+    void refresh();
+  });
+  ui.randomB.addEventListener('click', () => {
+    ui.seedB.value = String(randomSeed());
+    void refresh();
+  });
   ui.device.value = parseDeviceRequest(params.get('device'));
   ui.device.addEventListener('change', () => {
     // Each device uses its own onnxruntime-web build, so switching reloads the page.
@@ -233,7 +244,10 @@ function wire(): void {
     ui.file.value = '';
   });
   // The whole window is a drop target; the dashed box only shows where.
-  window.addEventListener('dragover', (e) => { e.preventDefault(); ui.drop.classList.add('over'); });
+  window.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    ui.drop.classList.add('over');
+  });
   window.addEventListener('dragleave', () => ui.drop.classList.remove('over'));
   window.addEventListener('drop', (e) => {
     e.preventDefault();
@@ -245,12 +259,25 @@ function wire(): void {
 
 /** For tests and the benchmark: the page's generator, without the UI. */
 const api = {
-  get device() { return gen?.device ?? null; },
-  get info() { return gen?.info ?? null; },
-  get lastGrid() { return lastGrid ? Array.from(lastGrid.data) : null; },
+  get device() {
+    return gen?.device ?? null;
+  },
+  get info() {
+    return gen?.info ?? null;
+  },
+  get lastGrid() {
+    return lastGrid ? Array.from(lastGrid.data) : null;
+  },
   firstImageMs: () => performance.getEntriesByName('cgan:first-image')[0]?.startTime ?? null,
   /** ms since navigation start of each start-up step (first occurrence). */
-  marks: () => Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('cgan:')).reverse().map((m) => [m.name.slice(5), Math.round(m.startTime)])),
+  marks: () =>
+    Object.fromEntries(
+      performance
+        .getEntriesByType('mark')
+        .filter((m) => m.name.startsWith('cgan:'))
+        .reverse()
+        .map((m) => [m.name.slice(5), Math.round(m.startTime)]),
+    ),
   async generate(labels: number[], seed: number): Promise<number[]> {
     if (!gen) throw new Error('No model loaded');
     return Array.from((await gen.generate({ labels, seed })).data);

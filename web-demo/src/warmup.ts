@@ -11,7 +11,8 @@ import type * as Ort from 'onnxruntime-web';
  * y = Identity(x), x: float32[1], opset 17, IR 8. Made with export/onnx-schema.ts's encodeModel;
  * warmup.test.ts checks it still opens in onnxruntime.
  */
-export const WARMUP_MODEL_B64 = 'CAgSABoAOjcKEAoBeBIBeSIISWRlbnRpdHkSAXdaDwoBeBIKCggIARIECgIIAWIPCgF5EgoKCAgBEgQKAggBQgQKABAR';
+export const WARMUP_MODEL_B64 =
+  'CAgSABoAOjcKEAoBeBIBeSIISWRlbnRpdHkSAXdaDwoBeBIKCggIARIECgIIAWIPCgF5EgoKCAgBEgQKAggBQgQKABAR';
 
 export function warmupModel(): Uint8Array {
   return Uint8Array.from(atob(WARMUP_MODEL_B64), (c) => c.charCodeAt(0));

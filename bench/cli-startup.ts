@@ -57,7 +57,8 @@ for (const c of cases) {
     ratio.push(a[i] / b[i]);
   }
   console.log(
-    `${c.name.padEnd(24)} compiled ${median(a).toFixed(0).padStart(5)} ms   tsx ${median(b).toFixed(0).padStart(5)} ms   ` +
+    `${c.name.padEnd(24)} compiled ${median(a).toFixed(0).padStart(5)} ms   tsx ` +
+      `${median(b).toFixed(0).padStart(5)} ms   ` +
       `compiled/tsx ${median(ratio).toFixed(2)} (min ${Math.min(...a).toFixed(0)} / ${Math.min(...b).toFixed(0)} ms)`,
   );
 }

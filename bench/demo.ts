@@ -80,7 +80,8 @@ async function main(): Promise<void> {
     console.log(`backend: wasm ${threads}`);
     const med = median(cold);
     console.log(
-      `navigation -> first image, wasm, cold: median ${med.toFixed(0)} ms, min ${Math.min(...cold).toFixed(0)}, max ${Math.max(...cold).toFixed(0)} (target <= ${TARGET_MS} ms: ${med <= TARGET_MS ? 'met' : 'NOT met'})`,
+      `navigation -> first image, wasm, cold: median ${med.toFixed(0)} ms, min ${Math.min(...cold).toFixed(0)}, ` +
+        `max ${Math.max(...cold).toFixed(0)} (target <= ${TARGET_MS} ms: ${med <= TARGET_MS ? 'met' : 'NOT met'})`,
     );
   } finally {
     await browser.close();

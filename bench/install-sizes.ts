@@ -40,7 +40,8 @@ try {
     const pkgs = installedPackages(dir);
     const brought = HEAVY.filter((h) => pkgs.includes(h));
     console.log(
-      `${what}: ${MB(treeBytes(join(dir, 'node_modules')))} in node_modules, ${pkgs.length} packages; of [${HEAVY.join(', ')}]: ${brought.join(', ') || 'none'}`,
+      `${what}: ${MB(treeBytes(join(dir, 'node_modules')))} in node_modules, ${pkgs.length} packages; ` +
+        `of [${HEAVY.join(', ')}]: ${brought.join(', ') || 'none'}`,
     );
   }
 } finally {

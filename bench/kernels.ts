@@ -105,7 +105,8 @@ for (const d of deconvs) {
 }
 
 console.log(
-  `\nConv2DBackpropFilter (weight gradients; wasm has none), ${withCpu ? 'cpu stock (one run) vs ' : ''}wasm dilated conv2d:`,
+  `\nConv2DBackpropFilter (weight gradients; wasm has none), ${withCpu ? 'cpu stock (one run) vs ' : ''}wasm ` +
+    `dilated conv2d:`,
 );
 const filters: { label: string; x: Shape4; dy: Shape4; filter: Shape4; cpu: boolean }[] = [
   { label: 'critic conv1 28->14, 2->64ch', x: [B, 28, 28, 2], dy: [B, 14, 14, 64], filter: [4, 4, 2, 64], cpu: true },
@@ -171,7 +172,8 @@ for (const shape of [
   const stock = withStockKernel(tf.Sum, () => time(run));
   const ours = time(run);
   console.log(
-    `  ${`[${shape}] -> [${shape[3]}]`.padEnd(46)} stock ${fmt(stock)}   replacement ${fmt(ours)}   ${ratio(stock, ours)}`,
+    `  ${`[${shape}] -> [${shape[3]}]`.padEnd(46)} stock ${fmt(stock)}   replacement ${fmt(ours)}   ` +
+      `${ratio(stock, ours)}`,
   );
   x.dispose();
 }

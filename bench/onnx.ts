@@ -150,14 +150,16 @@ async function main(): Promise<void> {
   const flops = generatorFlops(arch);
   const cpus = os.cpus();
   console.log(
-    `machine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, Node ${process.version}, onnxruntime-node ${ortNode.env.versions.node}, load ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join('/')}`,
+    `machine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, Node ${process.version}, ` +
+      `onnxruntime-node ${ortNode.env.versions.node}, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join('/')}`,
   );
   console.log(`model: ${file ?? 'test weights, default arch'}; ${(flops / 1e6).toFixed(1)} MFLOP per image`);
   console.log(
-    'floor = matrix-product rate (onnxruntime cpu MatMul 1024^3, float32, same thread count) / FLOP per image, timed between the model runs',
+    'floor = matrix-product rate (onnxruntime cpu MatMul 1024^3, float32, same thread count) / FLOP per image, ' +
+      'timed between the model runs',
   );
   console.log('img/s and % of floor: median (best)');
 
@@ -165,8 +167,10 @@ async function main(): Promise<void> {
     const ips = (batch * 1000) / t.ms;
     const best = (batch * 1000) / t.bestMs;
     console.log(
-      `${what.padEnd(30)} batch ${String(batch).padStart(4)}: ${t.ms.toFixed(1).padStart(7)} ms/run, ${ips.toFixed(0).padStart(4)} (${best.toFixed(0)}) img/s, ` +
-        `floor ${t.floor.toFixed(0)} (${t.bestFloor.toFixed(0)}) img/s, ${((100 * ips) / t.floor).toFixed(0)}% (${((100 * best) / t.bestFloor).toFixed(0)}%) of floor, ${t.runs} runs`,
+      `${what.padEnd(30)} batch ${String(batch).padStart(4)}: ${t.ms.toFixed(1).padStart(7)} ms/run, ` +
+        `${ips.toFixed(0).padStart(4)} (${best.toFixed(0)}) img/s, ` +
+        `floor ${t.floor.toFixed(0)} (${t.bestFloor.toFixed(0)}) img/s, ${((100 * ips) / t.floor).toFixed(0)}% ` +
+        `(${((100 * best) / t.bestFloor).toFixed(0)}%) of floor, ${t.runs} runs`,
     );
   };
   const opts = (batch: number) => ({
@@ -223,8 +227,10 @@ async function main(): Promise<void> {
     }
     const ratios = ta.map((t, i) => tb[i] / t);
     console.log(
-      `this export vs PyTorch-style Gemm(transB=1), batch 64${threads ? ', 1 thread' : ''}: ${median(ta).toFixed(1)} vs ${median(tb).toFixed(1)} ms/run ` +
-        `(best ${Math.min(...ta).toFixed(1)} vs ${Math.min(...tb).toFixed(1)}); speed ratio ${median(ratios).toFixed(3)} (median of ${ratios.length} pairs, >1: this export faster)`,
+      `this export vs PyTorch-style Gemm(transB=1), batch 64${threads ? ', 1 thread' : ''}: ` +
+        `${median(ta).toFixed(1)} vs ${median(tb).toFixed(1)} ms/run ` +
+        `(best ${Math.min(...ta).toFixed(1)} vs ${Math.min(...tb).toFixed(1)}); ` +
+        `speed ratio ${median(ratios).toFixed(3)} (median of ${ratios.length} pairs, >1: this export faster)`,
     );
     await a.dispose();
     await b.dispose();

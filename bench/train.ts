@@ -87,7 +87,9 @@ for (const backend of String(o.backends).split(',') as BackendRequest[]) {
     const step = r.critic + r.gen / 5;
     const gflops = ((CRITIC_STEP_MFLOP + GEN_STEP_MFLOP / 5) * batch) / 1000 / (step / 1000);
     console.log(
-      `${r.backend.padEnd(12)} ${String(workers).padStart(7)} ${r.critic.toFixed(0).padStart(10)} ${r.gen.toFixed(0).padStart(7)} ${r.fwd.toFixed(0).padStart(7)} ${step.toFixed(0).padStart(8)} ${gflops.toFixed(1).padStart(8)} ${((100 * gflops) / (mm * workers)).toFixed(0).padStart(6)}%`,
+      `${r.backend.padEnd(12)} ${String(workers).padStart(7)} ${r.critic.toFixed(0).padStart(10)} ` +
+        `${r.gen.toFixed(0).padStart(7)} ${r.fwd.toFixed(0).padStart(7)} ${step.toFixed(0).padStart(8)} ` +
+        `${gflops.toFixed(1).padStart(8)} ${((100 * gflops) / (mm * workers)).toFixed(0).padStart(6)}%`,
     );
   }
 }

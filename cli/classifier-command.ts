@@ -51,10 +51,12 @@ export function register(program: Command): void {
           log: (l) => console.log(l),
         });
         console.log(
-          `wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KiB, ${r.params} weights) after ${r.trainSeconds.toFixed(0)} s of training`,
+          `wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KiB, ${r.params} weights) ` +
+            `after ${r.trainSeconds.toFixed(0)} s of training`,
         );
         console.log(
-          `test accuracy ${(r.test.overall * 100).toFixed(2)}% (${r.test.total} images); per class ${r.test.perClass.map((a) => (a * 100).toFixed(1)).join(' ')}`,
+          `test accuracy ${(r.test.overall * 100).toFixed(2)}% (${r.test.total} images); ` +
+            `per class ${r.test.perClass.map((a) => (a * 100).toFixed(1)).join(' ')}`,
         );
       },
     );
@@ -89,7 +91,8 @@ export function register(program: Command): void {
       );
       const acc = accuracy(r.predictions, ds.labels, c.arch.numClasses);
       console.log(
-        `${displayPath(c.file)}: test accuracy ${(acc.overall * 100).toFixed(2)}% on ${ds.count} images (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+        `${displayPath(c.file)}: test accuracy ${(acc.overall * 100).toFixed(2)}% on ${ds.count} images ` +
+          `(${((performance.now() - t0) / 1000).toFixed(1)} s)`,
       );
       console.log(`per class ${acc.perClass.map((a) => (a * 100).toFixed(1)).join(' ')}`);
     });

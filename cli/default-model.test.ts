@@ -26,6 +26,10 @@ test('the default model is found next to the package, whatever the current direc
 test('a missing default model is an error that names it and says what to pass', () => {
   assert.throws(
     () => modelOrDefault(undefined, '/nonexistent/models/mnist-cwgan.onnx'),
-    /no model named and the default model \/nonexistent\/models\/mnist-cwgan\.onnx does not exist: pass an \.onnx written by `cgan export/,
+    new RegExp(
+      String.raw`no model named and the default model \/nonexistent\/models\/mnist-cwgan\.onnx does not exist: ` +
+        String.raw`pass an \.onnx written by ` +
+        '`cgan export',
+    ),
   );
 });

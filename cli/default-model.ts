@@ -21,7 +21,8 @@ export function modelOrDefault(named: string | undefined, shipped = defaultModel
   if (named !== undefined) return named;
   if (!existsSync(shipped)) {
     throw new BadFileError(
-      `no model named and the default model ${shipped} does not exist: pass an .onnx written by \`cgan export RUN --out FILE.onnx\``,
+      `no model named and the default model ${shipped} does not exist: ` +
+        `pass an .onnx written by \`cgan export RUN --out FILE.onnx\``,
     );
   }
   return shipped;

@@ -64,7 +64,8 @@ export function register(program: Command): void {
         model = resolve(modelArg);
         if (!existsSync(model))
           throw new BadFileError(
-            `Model file not found: ${modelArg}. Export one with \`npx cgan export <run-dir>\`, or leave the argument out to use ${DEFAULT_MODEL}.`,
+            `Model file not found: ${modelArg}. Export one with \`npx cgan export <run-dir>\`, ` +
+              `or leave the argument out to use ${DEFAULT_MODEL}.`,
           );
       } else {
         model = findDefaultModel();

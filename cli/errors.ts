@@ -14,7 +14,10 @@ export const EXIT = {
   usage: 2,
   /** An input file is missing, unreadable, too large or damaged (model, checkpoint, dataset, noise). */
   badInput: 3,
-  /** Refused to protect data: an output would overwrite an input or an existing file without --force, or a run is locked. */
+  /**
+   * Refused to protect data: an output would overwrite an input or an existing file without --force, or a run is
+   * locked.
+   */
   refused: 4,
   /** Stopped by Ctrl-C / SIGINT (128 + 2, as shells report it). */
   interrupted: 130,

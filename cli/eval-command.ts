@@ -75,28 +75,36 @@ export function register(program: Command): void {
       const g = r.generated;
       const n = r.model.numClasses;
       console.log(
-        `model ${r.model.file} (step ${r.model.step ?? '?'}, weights ${r.model.weightsHash.slice(0, 12)}); classifier ${displayPath(r.classifier.file)} (test accuracy ${r.classifier.testAccuracy ?? '?'})`,
+        `model ${r.model.file} (step ${r.model.step ?? '?'}, weights ${r.model.weightsHash.slice(0, 12)}); ` +
+          `classifier ${displayPath(r.classifier.file)} (test accuracy ${r.classifier.testAccuracy ?? '?'})`,
       );
       console.log(
-        `                        ${'all'.padStart(5)} ${Array.from({ length: n }, (_, i) => String(i).padStart(5)).join(' ')}`,
+        `                        ${'all'.padStart(5)} ` +
+          `${Array.from({ length: n }, (_, i) => String(i).padStart(5)).join(' ')}`,
       );
       console.log(
-        `conditional accuracy %  ${pct(g.accuracy.overall)} ${g.accuracy.perClass.map(pct).join(' ')}   (${g.count} samples, ${g.perClass} per class, seed ${r.seed})`,
+        `conditional accuracy %  ${pct(g.accuracy.overall)} ${g.accuracy.perClass.map(pct).join(' ')}   ` +
+          `(${g.count} samples, ${g.perClass} per class, seed ${r.seed})`,
       );
       console.log(
-        `samples read as         ${''.padStart(5)} ${g.predicted.map((x) => String(x).padStart(5)).join(' ')}   (how many samples the classifier put in each class)`,
+        `samples read as         ${''.padStart(5)} ${g.predicted.map((x) => String(x).padStart(5)).join(' ')}   ` +
+          `(how many samples the classifier put in each class)`,
       );
       console.log(
-        `real test accuracy %    ${pct(ref.test.accuracy.overall)} ${ref.test.accuracy.perClass.map(pct).join(' ')}   (${ref.test.count} test images)`,
+        `real test accuracy %    ${pct(ref.test.accuracy.overall)} ` +
+          `${ref.test.accuracy.perClass.map(pct).join(' ')}   (${ref.test.count} test images)`,
       );
       console.log(
-        `Frechet distance        ${g.fd.toFixed(2)}   (${g.count} samples vs ${ref.test.count} test images, ${ref.test.stats.dim}-d classifier features)`,
+        `Frechet distance        ${g.fd.toFixed(2)}   (${g.count} samples vs ${ref.test.count} test images, ` +
+          `${ref.test.stats.dim}-d classifier features)`,
       );
       console.log(
-        `real reference          ${ref.real.fd.toFixed(2)}   (${ref.real.count} training images, ${ref.real.source}, vs the same ${ref.test.count} test images)`,
+        `real reference          ${ref.real.fd.toFixed(2)}   (${ref.real.count} training images, ` +
+          `${ref.real.source}, vs the same ${ref.test.count} test images)`,
       );
       console.log(
-        `took ${r.seconds.total.toFixed(1)} s (generate ${r.seconds.generate.toFixed(1)} s on ${r.model.device}, classify ${r.seconds.classify.toFixed(1)} s, reference ${ref.seconds.toFixed(1)} s)`,
+        `took ${r.seconds.total.toFixed(1)} s (generate ${r.seconds.generate.toFixed(1)} s on ${r.model.device}, ` +
+          `classify ${r.seconds.classify.toFixed(1)} s, reference ${ref.seconds.toFixed(1)} s)`,
       );
       if (o.json) {
         await writeOutput(o.json, new TextEncoder().encode(JSON.stringify(reportJson(r), null, 2) + '\n'), '--json');

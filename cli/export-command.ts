@@ -21,7 +21,8 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         '--weights <which>',
-        "generator weights: the run's weight average (ema) or the last iterate (raw); default ema when the checkpoint has it",
+        "generator weights: the run's weight average (ema) or the last iterate (raw); " +
+          'default ema when the checkpoint has it',
       ).choices(['ema', 'raw']),
     )
     .option('--force', 'replace existing files at --out (and its .fp16.onnx), or an existing Triton entry')
@@ -40,11 +41,14 @@ export function register(program: Command): void {
       });
       const m = r.metadata;
       console.log(
-        `wrote ${r.file} (${(r.bytes / 1e6).toFixed(2)} MB): ${m.num_classes} classes, z ${m.z_dim}, step ${m['checkpoint.step'] || '?'}, ${m['checkpoint.weights']} weights, sha256 ${m.weights_sha256.slice(0, 16)}...`,
+        `wrote ${r.file} (${(r.bytes / 1e6).toFixed(2)} MB): ${m.num_classes} classes, z ${m.z_dim}, ` +
+          `step ${m['checkpoint.step'] || '?'}, ${m['checkpoint.weights']} weights, ` +
+          `sha256 ${m.weights_sha256.slice(0, 16)}...`,
       );
       if (r.fp16)
         console.log(
-          `wrote ${r.fp16.file} (${(r.fp16.bytes / 1e6).toFixed(2)} MB), float16 weights, max abs diff ${r.fp16.parity.maxAbsDiff.toExponential(2)}`,
+          `wrote ${r.fp16.file} (${(r.fp16.bytes / 1e6).toFixed(2)} MB), float16 weights, ` +
+            `max abs diff ${r.fp16.parity.maxAbsDiff.toExponential(2)}`,
         );
       if (triton && o.triton) {
         const { readFile } = await import('node:fs/promises');

@@ -111,7 +111,10 @@ const BAD: [string, string[], RegExp, number][] = [
   [
     'noise of the wrong size',
     ['generate', 'g.onnx', '--labels', '3,3,7', '--noise', 'short.bin', '--raw', 'o.bin'],
-    /noise file .*short.bin has 128 bytes; 3 images x zDim 16 x 4 bytes \(float32\) need 192 \(it holds noise for 2 images\)/,
+    new RegExp(
+      String.raw`noise file .*short.bin has 128 bytes; 3 images x zDim 16 x 4 bytes \(float32\) need 192 ` +
+        String.raw`\(it holds noise for 2 images\)`,
+    ),
     3,
   ],
   [

@@ -82,7 +82,8 @@ export function register(program: Command): void {
       });
       if (g.fallback && o.device === 'auto')
         console.error(
-          `note: device auto runs on ${g.device}: ${g.fallback.from} is not available (--device ${g.fallback.from} says why)`,
+          `note: device auto runs on ${g.device}: ${g.fallback.from} is not available ` +
+            `(--device ${g.fallback.from} says why)`,
         );
       else if (g.fallback)
         console.error(`note: ${g.fallback.from} is not available, running on ${g.device}: ${g.fallback.reason}`);
@@ -90,7 +91,8 @@ export function register(program: Command): void {
         const images = await g.generate({ labels, noise, seed, batchSize: o.batchSize });
         const src = noise ? `noise ${o.noise}` : `seed ${seed}`;
         console.log(
-          `generated ${images.count} images (${o.labels} x ${o.count}, ${src}) on ${images.device} in ${images.ms.toFixed(0)} ms`,
+          `generated ${images.count} images (${o.labels} x ${o.count}, ${src}) ` +
+            `on ${images.device} in ${images.ms.toFixed(0)} ms`,
         );
         if (o.raw) {
           await writeOutput(o.raw, rt.encodeRawImages(images), '--raw');

@@ -48,9 +48,10 @@ try {
     // A raw Node file error that no command turned into a sentence still gets one, naming the file.
     const err = e as NodeJS.ErrnoException;
     const raw = typeof err?.code === 'string' && typeof err.syscall === 'string' && typeof err.path === 'string';
-    console.error(
-      `cgan: ${raw ? fsErrorSentence(err, err.path!, /write|open|rename|mkdir/.test(err.syscall!) ? 'write' : 'read') : err?.message}`,
-    );
+    const message = raw
+      ? fsErrorSentence(err, err.path!, /write|open|rename|mkdir/.test(err.syscall!) ? 'write' : 'read')
+      : err?.message;
+    console.error(`cgan: ${message}`);
     process.exitCode = raw ? EXIT.badInput : exitCodeOf(e);
   }
 }

@@ -7,7 +7,8 @@ export function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
     const n = Number(v);
     if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < min || n > max) {
       throw new InvalidArgumentError(
-        `${name} must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? 'inf' : max}], got ${JSON.stringify(v)}`,
+        `${name} must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? 'inf' : max}], ` +
+          `got ${JSON.stringify(v)}`,
       );
     }
     return n;

@@ -119,8 +119,10 @@ export function register(program: Command): void {
       const maxWorkers = os.availableParallelism() * MAX_WORKERS_PER_CORE;
       if (o.workers !== undefined && o.workers > maxWorkers) {
         throw new UsageError(
-          `--workers ${o.workers} is more than this machine allows: at most ${maxWorkers} (${MAX_WORKERS_PER_CORE} per core, ` +
-            `${os.availableParallelism()} cores); each worker holds a full copy of the model, so more only costs memory`,
+          `--workers ${o.workers} is more than this machine allows: ` +
+            `at most ${maxWorkers} (${MAX_WORKERS_PER_CORE} per core, ` +
+            `${os.availableParallelism()} cores); each worker holds a full copy of the model, ` +
+            `so more only costs memory`,
         );
       }
       const controller = new AbortController();
@@ -157,8 +159,10 @@ export function register(program: Command): void {
         progress.stop();
         const mean = r.stepSeconds.length ? r.stepSeconds.reduce((a, b) => a + b, 0) / r.stepSeconds.length : 0;
         console.log(
-          `${r.stoppedBy === 'interrupted' ? 'interrupted' : 'done'} at step ${r.state.step} (epoch ${r.state.epoch}); ${(mean * 1000).toFixed(0)} ms per critic step on ${r.backend}\n` +
-            `checkpoint: ${r.checkpoint}\nmetrics:    ${path.join(out, 'metrics.jsonl')}\nsamples:    ${path.join(out, 'samples')}\ncurves:     ${path.join(out, 'curves.png')}\n` +
+          `${r.stoppedBy === 'interrupted' ? 'interrupted' : 'done'} at step ${r.state.step} ` +
+            `(epoch ${r.state.epoch}); ${(mean * 1000).toFixed(0)} ms per critic step on ${r.backend}\n` +
+            `checkpoint: ${r.checkpoint}\nmetrics:    ${path.join(out, 'metrics.jsonl')}\n` +
+            `samples:    ${path.join(out, 'samples')}\ncurves:     ${path.join(out, 'curves.png')}\n` +
             `next:       npx cgan export ${out} --out models/${path.basename(out)}.onnx`,
         );
         if (r.stoppedBy === 'interrupted') process.exitCode = 130;

@@ -42,7 +42,8 @@ export class CganGeneratorElement extends HTMLElement {
     const root = this.attachShadow({ mode: 'open' });
     root.innerHTML =
       '<style>:host{display:inline-block}canvas{image-rendering:pixelated;width:100%;display:block}' +
-      'p{color:#b00020;font:13px system-ui,sans-serif;margin:4px 0}</style><canvas part="canvas"></canvas><p part="error" hidden></p>';
+      'p{color:#b00020;font:13px system-ui,sans-serif;margin:4px 0}</style><canvas part="canvas"></canvas>' +
+      '<p part="error" hidden></p>';
     this.canvas = root.querySelector('canvas') as HTMLCanvasElement;
     this.message = root.querySelector('p') as HTMLElement;
   }

@@ -20,7 +20,10 @@ import { Rng } from '../runtime/random.ts';
 export const CLASSIFIER_FORMAT = 'cgan-onnx.classifier';
 export const CLASSIFIER_VERSION = '1';
 export const CLASSIFIER_FILE = 'classifier.safetensors';
-/** Where the committed weights live, relative to the package root (found by the package's own name, also from dist/). */
+/**
+ * Where the committed weights live, relative to the package root (found by the package's own name, also from
+ * dist/).
+ */
 export const DEFAULT_CLASSIFIER_DIR = new URL(
   'models/classifier/',
   pathToFileURL(createRequire(import.meta.url).resolve('cgan-onnx/package.json')),
@@ -191,7 +194,8 @@ export async function loadClassifier(dirOrFile: string | URL = DEFAULT_CLASSIFIE
   );
   if (st.metadata.format !== CLASSIFIER_FORMAT) {
     throw new Error(
-      `${file} is not classifier weights (metadata format is ${JSON.stringify(st.metadata.format ?? null)}, expected ${CLASSIFIER_FORMAT}); train them with \`cgan classifier train\``,
+      `${file} is not classifier weights (metadata format is ${JSON.stringify(st.metadata.format ?? null)}, ` +
+        `expected ${CLASSIFIER_FORMAT}); train them with \`cgan classifier train\``,
     );
   }
   if (st.metadata.format_version !== CLASSIFIER_VERSION)
@@ -214,7 +218,8 @@ export async function loadClassifier(dirOrFile: string | URL = DEFAULT_CLASSIFIE
     if (t.dtype !== 'F32' || JSON.stringify(t.shape) !== JSON.stringify(shape)) {
       tf.dispose(Object.values(weights));
       throw new Error(
-        `${file}: tensor ${name} is ${t.dtype} ${JSON.stringify(t.shape)}, the architecture needs F32 ${JSON.stringify(shape)}`,
+        `${file}: tensor ${name} is ${t.dtype} ${JSON.stringify(t.shape)}, ` +
+          `the architecture needs F32 ${JSON.stringify(shape)}`,
       );
     }
     weights[name] = tf.tensor(t.data as Float32Array, shape);

@@ -83,7 +83,8 @@ function balancedIndices(ds: Dataset, numClasses: number, perClass: number): num
   const short = byClass.findIndex((ix) => ix.length < perClass);
   if (short >= 0)
     throw new Error(
-      `the training set has only ${byClass[short].length} images of class ${short}; a reference of ${perClass} per class needs more: use fewer --samples`,
+      `the training set has only ${byClass[short].length} images of class ${short}; ` +
+        `a reference of ${perClass} per class needs more: use fewer --samples`,
     );
   return byClass.flat();
 }
@@ -128,7 +129,8 @@ export async function computeReference(
 function checkSamples(samples: number, numClasses: number): void {
   if (!Number.isInteger(samples) || samples < numClasses || samples % numClasses !== 0) {
     throw new Error(
-      `--samples must be a positive multiple of the class count ${numClasses} (equal samples per class), got ${samples}; e.g. ${numClasses * 1000}`,
+      `--samples must be a positive multiple of the class count ${numClasses} (equal samples per class), ` +
+        `got ${samples}; e.g. ${numClasses * 1000}`,
     );
   }
   if (samples < 2 * numClasses)
@@ -147,22 +149,26 @@ export async function evaluateGenerator(model: string | Uint8Array, o: EvalOptio
     const file = typeof model === 'string' ? model : '(bytes)';
     if (info.numClasses !== c.arch.numClasses)
       throw new Error(
-        `${file} generates ${info.numClasses} classes but the classifier knows ${c.arch.numClasses}; pass --classifier trained on the generator's dataset`,
+        `${file} generates ${info.numClasses} classes but the classifier knows ${c.arch.numClasses}; ` +
+          `pass --classifier trained on the generator's dataset`,
       );
     if (info.imageSize !== c.arch.imageSize)
       throw new Error(
-        `${file} generates ${info.imageSize}x${info.imageSize} images but the classifier takes ${c.arch.imageSize}x${c.arch.imageSize}`,
+        `${file} generates ${info.imageSize}x${info.imageSize} images but the classifier takes ` +
+          `${c.arch.imageSize}x${c.arch.imageSize}`,
       );
     const cds = c.metadata.dataset ?? null;
     if (info.dataset && cds && info.dataset !== cds) {
       throw new Error(
-        `${file} was trained on ${info.dataset} but the classifier on ${cds}; train a classifier on it (\`cgan classifier train --data DIR --out DIR\`) and pass --classifier DIR`,
+        `${file} was trained on ${info.dataset} but the classifier on ${cds}; ` +
+          `train a classifier on it (\`cgan classifier train --data DIR --out DIR\`) and pass --classifier DIR`,
       );
     }
     checkSamples(samples, info.numClasses);
     if (o.reference && o.reference.real.count !== samples) {
       throw new Error(
-        `the reference given was computed for ${o.reference.real.count} samples, not ${samples}; compute it with the same count`,
+        `the reference given was computed for ${o.reference.real.count} samples, not ${samples}; ` +
+          `compute it with the same count`,
       );
     }
     const reference = o.reference ?? (await computeReference(c, samples, o));

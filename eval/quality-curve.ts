@@ -172,7 +172,8 @@ async function main(): Promise<void> {
         await fs.appendFile(file, JSON.stringify(p) + '\n');
         last = p.step;
         console.log(
-          `step ${p.step} (${(p.seconds / 3600).toFixed(2)} h), ${weights}: accuracy ${p.accuracy.toFixed(3)}, worst class ${Math.min(...p.perClass).toFixed(3)}, ` +
+          `step ${p.step} (${(p.seconds / 3600).toFixed(2)} h), ${weights}: accuracy ${p.accuracy.toFixed(3)}, ` +
+            `worst class ${Math.min(...p.perClass).toFixed(3)}, ` +
             `Frechet ${p.fd.toFixed(1)} (2x reference ${(2 * p.referenceFd).toFixed(1)})`,
         );
       }

@@ -63,7 +63,9 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<TrainC
     );
   }
   log(
-    `training on ${train.count} images of ${train.name} (${o.dataDir ?? 'bundled'}), ${classifierParamCount(arch)} weights, ${epochs} epochs of batch ${batchSize}, Adam lr ${lr0} x${lrDecay} per epoch`,
+    `training on ${train.count} images of ${train.name} (${o.dataDir ?? 'bundled'}), ` +
+      `${classifierParamCount(arch)} weights, ${epochs} epochs of batch ${batchSize}, ` +
+      `Adam lr ${lr0} x${lrDecay} per epoch`,
   );
 
   const init = initClassifier(arch, seed);
@@ -102,7 +104,9 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<TrainC
         const s = (performance.now() - t0) / 1000;
         const done = epoch * batches + b + 1;
         log(
-          `epoch ${epoch + 1}/${epochs} batch ${b + 1}/${batches}: loss ${(lossSum / seen).toFixed(4)}, ${((done * batchSize) / s).toFixed(0)} img/s, ${s.toFixed(0)} s, ~${((s / done) * (epochs * batches - done)).toFixed(0)} s left`,
+          `epoch ${epoch + 1}/${epochs} batch ${b + 1}/${batches}: loss ${(lossSum / seen).toFixed(4)}, ` +
+            `${((done * batchSize) / s).toFixed(0)} img/s, ${s.toFixed(0)} s, ` +
+            `~${((s / done) * (epochs * batches - done)).toFixed(0)} s left`,
         );
         lossSum = 0;
         seen = 0;
@@ -128,7 +132,9 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<TrainC
       ),
     ),
     input_range: '[-1, 1]',
-    trained_on: `${train.count} training images, ${epochs} epochs, batch ${batchSize}, Adam lr ${lr0} x${lrDecay} per epoch, seed ${seed}`,
+    trained_on:
+      `${train.count} training images, ${epochs} epochs, batch ${batchSize}, ` +
+      `Adam lr ${lr0} x${lrDecay} per epoch, seed ${seed}`,
     train_seconds: trainSeconds.toFixed(0),
     backend: o.backend ?? tf.getBackend(),
     tfjs_version: tf.version.tfjs,

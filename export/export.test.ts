@@ -28,7 +28,10 @@ test('export: checkpoint -> .onnx with a passing parity report and provenance', 
   assert.ok(r.parity.maxAbsDiff <= 1e-4 && r.parity.maxAbsDiff > 0, `diff ${r.parity.maxAbsDiff}`);
   assert.match(
     lines[0],
-    /^float32 parity, tfjs (wasm|cpu) vs onnxruntime-node cpu, max abs diff \S+ \(batch 1: .*batch 7: .*batch 13: .*\); limit 1e-4: OK$/,
+    new RegExp(
+      String.raw`^float32 parity, tfjs (wasm|cpu) vs onnxruntime-node cpu, max abs diff \S+ ` +
+        String.raw`\(batch 1: .*batch 7: .*batch 13: .*\); limit 1e-4: OK$`,
+    ),
   );
   assert.match(lines[1], /^float16-weights parity, .*limit 1e-2: OK$/);
   assert.ok(r.fp16 && r.fp16.parity.maxAbsDiff > r.parity.maxAbsDiff, 'fp16 weights should cost some accuracy');
@@ -54,7 +57,10 @@ test('export: checkpoint -> .onnx with a passing parity report and provenance', 
   assert.match(text, /checkpoint: +step 1500, dataset mnist, epoch 1/);
   assert.match(
     text,
-    /ops: +Gather -> Concat -> Gemm -> LeakyRelu -> Reshape -> ConvTranspose -> LeakyRelu -> ConvTranspose -> LeakyRelu -> Conv -> Tanh/,
+    new RegExp(
+      'ops: +Gather -> Concat -> Gemm -> LeakyRelu -> Reshape -> ' +
+        'ConvTranspose -> LeakyRelu -> ConvTranspose -> LeakyRelu -> Conv -> Tanh',
+    ),
   );
   assert.match(text, /weights: +float16, [\d,]+ parameters, sha256 [0-9a-f]{64}/);
 });
@@ -79,41 +85,44 @@ test('export names a missing checkpoint', async () => {
   );
 });
 
-test('export ships the weight average by default; --weights raw the last iterate; asking for a missing average fails', async () => {
-  const { readCheckpoint, writeCheckpoint } = await import('../train/checkpoint.ts');
-  const { testTensors } = await import('../test/test-checkpoint.ts');
-  // A checkpoint whose average is seed 4's weights and whose last iterate is seed 3's.
-  const withEma = path.join(dir, 'ema-run');
-  const ck = await readCheckpoint(run);
-  const avg = testTensors('trained', smallArch(), 4);
-  await writeCheckpoint(withEma, {
-    ...ck,
-    config: { ...ck.config, hyper: { ...ck.config.hyper, emaDecay: 0.999 } },
-    tensors: { ...ck.tensors, ...Object.fromEntries(Object.entries(avg).map(([k, v]) => [`ema.${k}`, v])) },
-  });
-  const seed4 = path.join(dir, 'seed4-run');
-  await writeTestCheckpoint(seed4, 'trained', 4, smallArch());
+test(
+  'export ships the weight average by default; --weights raw the last iterate; ' + 'asking for a missing average fails',
+  async () => {
+    const { readCheckpoint, writeCheckpoint } = await import('../train/checkpoint.ts');
+    const { testTensors } = await import('../test/test-checkpoint.ts');
+    // A checkpoint whose average is seed 4's weights and whose last iterate is seed 3's.
+    const withEma = path.join(dir, 'ema-run');
+    const ck = await readCheckpoint(run);
+    const avg = testTensors('trained', smallArch(), 4);
+    await writeCheckpoint(withEma, {
+      ...ck,
+      config: { ...ck.config, hyper: { ...ck.config.hyper, emaDecay: 0.999 } },
+      tensors: { ...ck.tensors, ...Object.fromEntries(Object.entries(avg).map(([k, v]) => [`ema.${k}`, v])) },
+    });
+    const seed4 = path.join(dir, 'seed4-run');
+    await writeTestCheckpoint(seed4, 'trained', 4, smallArch());
 
-  let n = 0;
-  const sha = async (src: string, weights?: 'ema' | 'raw') => {
-    const r = await exportGenerator(src, { out: path.join(dir, `w-${n++}.onnx`), weights });
-    return { r, sha: r.metadata.weights_sha256, kind: r.metadata['checkpoint.weights'] };
-  };
-  const byDefault = await sha(withEma);
-  assert.equal(byDefault.r.weights, 'ema');
-  assert.equal(byDefault.kind, 'ema (decay 0.999)');
-  assert.equal(byDefault.sha, (await sha(seed4)).sha, 'the exported weights are the average');
-  const raw = await sha(withEma, 'raw');
-  assert.equal(raw.kind, 'raw');
-  const { info, graph } = inspectOnnx(new Uint8Array(await fs.readFile(byDefault.r.file)), 'w.onnx');
-  assert.match(
-    formatInfo('w.onnx', info, graph, byDefault.r.bytes),
-    /checkpoint: +step 1500, .*; weights: average, ema \(decay 0.999\)/,
-  );
-  assert.equal(raw.sha, (await sha(run)).sha, 'the exported weights are the last iterate');
-  assert.equal((await sha(run)).r.weights, 'raw', 'no average: the last iterate, without asking');
-  await assert.rejects(
-    exportGenerator(run, { out: path.join(dir, 'none.onnx'), weights: 'ema' }),
-    /has no generator weight average .*: export it with --weights raw/,
-  );
-});
+    let n = 0;
+    const sha = async (src: string, weights?: 'ema' | 'raw') => {
+      const r = await exportGenerator(src, { out: path.join(dir, `w-${n++}.onnx`), weights });
+      return { r, sha: r.metadata.weights_sha256, kind: r.metadata['checkpoint.weights'] };
+    };
+    const byDefault = await sha(withEma);
+    assert.equal(byDefault.r.weights, 'ema');
+    assert.equal(byDefault.kind, 'ema (decay 0.999)');
+    assert.equal(byDefault.sha, (await sha(seed4)).sha, 'the exported weights are the average');
+    const raw = await sha(withEma, 'raw');
+    assert.equal(raw.kind, 'raw');
+    const { info, graph } = inspectOnnx(new Uint8Array(await fs.readFile(byDefault.r.file)), 'w.onnx');
+    assert.match(
+      formatInfo('w.onnx', info, graph, byDefault.r.bytes),
+      /checkpoint: +step 1500, .*; weights: average, ema \(decay 0.999\)/,
+    );
+    assert.equal(raw.sha, (await sha(run)).sha, 'the exported weights are the last iterate');
+    assert.equal((await sha(run)).r.weights, 'raw', 'no average: the last iterate, without asking');
+    await assert.rejects(
+      exportGenerator(run, { out: path.join(dir, 'none.onnx'), weights: 'ema' }),
+      /has no generator weight average .*: export it with --weights raw/,
+    );
+  },
+);

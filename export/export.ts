@@ -50,7 +50,11 @@ export function fp16Path(out: string): string {
 
 export function formatParity(p: ParityReport, label: string): string {
   const rows = p.rows.map((r) => `batch ${r.batch}: ${r.maxAbsDiff.toExponential(2)}`).join(', ');
-  return `${label} parity, tfjs ${p.reference} vs onnxruntime-node ${p.device}, max abs diff ${p.maxAbsDiff.toExponential(2)} (${rows}); limit ${p.limit.toExponential(0)}: ${p.ok ? 'OK' : 'FAILED'}`;
+  return (
+    `${label} parity, tfjs ${p.reference} vs onnxruntime-node ${p.device}, ` +
+    `max abs diff ${p.maxAbsDiff.toExponential(2)} (${rows}); limit ${p.limit.toExponential(0)}: ` +
+    `${p.ok ? 'OK' : 'FAILED'}`
+  );
 }
 
 export async function exportGenerator(run: string, opts: ExportOptions): Promise<ExportResult> {
@@ -72,7 +76,8 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
   const choice: WeightChoice = opts.weights ?? (hasEma ? 'ema' : 'raw');
   if (choice === 'ema' && !hasEma) {
     throw new BadFileError(
-      `${checkpointPath(run)} has no generator weight average (it was trained with --ema-decay 0, or by an older build): export it with --weights raw`,
+      `${checkpointPath(run)} has no generator weight average (it was trained with --ema-decay 0, ` +
+        `or by an older build): export it with --weights raw`,
     );
   }
   const prefix = choice === 'ema' ? EMA_PREFIX : '';
@@ -119,8 +124,10 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
   log(formatParity(parity, 'float32'));
   if (!parity.ok) {
     throw new Error(
-      `export failed its parity check: the ONNX model differs from the tfjs generator by ${parity.maxAbsDiff.toExponential(2)} ` +
-        `(limit ${parity.limit.toExponential(0)}); nothing was written to ${opts.out}. This is a bug in the exporter: please report it with the checkpoint`,
+      `export failed its parity check: the ONNX model differs from the tfjs generator by ` +
+        `${parity.maxAbsDiff.toExponential(2)} (limit ${parity.limit.toExponential(0)}); ` +
+        `nothing was written to ${opts.out}. ` +
+        `This is a bug in the exporter: please report it with the checkpoint`,
     );
   }
   await writeOutput(opts.out, bytes, '--out');
@@ -133,7 +140,8 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
     const file = fp16Path(opts.out);
     if (!p16.ok)
       throw new Error(
-        `the float16 variant differs from the tfjs generator by ${p16.maxAbsDiff.toExponential(2)} (limit ${FP16_LIMIT}); ${file} was not written`,
+        `the float16 variant differs from the tfjs generator by ${p16.maxAbsDiff.toExponential(2)} (limit ` +
+          `${FP16_LIMIT}); ${file} was not written`,
       );
     await writeOutput(file, half.bytes, '--fp16');
     result.fp16 = { file, bytes: half.bytes.length, parity: p16 };

@@ -28,10 +28,16 @@ function message(e: unknown): string {
 async function hasWebGpuAdapter(): Promise<string | null> {
   const gpu = (globalThis.navigator as (Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }) | undefined)?.gpu;
   if (!gpu)
-    return 'this browser has no WebGPU (navigator.gpu is undefined): use a WebGPU browser (Chrome/Edge 113+) or device wasm';
+    return (
+      'this browser has no WebGPU (navigator.gpu is undefined): use a WebGPU browser (Chrome/Edge 113+) ' +
+      'or device wasm'
+    );
   try {
     if (!(await gpu.requestAdapter()))
-      return 'navigator.gpu.requestAdapter() returned null: no usable GPU adapter (enable hardware acceleration), or use device wasm';
+      return (
+        'navigator.gpu.requestAdapter() returned null: no usable GPU adapter (enable hardware ' +
+        'acceleration), or use device wasm'
+      );
   } catch (e) {
     return `navigator.gpu.requestAdapter() failed (${message(e)}); use device wasm`;
   }

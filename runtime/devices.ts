@@ -36,7 +36,8 @@ export function candidates(platform: Platform, device: Device, fallback: boolean
   const ep = DEVICES[platform][device as Exclude<Device, 'auto'>];
   if (!ep) {
     throw new Error(
-      `device "${device}" does not exist in ${platform === 'node' ? 'Node' : 'the browser'}; use one of: ${deviceNames(platform).join(', ')}`,
+      `device "${device}" does not exist in ${platform === 'node' ? 'Node' : 'the browser'}; use one of: ` +
+        `${deviceNames(platform).join(', ')}`,
     );
   }
   return fallback && ep !== FALLBACK[platform] ? [ep, FALLBACK[platform]] : [ep];

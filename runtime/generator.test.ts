@@ -91,23 +91,26 @@ test('missing, corrupt and truncated model files fail to load with the reason', 
   await assert.rejects(Generator.load(dir), /is a directory/);
 });
 
-test('devices: unknown names are listed; an absent cuda says how to get it; fallback is opt-in and reported', async (t) => {
-  await assert.rejects(
-    Generator.load(bytes, { device: 'wasm' }),
-    /device "wasm" does not exist in Node; use one of: auto, cpu, cuda, webgpu/,
-  );
-  if (!missingCudaLibrary()) return t.skip('the CUDA provider is installed here');
-  await assert.rejects(
-    Generator.load(bytes, { device: 'cuda' }),
-    /device cuda is not available: .*ONNXRUNTIME_NODE_INSTALL=cuda12/,
-  );
-  const fb = await Generator.load(bytes, { device: 'cuda', fallback: true });
-  assert.equal(fb.device, 'cpu');
-  assert.equal(fb.fallback?.from, 'cuda');
-  assert.match(fb.fallback?.reason ?? '', /CUDA/);
-  await fb.dispose();
-  const auto = await Generator.load(bytes);
-  assert.equal(auto.device, 'cpu');
-  assert.equal(auto.requested, 'auto');
-  await auto.dispose();
-});
+test(
+  'devices: unknown names are listed; an absent cuda says how to get it; ' + 'fallback is opt-in and reported',
+  async (t) => {
+    await assert.rejects(
+      Generator.load(bytes, { device: 'wasm' }),
+      /device "wasm" does not exist in Node; use one of: auto, cpu, cuda, webgpu/,
+    );
+    if (!missingCudaLibrary()) return t.skip('the CUDA provider is installed here');
+    await assert.rejects(
+      Generator.load(bytes, { device: 'cuda' }),
+      /device cuda is not available: .*ONNXRUNTIME_NODE_INSTALL=cuda12/,
+    );
+    const fb = await Generator.load(bytes, { device: 'cuda', fallback: true });
+    assert.equal(fb.device, 'cpu');
+    assert.equal(fb.fallback?.from, 'cuda');
+    assert.match(fb.fallback?.reason ?? '', /CUDA/);
+    await fb.dispose();
+    const auto = await Generator.load(bytes);
+    assert.equal(auto.device, 'cpu');
+    assert.equal(auto.requested, 'auto');
+    await auto.dispose();
+  },
+);

@@ -190,14 +190,16 @@ export class GeneratorBase {
       const image = out[TENSOR.image];
       if (!image || image.dims.join() !== [n, 1, imageSize, imageSize].join()) {
         throw new Error(
-          `the model returned ${image ? `image [${image.dims}]` : 'no "image" output'}, expected [${n}, 1, ${imageSize}, ${imageSize}]`,
+          `the model returned ${image ? `image [${image.dims}]` : 'no "image" output'}, ` +
+            `expected [${n}, 1, ${imageSize}, ${imageSize}]`,
         );
       }
       const values = image.data as Float32Array;
       const bad = firstNonFinite(values);
       if (bad >= 0) {
         throw new BadModelError(
-          `the model output ${values[bad]} for image ${start + Math.floor(bad / plane)} (outputs must be finite, in [-1, 1]): ` +
+          `the model output ${values[bad]} for image ${start + Math.floor(bad / plane)} (outputs must be finite, ` +
+            `in [-1, 1]): ` +
             `its weights are damaged; copy or export the model again`,
         );
       }

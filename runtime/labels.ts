@@ -16,7 +16,8 @@ export function parseLabels(spec: string, numClasses: number): number[] {
     const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(item);
     if (!m) {
       throw new BadRequestError(
-        `labels: "${item}" is not a class index or a range like 0-${numClasses - 1} (labels must be non-negative integers, e.g. "0-9" or "3,3,7")`,
+        `labels: "${item}" is not a class index or a range like 0-${numClasses - 1} ` +
+          `(labels must be non-negative integers, e.g. "0-9" or "3,3,7")`,
       );
     }
     const a = Number(m[1]);

@@ -129,7 +129,8 @@ export function readOnnxSummary(bytes: Uint8Array, what = 'model'): OnnxSummary 
   } catch (e) {
     if (e instanceof ProtoError) {
       throw new BadModelError(
-        `${what}: not a valid ONNX file, or truncated (protobuf: ${e.message}); re-export it with \`cgan export\` or copy it again`,
+        `${what}: not a valid ONNX file, or truncated (protobuf: ${e.message}); ` +
+          `re-export it with \`cgan export\` or copy it again`,
       );
     }
     throw e;
@@ -168,7 +169,8 @@ export function modelInfoFromSummary(s: SignatureAndMetadata, what = 'model'): M
   const m = s.metadata;
   const notOurs = (why: string) =>
     new BadModelError(
-      `${what}: not a cgan-onnx generator (${why}); export one from a training run with \`cgan export RUN --out FILE.onnx\``,
+      `${what}: not a cgan-onnx generator (${why}); ` +
+        `export one from a training run with \`cgan export RUN --out FILE.onnx\``,
     );
   if (m.format !== GENERATOR_FORMAT)
     throw notOurs(`metadata "format" is ${JSON.stringify(m.format ?? null)}, expected "${GENERATOR_FORMAT}"`);
@@ -201,12 +203,14 @@ export function modelInfoFromSummary(s: SignatureAndMetadata, what = 'model'): M
   const image = s.outputs.find((o) => o.name === TENSOR.image);
   if (!z || z.elemType !== ELEM_FLOAT || z.dims.length !== 2 || z.dims[1] !== zDim) {
     throw notOurs(
-      `input "z" must be float32 [batch, ${zDim}]${z ? `, it is ${dimsText(z.dims)} of type ${z.elemType}` : ', there is none'}`,
+      `input "z" must be float32 [batch, ${zDim}]` +
+        `${z ? `, it is ${dimsText(z.dims)} of type ${z.elemType}` : ', there is none'}`,
     );
   }
   if (!label || label.elemType !== ELEM_INT64 || label.dims.length !== 1) {
     throw notOurs(
-      `input "label" must be int64 [batch]${label ? `, it is ${dimsText(label.dims)} of type ${label.elemType}` : ', there is none'}`,
+      `input "label" must be int64 [batch]` +
+        `${label ? `, it is ${dimsText(label.dims)} of type ${label.elemType}` : ', there is none'}`,
     );
   }
   if (s.inputs.length !== 2) throw notOurs(`it has ${s.inputs.length} inputs, expected z and label`);
@@ -219,7 +223,8 @@ export function modelInfoFromSummary(s: SignatureAndMetadata, what = 'model'): M
     image.dims[3] !== imageSize
   ) {
     throw notOurs(
-      `output "image" must be float32 [batch, 1, ${imageSize}, ${imageSize}]${image ? `, it is ${dimsText(image.dims)}` : ', there is none'}`,
+      `output "image" must be float32 [batch, 1, ${imageSize}, ${imageSize}]` +
+        `${image ? `, it is ${dimsText(image.dims)}` : ', there is none'}`,
     );
   }
   const step = m['checkpoint.step'] ? Number(m['checkpoint.step']) : null;

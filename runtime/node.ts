@@ -34,7 +34,8 @@ const CUDA_HELP =
   'run its download step with `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` ' +
   "(npm 11 does not run dependencies' install scripts unless package.json allowScripts lets it), or use --device cpu";
 const WEBGPU_HELP =
-  "onnxruntime-node's WebGPU EP (Linux: Dawn over Vulkan) found no GPU adapter; it needs the Vulkan loader (libvulkan1) and a " +
+  "onnxruntime-node's WebGPU EP (Linux: Dawn over Vulkan) found no GPU adapter; " +
+  'it needs the Vulkan loader (libvulkan1) and a ' +
   "GPU's Vulkan driver (Mesa's lavapipe is not accepted; Debian's Chromium ships SwiftShader, which works, slowly: " +
   'LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json), or use --device cpu';
 
@@ -83,8 +84,10 @@ export function nodeBackend(opts: NodeLoadOptions = {}): Backend {
       if (ep === 'cuda') {
         // The provider library is there (precheck passed) but did not start: its own dependencies.
         return new Error(
-          `device cuda is not available: onnxruntime-node's CUDA provider is installed but failed to start; it needs an NVIDIA GPU ` +
-            `and driver, and CUDA 12 and cuDNN 9 libraries on the library path (LD_LIBRARY_PATH); or use --device cpu (onnxruntime: ${m})`,
+          `device cuda is not available: onnxruntime-node's CUDA provider is installed but failed to start; ` +
+            `it needs an NVIDIA GPU and driver, and CUDA 12 and cuDNN 9 libraries ` +
+            `on the library path (LD_LIBRARY_PATH); ` +
+            `or use --device cpu (onnxruntime: ${m})`,
         );
       }
       if (ep === 'webgpu' && /adapter|vulkan|webgpu|dawn/i.test(m)) {
@@ -146,7 +149,8 @@ export async function readNoiseFile(file: string, count: number, zDim: number): 
     // A NaN in a file is the file's fault (exit 3), not the request's.
     if (!Number.isFinite(out[i])) {
       throw new BadFileError(
-        `noise file ${file}: value ${i} (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${out[i]}; noise must be finite`,
+        `noise file ${file}: value ${i} (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${out[i]}; ` +
+          `noise must be finite`,
       );
     }
   }

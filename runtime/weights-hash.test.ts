@@ -6,7 +6,8 @@ import { readModelInfo } from './model-info.ts';
 import { verifyWeights } from './weights-hash.ts';
 
 for (const fp16 of [false, true]) {
-  test(`${fp16 ? 'float16' : 'float32'} weights: the stored hash verifies; a flipped bit in a weight does not`, async () => {
+  const title = `${fp16 ? 'float16' : 'float32'} weights: the stored hash verifies; a flipped bit in a weight does not`;
+  test(title, async () => {
     const bytes = await testOnnx(undefined, { fp16 });
     const info = readModelInfo(bytes, 'g.onnx');
     await verifyWeights(bytes, info, 'g.onnx');

@@ -368,7 +368,9 @@ describe('bad inputs against `cgan`', { concurrency: 4 }, () => {
     test(row.name, { timeout: (row.limit + 30) * 1000 }, async () => {
       const before = row.inputs.map(sha);
       const r = await runCgan(row.args, { timeout: row.limit * 1000 });
-      const said = `${row.name}: exit ${r.code}${r.timedOut ? ' (killed at the time limit: a hang)' : ''}\n${r.stdout}${r.stderr}`;
+      const said =
+        `${row.name}: exit ${r.code}${r.timedOut ? ' (killed at the time limit: a hang)' : ''}` +
+        `\n${r.stdout}${r.stderr}`;
       assert.equal(r.timedOut, false, said);
       assert.equal(r.code, row.code, said);
       assert.match(row.stdout ? r.stdout : r.stderr, row.message, said);

@@ -27,7 +27,9 @@ const QUIET_FLAGS = [
 export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
-      `Chromium not found at ${CHROMIUM}. The browser tests drive Debian's chromium: install it with \`sudo apt-get install -y chromium\` (or set CGAN_CHROMIUM to a Chromium binary). Do not use \`npx playwright install\`.`,
+      `Chromium not found at ${CHROMIUM}. The browser tests drive Debian's chromium: ` +
+        `install it with \`sudo apt-get install -y chromium\` (or set CGAN_CHROMIUM to a Chromium binary). Do ` +
+        `not use \`npx playwright install\`.`,
     );
   }
   const args = [...QUIET_FLAGS];

@@ -24,8 +24,15 @@ export interface Violation {
 /** Import specifiers of a source file: static imports/exports, side-effect imports, import(). */
 export function importsOf(source: string): string[] {
   const out: string[] = [];
-  const re =
-    /\b(?:import|export)\s+(?:type\s+)?[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+  // Three forms: `import|export ... from 'x'`, `import 'x'` and `import('x')`.
+  const re = new RegExp(
+    [
+      String.raw`\b(?:import|export)\s+(?:type\s+)?[^'"` + '`' + String.raw`;]*?\bfrom\s*['"]([^'"]+)['"]`,
+      String.raw`\bimport\s*['"]([^'"]+)['"]`,
+      String.raw`\bimport\(\s*['"]([^'"]+)['"]\s*\)`,
+    ].join('|'),
+    'g',
+  );
   // Comments may quote imports (docs, examples): not code.
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   for (const m of code.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3]);

@@ -61,7 +61,8 @@ for (const kind of ['init', 'trained'] as TestWeights[]) {
         const tfNode = maxAbsDiff(ref, a.data);
         const tfWeb = maxAbsDiff(ref, b.data);
         report.push(
-          `batch ${batch}: node-web ${ortDiff.toExponential(2)}, tfjs-node ${tfNode.toExponential(2)}, tfjs-web ${tfWeb.toExponential(2)}`,
+          `batch ${batch}: node-web ${ortDiff.toExponential(2)}, tfjs-node ${tfNode.toExponential(2)}, ` +
+            `tfjs-web ${tfWeb.toExponential(2)}`,
         );
         assert.ok(ortDiff <= ORT_LIMIT, `batch ${batch}: node cpu vs web wasm differ by ${ortDiff}`);
         assert.ok(tfNode <= TFJS_LIMIT, `batch ${batch}: tfjs vs node cpu differ by ${tfNode}`);

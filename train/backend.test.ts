@@ -41,7 +41,10 @@ describe('selectBackend', () => {
     assert.equal(tf.getBackend(), 'wasm');
     assert.match(
       s.notes[0],
-      /^tfjs-node-gpu: not installed \(its install script needs to download libtensorflow; npm skipped the optional dependency\)$/,
+      new RegExp(
+        String.raw`^tfjs-node-gpu: not installed \(its install script needs to download libtensorflow; ` +
+          String.raw`npm skipped the optional dependency\)$`,
+      ),
     );
     assert.match(s.notes[1], /^webgpu: /);
     assert.match(s.notes[2], /^tfjs-node: not installed/);
@@ -65,14 +68,16 @@ describe('selectBackend', () => {
     assert.equal(s.name, 'wasm');
     assert.ok(
       s.notes.includes(
-        'webgpu: skipped, the only adapter is acme rdna9 Acme GPU (software/fallback adapter), slower than wasm (ask for it with --backend webgpu)',
+        'webgpu: skipped, the only adapter is acme rdna9 Acme GPU (software/fallback adapter), ' +
+          'slower than wasm (ask for it with --backend webgpu)',
       ),
       s.notes.join('\n'),
     );
   });
 
   it('auto tries webgpu on a hardware adapter before tfjs-node and wasm', async () => {
-    // This process has no Dawn device behind the fake adapter, so tfjs-backend-webgpu fails to start: the note shows it was tried.
+    // This process has no Dawn device behind the fake adapter, so tfjs-backend-webgpu fails to start: the note shows
+    // it was tried.
     const s = await selectBackend('auto', { isInstalled: () => false, probeWebGpu: adapter(false) });
     const i = s.notes.findIndex((n) => n.startsWith('webgpu: '));
     assert.ok(i > 0 && !s.notes[i].startsWith('webgpu: skipped'), s.notes.join('\n'));
@@ -83,7 +88,10 @@ describe('selectBackend', () => {
     await assert.rejects(selectBackend('webgpu', absent), (e: Error) => {
       assert.match(
         e.message,
-        /^--backend webgpu is not available: webgpu: no Vulkan loader: libvulkan\.so\.1 is not on the library path; install it; or use --backend wasm\.$/,
+        new RegExp(
+          String.raw`^--backend webgpu is not available: webgpu: no Vulkan loader: ` +
+            String.raw`libvulkan\.so\.1 is not on the library path; install it; or use --backend wasm\.$`,
+        ),
       );
       return true;
     });
@@ -114,7 +122,10 @@ describe('selectBackend', () => {
     assert.equal(tf.getBackend(), 'tensorflow');
     assert.match(
       s.notes[0],
-      /^tfjs-node-gpu: installed but failed to load \(Cannot find module '.*tfjs_binding.node'\); .*npm rebuild @tensorflow\/tfjs-node-gpu/,
+      new RegExp(
+        String.raw`^tfjs-node-gpu: installed but failed to load \(Cannot find module '.*tfjs_binding.node'\); ` +
+          String.raw`.*npm rebuild @tensorflow\/tfjs-node-gpu`,
+      ),
     );
     assert.match(s.notes[1], /^webgpu: /);
     assert.match(s.notes[2], /^tfjs-node: running/);

@@ -125,7 +125,8 @@ async function tryTensorflow(opts: SelectOptions, notes: string[], pkgs: NodePkg
     const short = pkg.replace('@tensorflow/', '');
     if (!isInstalled(pkg)) {
       reasons.push(
-        `${short}: not installed (its install script needs to download libtensorflow; npm skipped the optional dependency)`,
+        `${short}: not installed (its install script needs to download libtensorflow; ` +
+          `npm skipped the optional dependency)`,
       );
       continue;
     }
@@ -146,9 +147,8 @@ async function tryTensorflow(opts: SelectOptions, notes: string[], pkgs: NodePkg
     }
     if (!(await quietSetBackend('tensorflow', reasons, short))) continue;
     const selection = { name, tfBackend: 'tensorflow', notes: [...notes, ...reasons] };
-    selection.notes.push(
-      `${short}: running (native TensorFlow${name === 'tensorflow-gpu' ? '; GPU use needs CUDA/cuDNN that libtensorflow can find' : ''})`,
-    );
+    const gpuNote = name === 'tensorflow-gpu' ? '; GPU use needs CUDA/cuDNN that libtensorflow can find' : '';
+    selection.notes.push(`${short}: running (native TensorFlow${gpuNote})`);
     return { ok: true, selection };
   }
   return { ok: false, notes: reasons };
@@ -278,7 +278,9 @@ export async function selectBackend(
     if (r.ok) selection = r.selection;
     else if (requested === 'tensorflow') {
       throw new Error(
-        `--backend tensorflow is not available: ${r.notes.join('; ')}. Fix: \`npm install @tensorflow/tfjs-node\` (or -gpu) on a machine where its install script can download libtensorflow, or use --backend wasm.`,
+        `--backend tensorflow is not available: ${r.notes.join('; ')}. Fix: ` +
+          `\`npm install @tensorflow/tfjs-node\` (or -gpu) on a machine where its install script can download ` +
+          `libtensorflow, or use --backend wasm.`,
       );
     } else notes.push(...r.notes);
   }

@@ -91,7 +91,10 @@ export interface TrainState {
 export interface Checkpoint {
   config: TrainConfig;
   state: TrainState;
-  /** Parameters by name (model.ts names), then `adam.m.<name>`, `adam.v.<name>` and, for generator weights, `ema.<name>`. */
+  /**
+   * Parameters by name (model.ts names), then `adam.m.<name>`, `adam.v.<name>` and, for generator weights,
+   * `ema.<name>`.
+   */
   tensors: Record<string, StoredTensor>;
 }
 
@@ -129,7 +132,8 @@ function fromSafetensors(f: SafetensorsFile, what: string): Checkpoint {
     state = JSON.parse(f.metadata.state);
   } catch (e) {
     throw new BadFileError(
-      `${what}: its config/state metadata is not valid JSON (${(e as Error).message}); the file was edited or is damaged`,
+      `${what}: its config/state metadata is not valid JSON (${(e as Error).message}); ` +
+        `the file was edited or is damaged`,
     );
   }
   if (
@@ -141,7 +145,8 @@ function fromSafetensors(f: SafetensorsFile, what: string): Checkpoint {
     !Array.isArray(state.rng)
   ) {
     throw new BadFileError(
-      `${what}: its config/state metadata is incomplete; the file was edited or is damaged: resume from another checkpoint`,
+      `${what}: its config/state metadata is incomplete; the file was edited or is damaged: ` +
+        `resume from another checkpoint`,
     );
   }
   return { config, state, tensors: f.tensors };

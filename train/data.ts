@@ -73,12 +73,14 @@ export async function loadDataset(opts: LoadOptions = {}): Promise<Dataset> {
   const labels = parseLabels(lblBuf, labelsFile);
   if (images.count !== labels.count) {
     throw new BadFileError(
-      `${imagesFile} holds ${images.count} images but ${labelsFile} holds ${labels.count} labels: they must be a matching pair`,
+      `${imagesFile} holds ${images.count} images but ${labelsFile} holds ${labels.count} labels: ` +
+        `they must be a matching pair`,
     );
   }
   if (images.rows !== IMAGE_SIZE || images.cols !== IMAGE_SIZE) {
     throw new BadFileError(
-      `${imagesFile}: images are ${images.rows}x${images.cols}, but the model takes ${IMAGE_SIZE}x${IMAGE_SIZE} (resize the dataset to ${IMAGE_SIZE}x${IMAGE_SIZE})`,
+      `${imagesFile}: images are ${images.rows}x${images.cols}, but the model takes ${IMAGE_SIZE}x${IMAGE_SIZE} ` +
+        `(resize the dataset to ${IMAGE_SIZE}x${IMAGE_SIZE})`,
     );
   }
   let count = images.count;
@@ -126,7 +128,8 @@ function findPair(dir: string, split: 'train' | 'test'): { imagesFile: string; l
   const lbl = files.find((f) => f.startsWith(prefix) && /labels.idx1-ubyte$/.test(f));
   if (!img || !lbl) {
     throw new BadFileError(
-      `${dir} has no ${prefix}-images-idx3-ubyte / ${prefix}-labels-idx1-ubyte pair (found: ${files.join(', ') || 'nothing'}); ` +
+      `${dir} has no ${prefix}-images-idx3-ubyte / ${prefix}-labels-idx1-ubyte pair (found: ` +
+        `${files.join(', ') || 'nothing'}); ` +
         `gunzip the IDX files into it first if they end in .gz`,
     );
   }
@@ -160,7 +163,8 @@ export function parseImages(
   const need = 16 + count * rows * cols;
   if (buf.length < need)
     throw new BadFileError(
-      `${file}: truncated: header promises ${count} images of ${rows}x${cols} (${need} bytes) but the file has ${buf.length} bytes`,
+      `${file}: truncated: header promises ${count} images of ${rows}x${cols} (${need} bytes) ` +
+        `but the file has ${buf.length} bytes`,
     );
   return { count, rows, cols, pixels: buf.subarray(16, need) };
 }

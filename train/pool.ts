@@ -156,7 +156,8 @@ export class WorkerPool {
     };
     if (!allFinite(grads) || ![metrics.realScore, metrics.fakeScore, metrics.penalty].every(Number.isFinite)) {
       throw new NonFiniteError(
-        `critic loss or gradient is not finite (real ${metrics.realScore}, fake ${metrics.fakeScore}, penalty ${metrics.penalty})`,
+        `critic loss or gradient is not finite (real ${metrics.realScore}, fake ${metrics.fakeScore}, ` +
+          `penalty ${metrics.penalty})`,
       );
     }
     await this.applyAll('critic', grads);

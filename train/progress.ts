@@ -11,7 +11,8 @@ export class ProgressReporter {
       this.bar = new cliProgress.SingleBar(
         {
           format:
-            'step {value}/{total} [{bar}] {percentage}% | ETA {eta_formatted} | epoch {epoch} | real {real} fake {fake} W {w} GP {gp} G {g}',
+            'step {value}/{total} [{bar}] {percentage}% | ETA {eta_formatted} | epoch {epoch} | real {real} fake ' +
+            '{fake} W {w} GP {gp} G {g}',
           etaBuffer: 50,
           // Off a terminal (CI, logs) print a line every 10 s instead of redrawing.
           noTTYOutput: true,

@@ -133,7 +133,10 @@ export class Replica {
     if (group === 'generator') this.ema?.update(this.adam.generator.t);
   }
 
-  /** Generator forward without gradient: NHWC images in [-1, 1], from the averaged weights when kept (what export ships). */
+  /**
+   * Generator forward without gradient: NHWC images in [-1, 1], from the averaged weights when kept (what export
+   * ships).
+   */
   async generate(z: Float32Array, labels: Int32Array): Promise<Float32Array> {
     const params: Params = this.ema ? { ...this.params, ...Object.fromEntries(this.ema.avg) } : this.params;
     const n = labels.length;

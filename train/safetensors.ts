@@ -94,7 +94,8 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'checkpoint'): Safet
     const count = Array.isArray(e.shape) ? e.shape.reduce((x, y) => x * y, 1) : NaN;
     if (!(count * 4 === b - a) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new BadFileError(
-        `${what}: tensor ${name} has shape ${JSON.stringify(e.shape)} but ${b - a} bytes of data; the file was edited or is damaged`,
+        `${what}: tensor ${name} has shape ${JSON.stringify(e.shape)} but ${b - a} bytes of data; ` +
+          `the file was edited or is damaged`,
       );
     }
     const raw = bytes.slice(dataStart + a, dataStart + b); // copy: aligned and detached from the file buffer

@@ -133,70 +133,76 @@ test('a checkpoint round-trips bit-exactly and a resume reproduces the uninterru
   );
 });
 
-test('a SIGKILLed `cgan train` at the default seed resumes, takes over its stale lock, and matches an unkilled run', async () => {
-  const out = tmp('killed');
-  // No --seed: the default (0) is the seed tfjs once read as "unseeded".
-  const common = [
-    ...CGAN_ARGV,
-    'train',
-    '--limit',
-    '64',
-    '--batch-size',
-    '16',
-    '--backend',
-    'wasm',
-    '--workers',
-    '1',
-    '--save-every',
-    '2',
-  ];
-  const args = [...common, '--out', out];
-  const child = spawn(process.execPath, [...args, '--steps', '40'], { cwd: root, stdio: 'ignore' });
-  const metricsFile = path.join(out, 'metrics.jsonl');
-  // Kill it once it has checkpointed a few steps in.
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 200));
-    const ck = existsSync(path.join(out, 'checkpoint.safetensors'))
-      ? await readCheckpoint(out).catch(() => undefined)
-      : undefined;
-    if (ck && ck.state.step >= 4) break;
-    assert.equal(child.exitCode, null, 'training exited before it could be killed');
-  }
-  child.kill('SIGKILL');
-  await new Promise((r) => child.once('exit', r));
-  const killedAt = (await readCheckpoint(out)).state.step;
-  assert.ok(existsSync(path.join(out, '.lock')), 'the killed run left its lock');
-  const straight = tmp('unkilled');
-  const run = (argv: string[]) => {
-    const child = spawn(process.execPath, argv, { cwd: root, stdio: 'pipe' });
-    let text = '';
-    child.stdout!.on('data', (d) => (text += d));
-    child.stderr!.on('data', (d) => (text += d));
-    return new Promise<{ code: number | null; text: string }>((r) => child.once('exit', (code) => r({ code, text })));
-  };
-  const [{ code, text }, uninterrupted] = await Promise.all([
-    // The same workers as the killed run: two workers sum gradients in another order (equal only up to rounding).
-    run([...common, '--resume', out, '--steps', String(killedAt + 3)]),
-    run([...common, '--out', straight, '--steps', String(killedAt + 3)]),
-  ]);
-  assert.equal(code, 0, text);
-  assert.equal(uninterrupted.code, 0, uninterrupted.text);
-  assert.match(text, /taking over a stale lock .*\.lock left by pid \d+, which is no longer running/);
-  assert.match(text, new RegExp(`resumed from .* at step ${killedAt}`));
-  assert.equal(existsSync(path.join(out, '.lock')), false, 'the lock is released at the end');
-  const same = (rows: Awaited<ReturnType<typeof readMetrics>>) => rows.map(({ seconds: _, ...r }) => r);
-  assert.deepEqual(same(await readMetrics(metricsFile)), same(await readMetrics(path.join(straight, 'metrics.jsonl'))));
-  const [a, b] = [await readCheckpoint(out), await readCheckpoint(straight)];
-  for (const [k, t] of Object.entries(b.tensors))
-    assert.deepEqual(a.tensors[k].data, t.data, `${k} differs from the unkilled run`);
-  const steps = (await readMetrics(metricsFile)).map((r) => r.step);
-  assert.deepEqual(
-    steps,
-    Array.from({ length: killedAt + 3 }, (_, i) => i + 1),
-    'each step logged exactly once',
-  );
-  assert.equal((await readCheckpoint(out)).state.step, killedAt + 3);
-});
+test(
+  'a SIGKILLed `cgan train` at the default seed resumes, takes over its stale lock, ' + 'and matches an unkilled run',
+  async () => {
+    const out = tmp('killed');
+    // No --seed: the default (0) is the seed tfjs once read as "unseeded".
+    const common = [
+      ...CGAN_ARGV,
+      'train',
+      '--limit',
+      '64',
+      '--batch-size',
+      '16',
+      '--backend',
+      'wasm',
+      '--workers',
+      '1',
+      '--save-every',
+      '2',
+    ];
+    const args = [...common, '--out', out];
+    const child = spawn(process.execPath, [...args, '--steps', '40'], { cwd: root, stdio: 'ignore' });
+    const metricsFile = path.join(out, 'metrics.jsonl');
+    // Kill it once it has checkpointed a few steps in.
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 200));
+      const ck = existsSync(path.join(out, 'checkpoint.safetensors'))
+        ? await readCheckpoint(out).catch(() => undefined)
+        : undefined;
+      if (ck && ck.state.step >= 4) break;
+      assert.equal(child.exitCode, null, 'training exited before it could be killed');
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const killedAt = (await readCheckpoint(out)).state.step;
+    assert.ok(existsSync(path.join(out, '.lock')), 'the killed run left its lock');
+    const straight = tmp('unkilled');
+    const run = (argv: string[]) => {
+      const child = spawn(process.execPath, argv, { cwd: root, stdio: 'pipe' });
+      let text = '';
+      child.stdout!.on('data', (d) => (text += d));
+      child.stderr!.on('data', (d) => (text += d));
+      return new Promise<{ code: number | null; text: string }>((r) => child.once('exit', (code) => r({ code, text })));
+    };
+    const [{ code, text }, uninterrupted] = await Promise.all([
+      // The same workers as the killed run: two workers sum gradients in another order (equal only up to rounding).
+      run([...common, '--resume', out, '--steps', String(killedAt + 3)]),
+      run([...common, '--out', straight, '--steps', String(killedAt + 3)]),
+    ]);
+    assert.equal(code, 0, text);
+    assert.equal(uninterrupted.code, 0, uninterrupted.text);
+    assert.match(text, /taking over a stale lock .*\.lock left by pid \d+, which is no longer running/);
+    assert.match(text, new RegExp(`resumed from .* at step ${killedAt}`));
+    assert.equal(existsSync(path.join(out, '.lock')), false, 'the lock is released at the end');
+    const same = (rows: Awaited<ReturnType<typeof readMetrics>>) => rows.map(({ seconds: _, ...r }) => r);
+    assert.deepEqual(
+      same(await readMetrics(metricsFile)),
+      same(await readMetrics(path.join(straight, 'metrics.jsonl'))),
+    );
+    const [a, b] = [await readCheckpoint(out), await readCheckpoint(straight)];
+    for (const [k, t] of Object.entries(b.tensors))
+      assert.deepEqual(a.tensors[k].data, t.data, `${k} differs from the unkilled run`);
+    const steps = (await readMetrics(metricsFile)).map((r) => r.step);
+    assert.deepEqual(
+      steps,
+      Array.from({ length: killedAt + 3 }, (_, i) => i + 1),
+      'each step logged exactly once',
+    );
+    assert.equal((await readCheckpoint(out)).state.step, killedAt + 3);
+  },
+);
 
 test('a diverging run stops with a message and keeps the last good checkpoint', async () => {
   const out = tmp('nan');
@@ -253,44 +259,48 @@ test('a resume may lower the learning rate, but not change the batch size', asyn
   );
 });
 
-test('the generator weight average: exact after one generator step, checkpointed, started on resume, and off at decay 0', async () => {
-  const out = tmp('ema');
-  // Steps 1..5: the generator moves once, at step 5; the average is d w0 + (1 - d) w1, d the warmed-up 0.25.
-  await train(base(out, { steps: 5, hyper: { ...base('').hyper, emaDecay: 0.25 } }));
-  const ck = await readCheckpoint(out);
-  const w0 = await readCheckpoint((await train(base(tmp('ema0'), { steps: 1 }))).checkpoint);
-  assert.equal(ck.config.hyper.emaDecay, 0.25);
-  for (const name of ['generator.dense.kernel', 'generator.deconv2.kernel', 'generator.embedding']) {
-    const a = ck.tensors[`ema.${name}`].data;
-    const w1 = ck.tensors[name].data;
-    const d = effectiveDecay(0.25, 1);
-    const want = Array.from(w1, (v, i) => d * w0.tensors[name].data[i] + (1 - d) * v);
-    assert.ok(maxAbsDiff(a, want) < 1e-6, `${name}: ${maxAbsDiff(a, want)}`);
-    assert.ok(maxAbsDiff(a, w1) > 1e-7, `${name}: the average should differ from the last iterate`);
-  }
-  assert.equal(
-    Object.keys(ck.tensors).some((k) => k.startsWith('ema.critic')),
-    false,
-    'only the generator is averaged',
-  );
+test(
+  'the generator weight average: exact after one generator step, checkpointed, started on resume, ' +
+    'and off at decay 0',
+  async () => {
+    const out = tmp('ema');
+    // Steps 1..5: the generator moves once, at step 5; the average is d w0 + (1 - d) w1, d the warmed-up 0.25.
+    await train(base(out, { steps: 5, hyper: { ...base('').hyper, emaDecay: 0.25 } }));
+    const ck = await readCheckpoint(out);
+    const w0 = await readCheckpoint((await train(base(tmp('ema0'), { steps: 1 }))).checkpoint);
+    assert.equal(ck.config.hyper.emaDecay, 0.25);
+    for (const name of ['generator.dense.kernel', 'generator.deconv2.kernel', 'generator.embedding']) {
+      const a = ck.tensors[`ema.${name}`].data;
+      const w1 = ck.tensors[name].data;
+      const d = effectiveDecay(0.25, 1);
+      const want = Array.from(w1, (v, i) => d * w0.tensors[name].data[i] + (1 - d) * v);
+      assert.ok(maxAbsDiff(a, want) < 1e-6, `${name}: ${maxAbsDiff(a, want)}`);
+      assert.ok(maxAbsDiff(a, w1) > 1e-7, `${name}: the average should differ from the last iterate`);
+    }
+    assert.equal(
+      Object.keys(ck.tensors).some((k) => k.startsWith('ema.critic')),
+      false,
+      'only the generator is averaged',
+    );
 
-  // A checkpoint without an average (an older build, or --ema-decay 0) starts one when resumed.
-  const off = tmp('ema-off');
-  await train(base(off, { steps: 2, hyper: { ...base('').hyper, emaDecay: 0 } }));
-  assert.equal(
-    Object.keys((await readCheckpoint(off)).tensors).some((k) => k.startsWith('ema.')),
-    false,
-  );
-  const logs: string[] = [];
-  await train(base(off, { steps: 3, resume: off, hyperOverrides: { emaDecay: 0.999 }, log: (m) => logs.push(m) }));
-  assert.ok(
-    logs.some((l) => /no generator weight average; it starts now from the resumed weights \(decay 0.999\)/.test(l)),
-    logs.join('\n'),
-  );
-  const resumed = await readCheckpoint(off);
-  assert.deepEqual(
-    resumed.tensors['ema.generator.dense.kernel'].data,
-    resumed.tensors['generator.dense.kernel'].data,
-    'no generator step yet: average = weights',
-  );
-});
+    // A checkpoint without an average (an older build, or --ema-decay 0) starts one when resumed.
+    const off = tmp('ema-off');
+    await train(base(off, { steps: 2, hyper: { ...base('').hyper, emaDecay: 0 } }));
+    assert.equal(
+      Object.keys((await readCheckpoint(off)).tensors).some((k) => k.startsWith('ema.')),
+      false,
+    );
+    const logs: string[] = [];
+    await train(base(off, { steps: 3, resume: off, hyperOverrides: { emaDecay: 0.999 }, log: (m) => logs.push(m) }));
+    assert.ok(
+      logs.some((l) => /no generator weight average; it starts now from the resumed weights \(decay 0.999\)/.test(l)),
+      logs.join('\n'),
+    );
+    const resumed = await readCheckpoint(off);
+    assert.deepEqual(
+      resumed.tensors['ema.generator.dense.kernel'].data,
+      resumed.tensors['generator.dense.kernel'].data,
+      'no generator step yet: average = weights',
+    );
+  },
+);

@@ -132,7 +132,8 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
     for (const [k, v] of changes) {
       if (k === 'batchSize')
         throw new BadRequestError(
-          `the run was trained with --batch-size ${resumed.config.hyper.batchSize}; a resumed run keeps it (start a new run for another batch size)`,
+          `the run was trained with --batch-size ${resumed.config.hyper.batchSize}; ` +
+            `a resumed run keeps it (start a new run for another batch size)`,
         );
       log(`resume: ${k} ${resumed.config.hyper[k as keyof Hyper]} -> ${v} (from the command line)`);
     }
@@ -140,7 +141,8 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
     config.hyper.emaDecay ??= DEFAULT_EMA_DECAY; // checkpoints from before the average existed
     if (config.hyper.emaDecay > 0 && !hasWeightAverage(resumed.tensors, Object.keys(generatorShapes(config.arch)))) {
       log(
-        `resume: this checkpoint has no generator weight average; it starts now from the resumed weights (decay ${config.hyper.emaDecay})`,
+        `resume: this checkpoint has no generator weight average; ` +
+          `it starts now from the resumed weights (decay ${config.hyper.emaDecay})`,
       );
     }
   }
@@ -157,7 +159,8 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
   const stepsPerEpoch = Math.floor(ds.count / hyper.batchSize);
   if (stepsPerEpoch < 1)
     throw new BadRequestError(
-      `the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: lower --batch-size or use more data`,
+      `the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: ` +
+        `lower --batch-size or use more data`,
     );
   const totalSteps = Math.min(
     opts.steps ?? Infinity,
@@ -196,7 +199,8 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
         await fs.copyFile(path.join(resumeDir!, 'metrics.jsonl'), metricsFile).catch(() => undefined);
       await truncateMetrics(metricsFile, state.step);
       log(
-        `resumed from ${opts.resume} at step ${state.step} (epoch ${state.epoch}, batch ${state.batchInEpoch}/${stepsPerEpoch})`,
+        `resumed from ${opts.resume} at step ${state.step} (epoch ${state.epoch}, ` +
+          `batch ${state.batchInEpoch}/${stepsPerEpoch})`,
       );
     } else {
       rng = new Rng(config.seed);
@@ -309,7 +313,8 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
         const saved = await lastSavedStep(opts.out);
         const kept =
           saved === null
-            ? 'No checkpoint was saved before it (checkpoints are written every epoch, or every --save-every N steps); ' +
+            ? 'No checkpoint was saved before it (checkpoints are written every epoch, ' +
+              'or every --save-every N steps); ' +
               'start again with a lower --lr or a higher --lambda.'
             : `The last good checkpoint (step ${saved}) is kept at ${path.join(opts.out, CHECKPOINT_FILE)}; ` +
               'resume from it with a lower --lr or a higher --lambda.';
@@ -345,7 +350,8 @@ function checkResumeTensors(c: Checkpoint, file: string): void {
         throw new BadFileError(`${file}: it has no tensor ${key}; it is not a complete checkpoint of this project`);
       if (t.shape.join(',') !== shape.join(',')) {
         throw new BadFileError(
-          `${file}: tensor ${key} has shape [${t.shape}] but its config's model needs [${shape}]; the file was edited or is damaged`,
+          `${file}: tensor ${key} has shape [${t.shape}] but its config's model needs [${shape}]; ` +
+            `the file was edited or is damaged`,
         );
       }
     }
@@ -362,7 +368,8 @@ function checkResumeData(c: Checkpoint, ds: Dataset): void {
   const d = c.config.dataset;
   if (d.count !== ds.count || d.numClasses !== ds.numClasses) {
     throw new BadRequestError(
-      `the checkpoint was trained on ${d.count} examples of ${d.numClasses} classes (${d.imagesFile}) but the data given has ${ds.count} of ${ds.numClasses}: ` +
+      `the checkpoint was trained on ${d.count} examples of ${d.numClasses} classes (${d.imagesFile}) ` +
+        `but the data given has ${ds.count} of ${ds.numClasses}: ` +
         `resume with the same --data and --limit`,
     );
   }

@@ -45,7 +45,8 @@ export async function ensureDemoBuilt(opts: { force?: boolean; log?: (msg: strin
     vite = await import('vite');
   } catch {
     throw new Error(
-      'The demo page needs building and Vite is not installed. Run `npm ci` (Vite is a devDependency) in the repository, then retry.',
+      'The demo page needs building and Vite is not installed. Run `npm ci` (Vite is a devDependency) ' +
+        'in the repository, then retry.',
     );
   }
   opts.log?.('Building the demo page (vite)...');

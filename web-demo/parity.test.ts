@@ -60,7 +60,8 @@ async function compare(page: Page, labels: number[], seed: number, what: string)
   assert.ok(spread > 0.3, 'the reference images are not near-constant (the comparison means something)');
   const d = maxAbsDiff(web, cpu.data);
   console.log(
-    `${what} vs onnxruntime-node cpu: max abs diff ${d.toExponential(2)} over ${web.length} values (labels ${labels.join(',')}, seed ${seed})`,
+    `${what} vs onnxruntime-node cpu: max abs diff ${d.toExponential(2)} ` +
+      `over ${web.length} values (labels ${labels.join(',')}, seed ${seed})`,
   );
   return d;
 }

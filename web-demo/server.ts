@@ -95,7 +95,8 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
   const distDir = opts.distDir ?? DIST_DIR;
   if (!existsSync(resolve(distDir, 'index.html'))) {
     throw new Error(
-      `The demo page is not built (${distDir}/index.html is missing). Run \`npm run build:demo\` or \`npx cgan demo\`, which builds it.`,
+      `The demo page is not built (${distDir}/index.html is missing). ` +
+        `Run \`npm run build:demo\` or \`npx cgan demo\`, which builds it.`,
     );
   }
   if (opts.model !== null) await checkModel(opts.model);

@@ -19,7 +19,10 @@ export function zeroGradientConfig(kernelName: string): tf.GradConfig {
   };
 }
 
-/** Registers the zero gradients that are missing; leaves any existing gradient alone. Returns the kernels it registered. */
+/**
+ * Registers the zero gradients that are missing; leaves any existing gradient alone. Returns the kernels it
+ * registered.
+ */
 export function registerComparisonGradients(): string[] {
   const added: string[] = [];
   for (const name of ZERO_GRADIENT_KERNELS) {

@@ -41,7 +41,8 @@ export function conv2dBackpropFilterViaConv(
   } = info;
   if (dy.shape[1] !== outHeight || dy.shape[2] !== outWidth || dy.shape[3] !== filterShape[3]) {
     throw new Error(
-      `Conv2DBackpropFilter: dy shape ${dy.shape} does not match the forward output [${x.shape[0]},${outHeight},${outWidth},${filterShape[3]}].`,
+      `Conv2DBackpropFilter: dy shape ${dy.shape} does not match the forward output ` +
+        `[${x.shape[0]},${outHeight},${outWidth},${filterShape[3]}].`,
     );
   }
   const { top, left } = info.padInfo;

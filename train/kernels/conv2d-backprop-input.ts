@@ -69,7 +69,8 @@ export function conv2dBackpropInputViaSubpixel(
   const outC = filter.shape[3];
   if (dy.shape[0] !== batch || dy.shape[1] !== outHeight || dy.shape[2] !== outWidth || dy.shape[3] !== outC) {
     throw new Error(
-      `Conv2DBackpropInput: dy shape ${dy.shape} does not match the forward output [${batch},${outHeight},${outWidth},${outC}].`,
+      `Conv2DBackpropInput: dy shape ${dy.shape} does not match the forward output ` +
+        `[${batch},${outHeight},${outWidth},${outC}].`,
     );
   }
   // Every phase is computed on a ceil(H/s) x ceil(W/s) grid; the interleaved result is cropped.

@@ -175,7 +175,8 @@ async function useModel(bytes: ArrayBuffer, label: string): Promise<void> {
     ui.modelName.textContent = label;
     ui.modelInfo.textContent =
       `(${i.numClasses} classes, z ${i.zDim}, ${i.imageSize}×${i.imageSize}, ${i.precision}` +
-      `${i.step !== null ? `, step ${i.step}` : ''}${i.dataset ? `, ${i.dataset}` : ''}, weights ${i.weightsHash.slice(0, 12)})`;
+      `${i.step !== null ? `, step ${i.step}` : ''}${i.dataset ? `, ${i.dataset}` : ''}, ` +
+      `weights ${i.weightsHash.slice(0, 12)})`;
     fillClassPicker(i.classNames);
     await refresh();
   } catch (e) {

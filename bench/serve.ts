@@ -13,18 +13,22 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { Command } from 'commander';
+import { int } from '../cli/parse.ts';
 import { Generator } from '../runtime/node.ts';
 import { noiseFromSeed } from '../runtime/random.ts';
 import { modelNameOf } from '../serve/defaults.ts';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const model = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? 'models/mnist-cwgan.onnx';
-const DURATION = flag('--duration', 6);
-const OVERLOAD_CLIENTS = flag('--overload-clients', 512);
+const cli = new Command('bench/serve.ts')
+  .argument('[model]', '.onnx to serve', 'models/mnist-cwgan.onnx')
+  .option('--duration <s>', 'seconds per run', int('--duration', 1, 600), 6)
+  .option('--overload-clients <n>', 'clients in the overload run', int('--overload-clients', 1, 10_000), 512)
+  .parse();
+const model = cli.processedArgs[0] as string;
+const { duration: DURATION, overloadClients: OVERLOAD_CLIENTS } = cli.opts<{
+  duration: number;
+  overloadClients: number;
+}>();
 const CLIENTS = [1, 16, 64];
 const BIN = fileURLToPath(new URL('../bin/cgan.js', import.meta.url));
 

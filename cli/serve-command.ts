@@ -1,24 +1,20 @@
 /** `cgan serve [model.onnx]`: the generator over HTTP (Open Inference Protocol v2), with batching. */
 import { Command, Option } from 'commander';
-import { deviceNames } from '../runtime/devices.ts';
+import { type Device, deviceNames } from '../runtime/devices.ts';
 import type { OnnxSummary } from '../runtime/model-info.ts';
+import type { ServerOptions } from '../serve/server.ts';
 import { MODEL_NAME, SERVE_DEFAULTS as D, modelNameOf } from '../serve/defaults.ts';
 import { DEFAULT_MODEL, modelOrDefault } from './default-model.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { int, num } from './parse.ts';
 
-interface Opts {
+/** The server's own limits (serve/server.ts) plus where it listens and what it runs on. */
+interface Opts extends Omit<ServerOptions, 'name' | 'serverVersion' | 'cors'> {
   port: number;
   host: string;
-  device: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+  device: Device;
   fallback?: boolean;
   name?: string;
-  maxBatch: number;
-  maxDelayMs: number;
-  maxQueue: number;
-  maxImages: number;
-  maxBodyBytes: number;
-  timeoutMs: number;
   cors?: string[];
 }
 

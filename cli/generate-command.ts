@@ -59,15 +59,8 @@ export function register(program: Command): void {
       ];
       await checkOutputs(outputs, { inputs: [model, ...(o.noise ? [o.noise] : [])], force: o.force });
       const rt = await import('../runtime/node.ts');
-      const { readFileChecked } = await import('../runtime/files.ts');
-      const { MAX_MODEL_BYTES } = await import('../runtime/limits.ts');
-      const bytes = await readFileChecked(model, {
-        what: 'model file',
-        maxBytes: MAX_MODEL_BYTES,
-        limitName: 'the model size limit',
-        missingHint: `export one with \`cgan export RUN --out ${model}\``,
-        error: rt.BadModelError,
-      });
+      const { readModelFile } = await import('../runtime/files.ts');
+      const bytes = await readModelFile(model);
       // Check everything the user typed before creating a session.
       const info = rt.readModelInfo(bytes, model);
       const labels = rt.repeatLabels(rt.parseLabels(o.labels, info.numClasses), o.count);

@@ -11,17 +11,9 @@ export function register(program: Command): void {
     .option('--no-verify', 'skip checking the weights against the stored sha256')
     .action(async (file: string, o: { json?: boolean; verify: boolean }) => {
       const { inspectOnnx, formatInfo } = await import('../export/inspect.ts');
-      const { readFileChecked } = await import('../runtime/files.ts');
-      const { MAX_MODEL_BYTES } = await import('../runtime/limits.ts');
-      const { BadModelError } = await import('../runtime/errors.ts');
+      const { readModelFile } = await import('../runtime/files.ts');
       const { verifyWeights } = await import('../runtime/weights-hash.ts');
-      const bytes = await readFileChecked(file, {
-        what: 'model file',
-        maxBytes: MAX_MODEL_BYTES,
-        limitName: 'the model size limit',
-        missingHint: `export one with \`cgan export RUN --out ${file}\``,
-        error: BadModelError,
-      });
+      const bytes = await readModelFile(file);
       const { info, graph } = inspectOnnx(bytes, file);
       // `info` used to print the stored hash of a damaged file as if it held: check it first.
       if (o.verify) await verifyWeights(bytes, info, file);

@@ -4,7 +4,8 @@
  * the file and the fix. Not imported by the browser entry.
  */
 import { promises as fs } from 'node:fs';
-import { formatBytes } from './limits.ts';
+import { BadModelError } from './errors.ts';
+import { formatBytes, MAX_MODEL_BYTES } from './limits.ts';
 
 /** Why a file operation failed, as a sentence naming the file; `action` is "read" or "write". */
 export function fsErrorSentence(e: unknown, file: string, action: 'read' | 'write' = 'read'): string {
@@ -100,4 +101,15 @@ export async function readFileChecked(file: string, o: ReadOptions): Promise<Uin
   } finally {
     await handle.close();
   }
+}
+
+/** A model file's bytes, size-checked first; a missing or unreadable file is a BadModelError naming it. */
+export async function readModelFile(file: string): Promise<Uint8Array> {
+  return readFileChecked(file, {
+    what: 'model file',
+    maxBytes: MAX_MODEL_BYTES,
+    limitName: 'the model size limit',
+    missingHint: `export one with \`cgan export RUN --out ${file}\``,
+    error: BadModelError,
+  });
 }

@@ -9,13 +9,14 @@ import * as ortNode from 'onnxruntime-node';
 import type { ExecutionProvider } from './devices.ts';
 import { GeneratorBase, openSession, type Backend, type LoadOptions, type OrtLike } from './generator.ts';
 import type { ImageBatch } from './images.ts';
-import { BadFileError, BadModelError } from './errors.ts';
-import { readFileChecked } from './files.ts';
-import { MAX_IMAGES_PER_REQUEST, MAX_MODEL_BYTES } from './limits.ts';
+import { BadFileError } from './errors.ts';
+import { readFileChecked, readModelFile } from './files.ts';
+import { MAX_IMAGES_PER_REQUEST } from './limits.ts';
 import { readModelInfo, type ModelInfo } from './model-info.ts';
 import { isRemoteModelUrl, openRemote } from './remote.ts';
 
 export * from './shared.ts';
+export { readModelFile };
 
 export interface NodeLoadOptions extends LoadOptions {
   /** Names bytes passed to `load` in messages (a path is its own name). */
@@ -96,17 +97,6 @@ export function nodeBackend(opts: NodeLoadOptions = {}): Backend {
       return new Error(`onnxruntime-node could not load the model on ${ep}: ${m}`);
     },
   };
-}
-
-/** A model file's bytes, size-checked first; a missing or unreadable file is a BadModelError naming it. */
-export async function readModelFile(file: string): Promise<Uint8Array> {
-  return readFileChecked(file, {
-    what: 'model file',
-    maxBytes: MAX_MODEL_BYTES,
-    limitName: 'the model size limit',
-    missingHint: `export one with \`cgan export RUN --out ${file}\``,
-    error: BadModelError,
-  });
 }
 
 export class Generator extends GeneratorBase {

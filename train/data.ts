@@ -136,27 +136,38 @@ function findPair(dir: string, split: 'train' | 'test'): { imagesFile: string; l
   return { imagesFile: path.join(dir, img), labelsFile: path.join(dir, lbl) };
 }
 
+/** The two IDX kinds this reads, by their magic numbers (images idx3, labels idx1). */
+const IDX_KINDS = {
+  images: { magic: IMAGES_MAGIC, header: 16, other: ' (this is a label file)' },
+  labels: { magic: LABELS_MAGIC, header: 8, other: ' (this is an image file)' },
+} as const;
+
+/** Checks an IDX file's length and magic number, naming what it holds instead when it is not `kind`. */
+function idxView(buf: Uint8Array, file: string, kind: keyof typeof IDX_KINDS): DataView {
+  const k = IDX_KINDS[kind];
+  const name = kind === 'images' ? 'image' : 'label';
+  if (buf.length < k.header)
+    throw new BadFileError(
+      `${file}: ${buf.length} bytes is too short for an IDX ${name} header (${k.header} bytes): truncated file`,
+    );
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const magic = v.getUint32(0);
+  if (magic !== k.magic) {
+    const otherMagic = kind === 'images' ? LABELS_MAGIC : IMAGES_MAGIC;
+    const hint = magic === otherMagic ? k.other : buf[0] === 0x1f && buf[1] === 0x8b ? ' (gzip: gunzip it first)' : '';
+    const want = `0x${k.magic.toString(16).padStart(8, '0')}`;
+    throw new BadFileError(
+      `${file}: wrong magic 0x${magic.toString(16).padStart(8, '0')}, expected ${want} for IDX ${kind}${hint}`,
+    );
+  }
+  return v;
+}
+
 export function parseImages(
   buf: Uint8Array,
   file: string,
 ): { count: number; rows: number; cols: number; pixels: Uint8Array } {
-  if (buf.length < 16)
-    throw new BadFileError(
-      `${file}: ${buf.length} bytes is too short for an IDX image header (16 bytes): truncated file`,
-    );
-  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const magic = v.getUint32(0);
-  if (magic !== IMAGES_MAGIC) {
-    const hint =
-      magic === LABELS_MAGIC
-        ? ' (this is a label file)'
-        : buf[0] === 0x1f && buf[1] === 0x8b
-          ? ' (gzip: gunzip it first)'
-          : '';
-    throw new BadFileError(
-      `${file}: wrong magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x00000803 for IDX images${hint}`,
-    );
-  }
+  const v = idxView(buf, file, 'images');
   const count = v.getUint32(4);
   const rows = v.getUint32(8);
   const cols = v.getUint32(12);
@@ -170,23 +181,7 @@ export function parseImages(
 }
 
 export function parseLabels(buf: Uint8Array, file: string): { count: number; labels: Uint8Array } {
-  if (buf.length < 8)
-    throw new BadFileError(
-      `${file}: ${buf.length} bytes is too short for an IDX label header (8 bytes): truncated file`,
-    );
-  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const magic = v.getUint32(0);
-  if (magic !== LABELS_MAGIC) {
-    const hint =
-      magic === IMAGES_MAGIC
-        ? ' (this is an image file)'
-        : buf[0] === 0x1f && buf[1] === 0x8b
-          ? ' (gzip: gunzip it first)'
-          : '';
-    throw new BadFileError(
-      `${file}: wrong magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x00000801 for IDX labels${hint}`,
-    );
-  }
+  const v = idxView(buf, file, 'labels');
   const count = v.getUint32(4);
   if (buf.length < 8 + count)
     throw new BadFileError(`${file}: truncated: header promises ${count} labels but the file has ${buf.length - 8}`);

@@ -36,6 +36,15 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   { name: 'balanced', preset: 'wgan-gp', set: { balanced: true }, what: 'class-balanced batches' },
   { name: 'lambda5', preset: 'wgan-gp', set: { lambda: 5 }, what: 'gradient penalty weight 5' },
   { name: 'batch32', preset: 'wgan-gp', set: { batchSize: 32 }, what: 'batch 32 (cheaper steps, noisier gradients)' },
+  // Hour-long candidates (run with --base-steps 7840, the baseline's 60 quiet minutes): the baseline's
+  // critic ratio and betas, which led on accuracy in the short pilots, with the cheaper batch, a higher
+  // peak rate decayed over the hour, and a shorter weight average that does not lag a short run.
+  {
+    name: 'hour-b32',
+    preset: 'wgan-gp',
+    set: { batchSize: 32, lr: 3e-4, decaySteps: 'planned', emaDecay: 0.995 },
+    what: 'batch 32, lr 3e-4 decayed to 0.1x over the run, weight average 0.995',
+  },
 ];
 
 export function findRecipe(name: string): PilotRecipe {

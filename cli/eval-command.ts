@@ -4,6 +4,7 @@ import { DEFAULT_MODEL, modelOrDefault } from './default-model.ts';
 import { deviceNames, type Device } from '../runtime/devices.ts';
 import { addReliabilityHelp } from './help.ts';
 import { checkOutputs, writeOutput } from '../export/outputs.ts';
+import { noVerifyOption } from './options.ts';
 import { int } from './parse.ts';
 
 interface Opts {
@@ -17,6 +18,7 @@ interface Opts {
   data?: string;
   testLimit?: number;
   force?: boolean;
+  verify: boolean;
 }
 
 const pct = (x: number) => (Number.isNaN(x) ? '  -  ' : `${(x * 100).toFixed(1).padStart(5)}`);
@@ -41,6 +43,7 @@ export function register(program: Command): void {
         .default('auto'),
     )
     .option('--fallback', 'run on cpu if the device is not available, instead of failing')
+    .addOption(noVerifyOption())
     .addOption(
       new Option('--backend <name>', 'tfjs backend for the classifier')
         .choices(['auto', 'wasm', 'cpu'])
@@ -66,6 +69,7 @@ export function register(program: Command): void {
         seed: o.seed,
         device: o.device,
         fallback: o.fallback,
+        verify: o.verify,
         classifier: o.classifier,
         dataDir: o.data,
         testLimit: o.testLimit,
@@ -75,7 +79,8 @@ export function register(program: Command): void {
       const g = r.generated;
       const n = r.model.numClasses;
       console.log(
-        `model ${r.model.file} (step ${r.model.step ?? '?'}, weights ${r.model.weightsHash.slice(0, 12)}); ` +
+        `model ${r.model.file} (step ${r.model.step ?? '?'}, weights ${r.model.weightsHash.slice(0, 12)}` +
+          `${r.model.verified ? '' : ' not verified (--no-verify)'}); ` +
           `classifier ${displayPath(r.classifier.file)} (test accuracy ${r.classifier.testAccuracy ?? '?'})`,
       );
       console.log(

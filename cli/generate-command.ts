@@ -6,6 +6,7 @@ import { deviceNames, type Device } from '../runtime/devices.ts';
 import { UsageError } from './errors.ts';
 import { addReliabilityHelp } from './help.ts';
 import { checkOutputs, writeOutput } from '../export/outputs.ts';
+import { noVerifyOption } from './options.ts';
 import { int } from './parse.ts';
 
 interface Opts {
@@ -45,7 +46,7 @@ export function register(program: Command): void {
     .option('--scale <n>', 'grid upscaling factor', int('--scale', 1, 64), 1)
     .option('--batch-size <n>', 'images per session run', int('--batch-size', 1))
     .option('--force', 'replace an existing .onnx or .safetensors at --out/--raw')
-    .option('--no-verify', "skip checking the model's weights against its stored sha256 (saves a few ms per load)")
+    .addOption(noVerifyOption())
     .action(async (modelArg: string | undefined, o: Opts) => {
       const model = modelOrDefault(modelArg);
       if (!o.out && !o.raw) throw new UsageError('nothing to write: pass --out FILE.png and/or --raw FILE.bin');

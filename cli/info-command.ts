@@ -1,6 +1,7 @@
 /** `cgan info`: classes, z size, provenance and a graph summary of an exported .onnx. */
 import { Command } from 'commander';
 import { addReliabilityHelp } from './help.ts';
+import { noVerifyOption } from './options.ts';
 
 export function register(program: Command): void {
   const cmd = program
@@ -8,7 +9,7 @@ export function register(program: Command): void {
     .description('describe an exported generator: classes, z size, provenance, graph; checks its weights hash')
     .argument('<model>', '.onnx file written by `cgan export`')
     .option('--json', 'print the metadata and graph summary as JSON')
-    .option('--no-verify', 'skip checking the weights against the stored sha256')
+    .addOption(noVerifyOption())
     .action(async (file: string, o: { json?: boolean; verify: boolean }) => {
       const { inspectOnnx, formatInfo } = await import('../export/inspect.ts');
       const { readModelFile } = await import('../runtime/files.ts');

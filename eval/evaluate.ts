@@ -34,6 +34,8 @@ export interface EvalOptions {
   seed?: number;
   device?: Device;
   fallback?: boolean;
+  /** Check the weights against the sha256 stored at export (default true; the CLI's --no-verify). */
+  verify?: boolean;
   /** Classifier, or its directory/file (default: the committed models/classifier). */
   classifier?: Classifier | string;
   /** A reference computed earlier with the same sample count (skips recomputing it). */
@@ -50,6 +52,8 @@ export interface EvalReport {
   model: {
     file: string;
     weightsHash: string;
+    /** Whether the weights were checked against weightsHash when loaded. */
+    verified: boolean;
     step: number | null;
     dataset: string | null;
     device: string;
@@ -143,7 +147,8 @@ export async function evaluateGenerator(model: string | Uint8Array, o: EvalOptio
   const samples = o.samples ?? DEFAULT_SAMPLES;
   const seed = o.seed ?? 0;
   const c = await resolveClassifier(o.classifier);
-  const g = await Generator.load(model, { device: o.device ?? 'auto', fallback: o.fallback });
+  const verify = o.verify ?? true;
+  const g = await Generator.load(model, { device: o.device ?? 'auto', fallback: o.fallback, verify });
   try {
     const info = g.info;
     const file = typeof model === 'string' ? model : '(bytes)';
@@ -186,6 +191,7 @@ export async function evaluateGenerator(model: string | Uint8Array, o: EvalOptio
       model: {
         file,
         weightsHash: info.weightsHash,
+        verified: verify,
         step: info.step,
         dataset: info.dataset,
         device: images.device,

@@ -20,6 +20,7 @@ export interface ElementSettings {
 
 /** Names the element observes; a change to any of them redraws (src and device reload the model). */
 export const OBSERVED = ['src', 'labels', 'seed', 'device', 'count', 'cols', 'scale'] as const;
+export type ObservedAttribute = (typeof OBSERVED)[number];
 
 /** Device names a page may ask for: the browser column of the runtime's one device table. */
 export function browserDevices(): Device[] {

@@ -1,7 +1,8 @@
 /**
  * Builds dist/cgan-generator.js: the element with the runtime's browser entry and onnxruntime-web
- * bundled in one minified ES module (esbuild), then copies onnxruntime-web's wasm glue and binary
- * beside it. Run by `npm run build` / prepack: `node --import tsx build.ts`.
+ * bundled in one minified ES module (esbuild), copies onnxruntime-web's wasm glue and binary
+ * beside it, and writes dist/cgan-generator.d.ts (build-types.ts). Run by `npm run build` / prepack:
+ * `node --import tsx build.ts`.
  *
  * Conditions: `source` builds from the runtime's TypeScript (never a stale dist/);
  * `onnxruntime-web-use-extern-wasm` picks ORT's build that loads its wasm from `env.wasm.wasmPaths`
@@ -11,12 +12,22 @@
  *
  * Why esbuild and not Vite's library mode: Vite inlines ORT's proxy-worker self-reference
  * (`new Worker(new URL(import.meta.url))`) as a base64 copy of the whole bundle.
+ *
+ * Why rollup-plugin-dts for the declarations: the module inlines @cgan-onnx/runtime, so its types
+ * must be inlined too (a page installs only this package), and tsc alone writes one .d.ts per file
+ * that imports the runtime by name. The plugin builds them from the .ts sources with the repo's own
+ * TypeScript, inlines exactly the packages named in `includeExternal` (anything else stays an import,
+ * which element/types.test.ts fails on), keeps the `declare global` tag-name map, and drops the
+ * types the public API does not reach. Rollup is already in the tree as Vite's bundler, so it adds one
+ * small plugin. dts-bundle-generator would do as well; API Extractor wants tsc's .d.ts first, a config
+ * file and its own pinned TypeScript.
  */
 import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundleTypes } from './build-types.ts';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const out = join(root, 'dist');
@@ -41,7 +52,9 @@ const ortDist = dirname(
   createRequire(join(root, 'package.json')).resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm'),
 );
 for (const f of ORT_FILES) copyFileSync(join(ortDist, f), join(out, f));
+await bundleTypes(join(out, 'cgan-generator.d.ts'));
 const kb = (f: string) => `${(statSync(join(out, f)).size / 1024).toFixed(0)} KiB`;
 console.log(
-  `element: dist/cgan-generator.js ${kb('cgan-generator.js')}, ${ORT_FILES.map((f) => `${f} ${kb(f)}`).join(', ')}`,
+  `element: dist/cgan-generator.js ${kb('cgan-generator.js')}, cgan-generator.d.ts ${kb('cgan-generator.d.ts')}, ` +
+    ORT_FILES.map((f) => `${f} ${kb(f)}`).join(', '),
 );

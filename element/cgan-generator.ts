@@ -3,26 +3,53 @@
  * into a canvas, with the runtime's browser entry (onnxruntime-web: WebGPU when the browser has an
  * adapter, else wasm, threaded only when the page is cross-origin isolated).
  *
- * Built (vite.config.ts) into one ES module, dist/cgan-generator.js, with onnxruntime-web bundled;
+ * Built (build.ts) into one ES module, dist/cgan-generator.js, with onnxruntime-web bundled;
  * its wasm files sit beside the module and are found from the module's own URL, so a plain page
- * needs one `<script type="module">` and no bundler, CDN or COOP/COEP headers.
+ * needs one `<script type="module">` and no bundler, CDN or COOP/COEP headers. Its declarations,
+ * dist/cgan-generator.d.ts, are this file's exports with the runtime types they use inlined.
  *
  * Events: `ready` (model loaded; detail: device, model info), `render` (images drawn; detail: the
  * images), `error` (detail: the Error; its message also shows in the element).
  */
-import { Generator, drawToCanvas, renderGrid, type Images, type ModelInfo } from '@cgan-onnx/runtime/browser';
-import { OBSERVED, readSettings, type ElementSettings } from './attributes.ts';
+import {
+  Generator,
+  drawToCanvas,
+  renderGrid,
+  type Device,
+  type Images,
+  type ModelInfo,
+  type RunsOn,
+} from '@cgan-onnx/runtime/browser';
+import { OBSERVED, readSettings, type ElementSettings, type ObservedAttribute } from './attributes.ts';
 
-export type { ElementSettings };
+// Every type the element's API names, for a page to import with only this package installed
+// (the .d.ts inlines the runtime's).
+export type { Device, ElementSettings, Images, ModelInfo, ObservedAttribute, RunsOn };
 
 export interface ReadyDetail {
-  /** The execution provider that runs the model ('webgpu' or 'wasm'). */
-  device: string;
+  /** What runs the model: 'webgpu' or 'wasm' (or 'remote' for a v2 server URL). */
+  device: RunsOn;
   info: ModelInfo;
 }
 
+/** Each event the element dispatches and its `detail`: the one list that `emit` and the event map read. */
+export interface CganGeneratorEventDetails {
+  ready: ReadyDetail;
+  render: Images;
+  error: Error;
+}
+
+/**
+ * What `addEventListener` hands each listener, by event name. The element's `error` (a CustomEvent
+ * holding the Error) replaces HTMLElement's own (an ErrorEvent), which it never fires.
+ */
+export type CganGeneratorEventMap = Omit<HTMLElementEventMap, keyof CganGeneratorEventDetails> & {
+  [K in keyof CganGeneratorEventDetails]: CustomEvent<CganGeneratorEventDetails[K]>;
+};
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds only listener overloads.
 export class CganGeneratorElement extends HTMLElement {
-  static observedAttributes = [...OBSERVED];
+  static observedAttributes: ObservedAttribute[] = [...OBSERVED];
   /**
    * Where onnxruntime-web's .wasm/.mjs files are: beside this module unless a page sets it (before
    * the first element loads a model), e.g. to serve them from another folder.
@@ -63,7 +90,7 @@ export class CganGeneratorElement extends HTMLElement {
   }
 
   /** The execution provider in use, once loaded. */
-  get device(): string | null {
+  get device(): RunsOn | null {
     return this.generator?.device ?? null;
   }
 
@@ -102,7 +129,7 @@ export class CganGeneratorElement extends HTMLElement {
         wasmPaths: CganGeneratorElement.wasmPaths,
       });
       this.loadedKey = key;
-      this.emit<ReadyDetail>('ready', { device: this.generator.device, info: this.generator.info });
+      this.emit('ready', { device: this.generator.device, info: this.generator.info });
     }
     const labels = this.generator.labels(s.labels).flatMap((l) => Array<number>(s.count).fill(l));
     const images = await this.generator.generate({ labels, seed: s.seed });
@@ -142,9 +169,36 @@ export class CganGeneratorElement extends HTMLElement {
       });
   }
 
-  private emit<T>(type: string, detail: T): void {
-    this.dispatchEvent(new CustomEvent<T>(type, { detail }));
+  private emit<K extends keyof CganGeneratorEventDetails>(type: K, detail: CganGeneratorEventDetails[K]): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
   }
+}
+
+// Types only, no code: the listener overloads that make `el.addEventListener('ready', (e) => e.detail.device)`
+// typed, as lib.dom types HTMLVideoElement's events. A class cannot redeclare inherited methods without
+// implementing them; an interface of the same name adds the overloads and leaves HTMLElement's methods
+// as they are at run time.
+export interface CganGeneratorElement {
+  addEventListener<K extends keyof CganGeneratorEventMap>(
+    type: K,
+    listener: (this: CganGeneratorElement, ev: CganGeneratorEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof CganGeneratorEventMap>(
+    type: K,
+    listener: (this: CganGeneratorElement, ev: CganGeneratorEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): void;
 }
 
 if (!customElements.get('cgan-generator')) customElements.define('cgan-generator', CganGeneratorElement);

@@ -113,6 +113,8 @@ test('the tarballs hold what ships and nothing else (no tests, benches, docs ima
   }
   const { stdout } = await exec('tar', ['-tzf', tarballs.cli], { maxBuffer: 16 << 20 });
   assert.equal(stdout.split('\n').filter((f) => f.endsWith('.onnx')).length, 1, 'the default model ships once, alone');
+  const element = (await exec('tar', ['-tzf', tarballs.element])).stdout.split('\n');
+  assert.ok(element.includes('package/dist/cgan-generator.d.ts'), 'the element ships no .d.ts');
 });
 
 test('(a) a Node ESM script imports @cgan-onnx/runtime and draws the numbers the clone draws', async () => {
@@ -147,6 +149,21 @@ test('(b) a consumer .ts type-checks under strict + nodenext; misuse does not', 
   assert.ok(bad, 'misuse.ts type-checked: the published types accept anything');
   assert.match(bad, /"tpu"/);
   assert.match(bad, /misuse.ts\(5,\d+\): error TS2322: Type 'number' is not assignable/);
+});
+
+test('(b) a page with only @cgan-onnx/element installed type-checks against its types; misuse does not', async () => {
+  const page = join(work, 'page-ts');
+  await installProject(page, [tarballs.element]);
+  assert.deepEqual(installedPackages(page), ['@cgan-onnx/element'], 'the element pulls in other packages');
+  for (const f of ['element-typed.ts', 'tsconfig.element.json']) cpSync(join(FIXTURES, f), join(page, f));
+  // element-typed.ts holds the misuse too, as `@ts-expect-error` lines: types that went missing or
+  // turned into `any` leave a directive unused, which fails the check.
+  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+  const failed = await exec(process.execPath, [tsc, '-p', 'tsconfig.element.json'], { cwd: page }).then(
+    () => '',
+    (e: { stdout?: string }) => e.stdout || String(e),
+  );
+  assert.equal(failed, '', "the element's shipped types do not type-check a page");
 });
 
 test(

@@ -77,8 +77,9 @@ function check(file: string, spec: string, target: string | null): string | null
   if (['train', 'export', 'eval', 'web-demo'].includes(top(file)) && !isTest(file) && target && top(target) === 'cli') {
     return `${top(file)}/ imports the CLI, which sits above it; put what both need in the stage or runtime/errors.ts`;
   }
-  // Page code: what a browser runs (element/build.ts is the Node script that bundles it).
-  const page = file.startsWith('web-demo/src/') || (file.startsWith('element/') && file !== 'element/build.ts');
+  // Page code: what a browser runs (element/build.ts and build-types.ts are the Node scripts that bundle it).
+  const page =
+    file.startsWith('web-demo/src/') || (file.startsWith('element/') && !/^element\/build(-types)?\.ts$/.test(file));
   if (page && !isTest(file) && ((target && top(target) === 'runtime') || pkg?.startsWith('node:'))) {
     return 'page code reaches into the runtime sources or Node; import @cgan-onnx/runtime by name';
   }

@@ -40,9 +40,11 @@ test("a pilot's hyper: the preset, one lever changed, and a planned decay over t
   assert.deepEqual(pilotHyper(findRecipe('wgan-gp'), 1500), PRESETS['wgan-gp']);
   assert.deepEqual(pilotHyper(findRecipe('beta1-0'), 1500), { ...PRESETS['wgan-gp'], beta1: 0 });
   assert.equal(pilotHyper(findRecipe('decay'), 1234).decaySteps, 1234);
-  const fast = planPilot(findRecipe('fast'), times, opts);
-  assert.equal(fast.hyper.decaySteps, fast.totalSteps);
-  assert.equal(costKey(fast.hyper), `nCritic ${PRESETS.fast.nCritic}, batch ${PRESETS.fast.batchSize}`);
+  // The hour-long pilot is the preset `fast` with its decay planned over the pilot, not the preset's hour.
+  const hour = planPilot(findRecipe('hour-b32'), times, { ...opts, baseSteps: 7840, points: 8 });
+  assert.equal(hour.hyper.decaySteps, hour.totalSteps);
+  assert.deepEqual({ ...hour.hyper, decaySteps: PRESETS.fast.decaySteps }, PRESETS.fast);
+  assert.equal(costKey(hour.hyper), `nCritic ${PRESETS.fast.nCritic}, batch ${PRESETS.fast.batchSize}`);
   assert.equal(new Set(PILOT_RECIPES.map((r) => r.name)).size, PILOT_RECIPES.length, 'recipe names are unique');
 });
 
@@ -51,7 +53,7 @@ test('a recipe without a measured step time, or an unknown recipe, is an error t
     () => planPilot(findRecipe('nc2'), { ...times, measured: { 'nCritic 5, batch 64': 0.5 } }, opts),
     /no step time measured for "nCritic 2, batch 64".*time phase/,
   );
-  assert.throws(() => findRecipe('nope'), /no pilot recipe "nope"; known: wgan-gp, fast/);
+  assert.throws(() => findRecipe('nope'), /no pilot recipe "nope"; known: wgan-gp, fast-v1/);
 });
 
 test('the figure: one line per recipe, minutes from the planned step time, only the chosen weights', () => {

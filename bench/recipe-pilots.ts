@@ -44,6 +44,9 @@ import {
   type StepTimes,
 } from './pilot-recipes.ts';
 
+/** The figure's name for a --baseline-curve line. */
+const BASELINE_CURVE_NAME = 'wgan-gp long run';
+
 interface Opts {
   root: string;
   recipes: string;
@@ -57,6 +60,7 @@ interface Opts {
   timeSteps: string;
   results?: string;
   limit?: string;
+  baselineCurve?: string;
 }
 
 const abort = new AbortController();
@@ -246,6 +250,9 @@ async function runPilot(o: Opts, plan: PilotPlan, scorer: Scorer): Promise<void>
   await scoreLeftovers(dir, scorer);
   for (;;) {
     const step = existsSync(checkpointPath(dir)) ? (await readCheckpoint(dir)).state.step : 0;
+    // A kill between a segment's last save and its snapshot leaves a scored point's checkpoint
+    // unscored: score it now (the scorer skips points it already has).
+    if (step > 0 && (step % p.every === 0 || step >= p.totalSteps)) await scorer.score(dir, await snapshot(dir, step));
     if (step >= p.totalSteps) break;
     const next = Math.min(p.totalSteps, (Math.floor(step / p.every) + 1) * p.every);
     const quiet = `${(p.stepSeconds * 1000).toFixed(0)} ms per step quiet`;
@@ -264,7 +271,6 @@ async function runPilot(o: Opts, plan: PilotPlan, scorer: Scorer): Promise<void>
       log: (m) => (m.startsWith('recipe:') || m.startsWith('resume') ? say(`${p.recipe}: ${m}`) : undefined),
     });
     if (r.stoppedBy === 'interrupted') return;
-    await scorer.score(dir, await snapshot(dir, r.state.step));
   }
   await scoreLeftovers(dir, scorer);
 }
@@ -328,6 +334,13 @@ async function plotPhase(o: Opts): Promise<void> {
       await writeJson(path.join(to, 'metrics-summary.json'), await metricsSummary(dir));
     }
   }
+  if (o.baselineCurve) {
+    // A run scored by eval/quality-curve.ts with the baseline's recipe (e.g. the run that trained the
+    // earlier default model, docs/time-to-quality.jsonl), at the baseline's quiet step time.
+    const points = await readQuality(o.baselineCurve);
+    if (points.length === 0) throw new Error(`--baseline-curve ${o.baselineCurve}: no quality points in it`);
+    curves.push({ recipe: BASELINE_CURVE_NAME, stepSeconds: Number(o.baseStepSeconds), points });
+  }
   if (curves.length === 0) return say('plot: no scored pilots yet');
   const outDir = o.results ?? o.root;
   await fs.mkdir(outDir, { recursive: true });
@@ -358,6 +371,7 @@ async function main(): Promise<void> {
     .option('--time-steps <n>', 'time phase: timed rounds (one critic and one generator step per batch size each)', '8')
     .option('--limit <n>', 'train on the first N examples only (a smoke test of the harness)')
     .option('--results <dir>', 'plot: also copy quality.jsonl, plan.json, step-times.json and the figures here')
+    .option('--baseline-curve <file>', `plot: also draw this quality.jsonl as "${BASELINE_CURVE_NAME}"`)
     .parse();
   const [phase] = program.args;
   const o = program.opts<Opts>();

@@ -195,19 +195,25 @@ async function makeScorer(o: Opts): Promise<Scorer> {
   const kinds = o.weights.split(',') as WeightChoice[];
   return {
     async score(dir, snapshot) {
-      ready ??= (async () => {
-        await selectBackend('auto');
-        const classifier = await loadClassifier();
-        return { classifier, reference: await computeReference(classifier, samples) };
-      })();
-      const { classifier, reference } = await ready;
       const file = path.join(dir, 'quality.jsonl');
       const done = await readQuality(file);
       const ck = await readCheckpoint(snapshot);
-      for (const weights of kinds) {
-        if (weights === 'ema' && !hasWeightAverage(ck.tensors, GENERATOR_TENSORS)) continue;
-        if (done.some((p) => p.step === ck.state.step && (p.weights ?? 'raw') === weights && p.samples === samples))
-          continue;
+      const todo = kinds.filter(
+        (w) =>
+          (w !== 'ema' || hasWeightAverage(ck.tensors, GENERATOR_TENSORS)) &&
+          !done.some((p) => p.step === ck.state.step && (p.weights ?? 'raw') === w && p.samples === samples),
+      );
+      // The classifier and reference load only once something needs scoring: a rerun over finished
+      // pilots rechecks their last checkpoints without that cost.
+      if (todo.length > 0) {
+        ready ??= (async () => {
+          await selectBackend('auto');
+          const classifier = await loadClassifier();
+          return { classifier, reference: await computeReference(classifier, samples) };
+        })();
+      }
+      for (const weights of todo) {
+        const { classifier, reference } = await ready!;
         const p = await measure(snapshot, ck, weights, samples, reference, classifier);
         await fs.appendFile(file, JSON.stringify(p) + '\n');
         say(

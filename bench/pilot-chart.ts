@@ -7,11 +7,14 @@
 import type { QualityPoint } from '../eval/quality-curve.ts';
 import { QUALITY_BAR } from '../eval/quality-curve.ts';
 import type { WeightChoice } from '../export/export.ts';
+import { quietSeconds, type PilotPlan } from './pilot-recipes.ts';
 
 export interface PilotCurve {
   recipe: string;
   /** Seconds per critic step on a quiet machine (PilotPlan.stepSeconds). */
   stepSeconds: number;
+  /** A branch's start (PilotPlan.from): its minutes run on from the parent's. */
+  from?: PilotPlan['from'];
   points: QualityPoint[];
 }
 
@@ -30,7 +33,7 @@ export function pilotRows(curves: PilotCurve[], weights: WeightChoice): PilotRow
       .filter((p) => (p.weights ?? 'raw') === weights)
       .sort((a, b) => a.step - b.step)
       .flatMap((p) => {
-        const at = { recipe: c.recipe, step: p.step, minutes: (p.step * c.stepSeconds) / 60 };
+        const at = { recipe: c.recipe, step: p.step, minutes: quietSeconds(c, p.step) / 60 };
         return [
           { ...at, panel: 'accuracy' as const, value: p.accuracy },
           { ...at, panel: 'worst' as const, value: Math.min(...p.perClass) },

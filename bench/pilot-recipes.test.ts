@@ -3,7 +3,15 @@ import { test } from 'node:test';
 import type { QualityPoint } from '../eval/quality-curve.ts';
 import { PRESETS } from '../cli/train-command.ts';
 import { pilotRows, pilotSpec } from './pilot-chart.ts';
-import { costKey, findRecipe, PILOT_RECIPES, pilotHyper, planPilot, type StepTimes } from './pilot-recipes.ts';
+import {
+  costKey,
+  findRecipe,
+  PILOT_RECIPES,
+  pilotHyper,
+  planPilot,
+  quietSeconds,
+  type StepTimes,
+} from './pilot-recipes.ts';
 
 const times: StepTimes = {
   baseline: 'nCritic 5, batch 64',
@@ -88,4 +96,52 @@ test('the figure: one line per recipe, minutes from the planned step time, only 
     spec.includes('"datum":5') && spec.includes('"datum":0.97') && spec.includes('weight average'),
     'bars and 2x reference drawn',
   );
+});
+
+test("a branch: starts at its parent's point, runs to the parent's minutes, and is drawn on from them", () => {
+  const hourTimes: StepTimes = {
+    baseline: 'nCritic 5, batch 64',
+    measured: { 'nCritic 5, batch 64': 1, 'nCritic 5, batch 16': 0.375 },
+    // nCritic 2 at batch 16 has no measured key: its cost comes from batch 16's two step times.
+    perBatch: { '16': { critic: 0.2, generator: 0.5 } },
+  };
+  const hour = { baseSteps: 7840, points: 8, baseStepSeconds: 0.459 };
+  const parent = planPilot(findRecipe('hour-b16'), hourTimes, hour);
+  assert.deepEqual([parent.every, parent.totalSteps, parent.from], [2613, 20904, undefined]);
+  assert.throws(
+    () => planPilot(findRecipe('late-b64'), hourTimes, hour),
+    /branches from hour-b16: plan \(run\) hour-b16 first/,
+  );
+  const b64 = planPilot(findRecipe('late-b64'), hourTimes, hour, parent);
+  const point = findRecipe('late-b64').from!.point;
+  const start = point * parent.every;
+  assert.deepEqual(b64.from, { recipe: 'hour-b16', step: start, seconds: start * parent.stepSeconds });
+  assert.equal(b64.hyper.batchSize, 64);
+  assert.equal(b64.hyper.decaySteps, b64.totalSteps, 'the decay is planned over the whole branched run');
+  // 8 - point segments left of the parent's 8; the branch's steps cost 1 / 0.375 of the parent's.
+  assert.equal(b64.every, Math.round(parent.every * 0.375));
+  assert.equal(b64.totalSteps, start + (8 - point) * b64.every);
+  const endMinutes = (p: typeof parent) => quietSeconds(p, p.totalSteps) / 60;
+  assert.ok(Math.abs(endMinutes(b64) - endMinutes(parent)) < (8 * b64.stepSeconds) / 60, 'ends at the same minutes');
+  const nc2 = planPilot(findRecipe('late-nc2'), hourTimes, hour, parent);
+  assert.ok(Math.abs(nc2.ratio - (0.2 + 0.5 / 2)) < 1e-12);
+  // In the figure its first point is at the parent's branch-point minutes plus one of its segments.
+  const rows = pilotRows([{ recipe: 'late-b64', stepSeconds: b64.stepSeconds, from: b64.from, points: [] }], 'ema');
+  assert.equal(rows.length, 0);
+  const scored: QualityPoint = {
+    step: start + b64.every,
+    epoch: 0,
+    seconds: 0,
+    samples: 2000,
+    accuracy: 0.9,
+    perClass: [0.9],
+    fd: 10,
+    referenceFd: 5,
+    weights: 'ema',
+  };
+  const [row] = pilotRows(
+    [{ recipe: 'late-b64', stepSeconds: b64.stepSeconds, from: b64.from, points: [scored] }],
+    'ema',
+  );
+  assert.ok(Math.abs(row.minutes - (start * parent.stepSeconds + b64.every * b64.stepSeconds) / 60) < 1e-9);
 });

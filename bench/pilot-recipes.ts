@@ -17,6 +17,12 @@ export interface PilotRecipe {
   set?: Omit<Partial<Hyper>, 'decaySteps'> & { decaySteps?: number | 'planned' };
   /** What it tests, for the write-up. */
   what: string;
+  /**
+   * A branch: the pilot starts from another pilot's checkpoint at that pilot's `point`-th scored step
+   * (its first `point` segments are the parent's own) and runs with its own levers to the parent's
+   * length in minutes, so late-training levers are compared from one shared start.
+   */
+  from?: { recipe: string; point: number };
 }
 
 /** In the order they run: the default first, then the candidate, then one lever at a time. */
@@ -55,6 +61,22 @@ export const PILOT_RECIPES: PilotRecipe[] = [
     set: { batchSize: 16, decaySteps: 'planned' },
     what: 'preset fast at batch 16: twice the updates again, if the step cost halves again',
   },
+  // Late-training levers, branched from hour-b16 at 45 minutes (past ~8,000 steps batch 16 falls
+  // behind the batch-64 run per step): the last quarter of the hour with another lever.
+  {
+    name: 'late-b64',
+    preset: 'fast',
+    set: { batchSize: 64, decaySteps: 'planned' },
+    from: { recipe: 'hour-b16', point: 6 },
+    what: 'hour-b16, then batch 64 from 45 minutes on (a batch that grows: cheap steps early, less noisy ones late)',
+  },
+  {
+    name: 'late-nc2',
+    preset: 'fast',
+    set: { batchSize: 16, nCritic: 2, decaySteps: 'planned' },
+    from: { recipe: 'hour-b16', point: 6 },
+    what: 'hour-b16, then 2 critic steps per generator step from 45 minutes on (more generator updates late)',
+  },
 ];
 
 export function findRecipe(name: string): PilotRecipe {
@@ -85,6 +107,14 @@ export interface StepTimes {
   measured: Record<string, number>;
   /** The cost key of the baseline the ratios are taken against. */
   baseline: string;
+  /** Seconds per critic step and per generator step by batch size, from the same run. */
+  perBatch?: Record<string, { critic: number; generator: number }>;
+}
+
+/** A recipe's step time from a time phase: measured for its cost key, else from its batch size's two step times. */
+export function stepTime(times: StepTimes, h: Pick<Hyper, 'nCritic' | 'batchSize'>): number | undefined {
+  const b = times.perBatch?.[String(h.batchSize)];
+  return times.measured[costKey(h)] ?? (b && b.critic + b.generator / h.nCritic);
 }
 
 export interface PilotPlan {
@@ -97,6 +127,13 @@ export interface PilotPlan {
   /** Critic steps between scored checkpoints. */
   every: number;
   totalSteps: number;
+  /** A branch: the parent pilot, the step it starts from, and the parent's quiet seconds up to it. */
+  from?: { recipe: string; step: number; seconds: number };
+}
+
+/** Quiet-machine seconds of training up to `step` of a pilot (a branch: the parent's, then its own). */
+export function quietSeconds(p: Pick<PilotPlan, 'stepSeconds' | 'from'>, step: number): number {
+  return p.from ? p.from.seconds + (step - p.from.step) * p.stepSeconds : step * p.stepSeconds;
 }
 
 /**
@@ -108,10 +145,11 @@ export function planPilot(
   r: PilotRecipe,
   times: StepTimes,
   o: { baseSteps: number; points: number; baseStepSeconds: number },
+  parent?: PilotPlan,
 ): PilotPlan {
   const probe = pilotHyper(r, o.baseSteps);
   const key = costKey(probe);
-  const t = times.measured[key];
+  const t = stepTime(times, probe);
   const t0 = times.measured[times.baseline];
   if (t === undefined || t0 === undefined) {
     throw new Error(
@@ -120,14 +158,29 @@ export function planPilot(
     );
   }
   const ratio = t / t0;
-  const every = Math.max(1, Math.round(o.baseSteps / o.points / ratio));
-  const totalSteps = every * o.points;
+  const stepSeconds = ratio * o.baseStepSeconds;
+  if (!r.from) {
+    const every = Math.max(1, Math.round(o.baseSteps / o.points / ratio));
+    const totalSteps = every * o.points;
+    return { recipe: r.name, hyper: pilotHyper(r, totalSteps), ratio, stepSeconds, every, totalSteps };
+  }
+  if (!parent || parent.recipe !== r.from.recipe)
+    throw new Error(`${r.name} branches from ${r.from.recipe}: plan (run) ${r.from.recipe} first`);
+  // The parent's remaining segments, in its minutes, at this recipe's step time: the i-th point after
+  // the branch falls at the parent's i-th point after it.
+  const start = parent.every * r.from.point;
+  const segments = Math.round(parent.totalSteps / parent.every) - r.from.point;
+  if (!(segments > 0)) throw new Error(`${r.name}: ${r.from.recipe} has no segment after point ${r.from.point}`);
+  const segmentSeconds = (quietSeconds(parent, parent.totalSteps) - quietSeconds(parent, start)) / segments;
+  const every = Math.max(1, Math.round(segmentSeconds / stepSeconds));
+  const totalSteps = start + every * segments;
   return {
     recipe: r.name,
     hyper: pilotHyper(r, totalSteps),
     ratio,
-    stepSeconds: ratio * o.baseStepSeconds,
+    stepSeconds,
     every,
     totalSteps,
+    from: { recipe: parent.recipe, step: start, seconds: quietSeconds(parent, start) },
   };
 }

@@ -244,6 +244,19 @@ async function snapshot(dir: string, step: number): Promise<string> {
   return file;
 }
 
+/** Where a pilot keeps the checkpoint a branch starts from (snapshots are removed once scored). */
+const branchPoint = (dir: string, step: number) => path.join(dir, 'branch-points', `step-${step}.safetensors`);
+
+/** Keeps this pilot's checkpoint at `step` when a branch recipe starts there. */
+async function keepBranchPoint(dir: string, plan: PilotPlan, step: number): Promise<void> {
+  const wanted = PILOT_RECIPES.some((r) => r.from?.recipe === plan.recipe && r.from.point * plan.every === step);
+  const file = branchPoint(dir, step);
+  if (!wanted || existsSync(file)) return;
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.copyFile(checkpointPath(dir), `${file}.tmp`);
+  await fs.rename(`${file}.tmp`, file);
+}
+
 /** Trains one pilot to its planned length in segments, scoring each segment's checkpoint. */
 async function runPilot(o: Opts, plan: PilotPlan, scorer: Scorer): Promise<void> {
   const dir = path.join(o.root, plan.recipe);
@@ -254,18 +267,31 @@ async function runPilot(o: Opts, plan: PilotPlan, scorer: Scorer): Promise<void>
   const p = old ?? plan;
   if (!old) await writeJson(planFile, p);
   await scoreLeftovers(dir, scorer);
+  // A branch starts from its parent's kept checkpoint; its segments count from there.
+  const start = p.from?.step ?? 0;
+  const startFile = p.from && branchPoint(path.join(o.root, p.from.recipe), start);
   for (;;) {
-    const step = existsSync(checkpointPath(dir)) ? (await readCheckpoint(dir)).state.step : 0;
+    const has = existsSync(checkpointPath(dir));
+    const step = has ? (await readCheckpoint(dir)).state.step : start;
+    if (has) await keepBranchPoint(dir, p, step);
     // A kill between a segment's last save and its snapshot leaves a scored point's checkpoint
     // unscored: score it now (the scorer skips points it already has).
-    if (step > 0 && (step % p.every === 0 || step >= p.totalSteps)) await scorer.score(dir, await snapshot(dir, step));
+    if (step > start && ((step - start) % p.every === 0 || step >= p.totalSteps))
+      await scorer.score(dir, await snapshot(dir, step));
     if (step >= p.totalSteps) break;
-    const next = Math.min(p.totalSteps, (Math.floor(step / p.every) + 1) * p.every);
+    const next = Math.min(p.totalSteps, start + (Math.floor((step - start) / p.every) + 1) * p.every);
     const quiet = `${(p.stepSeconds * 1000).toFixed(0)} ms per step quiet`;
     say(`${p.recipe}: training ${step} -> ${next} of ${p.totalSteps} (${quiet})`);
+    if (!has && startFile && !existsSync(startFile))
+      throw new Error(
+        `${p.recipe} starts from ${startFile}, which is missing: run ${p.from!.recipe} first (it keeps it)`,
+      );
+    const resume = has ? dir : startFile;
     const r = await train({
       out: dir,
-      resume: step > 0 ? dir : undefined,
+      resume,
+      // The pilot's levers, which a branch changes from its parent's on its first resume.
+      hyperOverrides: resume ? p.hyper : undefined,
       backend: 'auto',
       workers: Number(o.workers),
       limit: o.limit === undefined ? undefined : Number(o.limit),
@@ -290,7 +316,8 @@ async function runPhase(o: Opts): Promise<void> {
   const scorer = await makeScorer(o);
   for (const r of selected(o)) {
     if (abort.signal.aborted) return;
-    await runPilot(o, planPilot(r, times, planOpts(o)), scorer);
+    const parent = r.from && (await readJson<PilotPlan>(path.join(o.root, r.from.recipe, 'plan.json')));
+    await runPilot(o, planPilot(r, times, planOpts(o), parent), scorer);
     await plotPhase(o);
   }
 }
@@ -330,7 +357,7 @@ async function plotPhase(o: Opts): Promise<void> {
     const plan = await readJson<PilotPlan>(path.join(dir, 'plan.json'));
     const points = await readQuality(path.join(dir, 'quality.jsonl'));
     if (!plan || points.length === 0) continue;
-    curves.push({ recipe: r.name, stepSeconds: plan.stepSeconds, points });
+    curves.push({ recipe: r.name, stepSeconds: plan.stepSeconds, from: plan.from, points });
     summary.push({ recipe: r.name, what: r.what, plan, points: points.length, last: points.at(-1) });
     if (o.results) {
       const to = path.join(o.results, r.name);

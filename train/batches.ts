@@ -19,7 +19,6 @@ export interface OrderOptions {
   balanced?: boolean;
 }
 
-/** The epoch's visiting order: a permutation of all examples, or (balanced) stepsPerEpoch x B indices. */
 /** Why class-balanced batches cannot be drawn from these labels at this batch size, or undefined. */
 export function balanceProblem(labels: ArrayLike<number>, numClasses: number, batchSize: number): string | undefined {
   if (batchSize < numClasses) {
@@ -34,6 +33,7 @@ export function balanceProblem(labels: ArrayLike<number>, numClasses: number, ba
   return empty >= 0 ? `class-balanced batches: class ${empty} has no examples in the training data` : undefined;
 }
 
+/** The epoch's visiting order: a permutation of all examples, or (balanced) stepsPerEpoch x B indices. */
 export function epochOrder(rng: Rng, o: OrderOptions): Uint32Array {
   const n = o.labels.length;
   // Unbalanced consumes the RNG exactly as the trainer always has: old runs resume bit-identically.
@@ -68,4 +68,51 @@ export function epochOrder(rng: Rng, o: OrderOptions): Uint32Array {
     for (let j = 0; j < B; j++) out[b * B + j] = batch[p[j]];
   }
   return out;
+}
+
+/** Where a resumed run is in its epoch: batches taken at the checkpoint's batch size. */
+export interface EpochPosition {
+  /** Critic steps done. */
+  step: number;
+  batchInEpoch: number;
+  /** Batches per epoch at the checkpoint's batch size. */
+  stepsPerEpoch: number;
+}
+
+/**
+ * The batch index at which a run resumed with another batch size continues its current epoch, or
+ * why it cannot continue there. A plain shuffle's order does not depend on the batch size, so the
+ * position carries over as the examples already taken, provided they fill whole batches of the new
+ * size (otherwise the epoch would skip or repeat examples). A balanced order is built for one batch
+ * size, so that change waits for an epoch boundary. Either way the fix named is how many more steps
+ * to train at the old size first.
+ */
+export function rebatch(
+  at: EpochPosition,
+  from: number,
+  to: number,
+  balanced: boolean | undefined,
+): { batchInEpoch: number } | { problem: string } {
+  if (at.batchInEpoch === 0) return { batchInEpoch: 0 };
+  const toBoundary = at.stepsPerEpoch - at.batchInEpoch;
+  let wait = toBoundary;
+  if (!balanced) {
+    const taken = at.batchInEpoch * from;
+    if (taken % to === 0) return { batchInEpoch: taken / to };
+    // The next batch count b at which b * from is a multiple of `to`.
+    const period = to / gcd(from, to);
+    wait = Math.min(toBoundary, (period - (at.batchInEpoch % period)) % period);
+  }
+  const where = balanced
+    ? 'class-balanced batches are drawn for one batch size, so it can change only at an epoch boundary'
+    : `the epoch's ${at.batchInEpoch * from} examples taken so far are not whole batches of ${to}`;
+  return {
+    problem:
+      `cannot change --batch-size ${from} -> ${to} here: ${where}; ` +
+      `resume at batch ${from} to step ${at.step + wait} first (--steps ${at.step + wait}), then change it`,
+  };
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }

@@ -241,14 +241,10 @@ test('starting a new run over an existing one is refused, so its checkpoint is n
   assert.equal((await readCheckpoint(out)).state.step, 1);
 });
 
-test('a resume may lower the learning rate, but not change the batch size', async () => {
+test('a resume may lower the learning rate', async () => {
   const out = tmp('override');
   const logs: string[] = [];
   await train(base(out, { steps: 1 }));
-  await assert.rejects(
-    train(base(out, { steps: 2, resume: out, hyperOverrides: { batchSize: 32 } })),
-    /trained with --batch-size 16; a resumed run keeps it/,
-  );
   await train(base(out, { steps: 2, resume: out, hyperOverrides: { lr: 1e-4, lambda: 10 }, log: (m) => logs.push(m) }));
   const ck = await readCheckpoint(out);
   assert.equal(ck.config.hyper.lr, 1e-4);
@@ -256,6 +252,46 @@ test('a resume may lower the learning rate, but not change the batch size', asyn
   assert.deepEqual(
     logs.filter((l) => l.startsWith('resume:')),
     ['resume: lr 0.0002 -> 0.0001 (from the command line)'],
+  );
+});
+
+test('a resume may change the batch size where the epoch has taken whole batches of the new size', async () => {
+  // 128 examples: 8 steps per epoch at batch 16, 4 at batch 32.
+  const opts = (out: string, extra: Partial<TrainOptions>) => base(out, { limit: 128, ...extra });
+  const out = tmp('rebatch');
+  await train(opts(out, { steps: 3 }));
+  // 3 x 16 = 48 examples taken: not whole batches of 32, so the next possible step (4) is named.
+  await assert.rejects(
+    train(opts(out, { steps: 6, resume: out, hyperOverrides: { batchSize: 32 } })),
+    /cannot change --batch-size 16 -> 32 here: the epoch's 48 examples taken so far are not whole batches of 32; resume at batch 16 to step 4 first \(--steps 4\)/,
+  );
+  assert.equal((await readCheckpoint(out)).state.step, 3, 'the refused resume left the checkpoint as it was');
+  await train(opts(out, { steps: 4, resume: out }));
+  const logs: string[] = [];
+  const r = await train(
+    opts(out, { epochs: 2, resume: out, hyperOverrides: { batchSize: 32 }, log: (m) => logs.push(m) }),
+  );
+  assert.ok(logs.includes('resume: batchSize 16 -> 32 (from the command line)'), logs.join('\n'));
+  // 64 of the epoch's examples were taken: batch 2 of 4 at 32, then 2 more steps end epoch 1 and
+  // 4 steps are epoch 2, so --epochs 2 ends at step 4 + 2 + 4.
+  assert.ok(
+    logs.some((l) => l.includes('at step 4 (epoch 0, batch 2/4)')),
+    logs.join('\n'),
+  );
+  assert.equal(r.state.step, 10);
+  assert.equal(r.state.epoch, 2);
+  assert.equal(r.config.hyper.batchSize, 32);
+  const m = await readMetrics(path.join(out, 'metrics.jsonl'));
+  assert.deepEqual(
+    m.map((x) => x.epoch),
+    [0.125, 0.25, 0.375, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2],
+  );
+  // Class-balanced batches are drawn for one batch size: only an epoch boundary may change it.
+  const bal = tmp('rebatch-balanced');
+  await train(opts(bal, { steps: 2, hyper: { ...base('').hyper, balanced: true } }));
+  await assert.rejects(
+    train(opts(bal, { steps: 6, resume: bal, hyperOverrides: { batchSize: 32 } })),
+    /class-balanced batches are drawn for one batch size, so it can change only at an epoch boundary; resume at batch 16 to step 8 first/,
   );
 });
 

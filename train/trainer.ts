@@ -19,7 +19,7 @@ import {
   type TrainState,
 } from './checkpoint.ts';
 import { lockRun } from './lock.ts';
-import { epochOrder } from './batches.ts';
+import { epochOrder, rebatch } from './batches.ts';
 import { batchImages, loadDataset, type Dataset } from './data.ts';
 import { MetricsWriter, readMetrics, truncateMetrics, type MetricsRecord } from './metrics.ts';
 import { DEFAULT_EMA_DECAY, hasWeightAverage } from './ema.ts';
@@ -107,6 +107,8 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
     (resumed && resumed.config.dataset.name !== 'mnist' ? path.dirname(resumed.config.dataset.imagesFile) : undefined);
   const limit = opts.limit ?? (resumed ? resumed.config.dataset.count : undefined);
   const ds = await loadDataset({ dir: dataDir, limit });
+  // Read before config (which is the checkpoint's own object on a resume) takes the overrides.
+  const oldBatch = resumed?.config.hyper.batchSize;
   const config: TrainConfig = resumed
     ? resumed.config
     : {
@@ -129,14 +131,8 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
     const changes = Object.entries(opts.hyperOverrides ?? {}).filter(
       ([k, v]) => resumed!.config.hyper[k as keyof Hyper] !== v,
     );
-    for (const [k, v] of changes) {
-      if (k === 'batchSize')
-        throw new BadRequestError(
-          `the run was trained with --batch-size ${resumed.config.hyper.batchSize}; ` +
-            `a resumed run keeps it (start a new run for another batch size)`,
-        );
+    for (const [k, v] of changes)
       log(`resume: ${k} ${resumed.config.hyper[k as keyof Hyper]} -> ${v} (from the command line)`);
-    }
     config.hyper = { ...config.hyper, ...Object.fromEntries(changes) };
     config.hyper.emaDecay ??= DEFAULT_EMA_DECAY; // checkpoints from before the average existed
     if (config.hyper.emaDecay > 0 && !hasWeightAverage(resumed.tensors, Object.keys(generatorShapes(config.arch)))) {
@@ -162,10 +158,25 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
       `the dataset has ${ds.count} examples, fewer than one batch of ${hyper.batchSize}: ` +
         `lower --batch-size or use more data`,
     );
-  const totalSteps = Math.min(
-    opts.steps ?? Infinity,
-    opts.epochs !== undefined ? opts.epochs * stepsPerEpoch : Infinity,
-  );
+  // A resume may change the batch size (a batch that grows over the run): the epoch goes on from
+  // the same example, counted in batches of the new size.
+  let batchInEpoch = resumed?.state.batchInEpoch ?? 0;
+  if (resumed && oldBatch !== hyper.batchSize) {
+    const at = {
+      step: resumed.state.step,
+      batchInEpoch,
+      stepsPerEpoch: Math.floor(ds.count / oldBatch!),
+    };
+    const r = rebatch(at, oldBatch!, hyper.batchSize, hyper.balanced);
+    if ('problem' in r) throw new BadRequestError(r.problem);
+    batchInEpoch = r.batchInEpoch;
+  }
+  // --epochs N: until N epochs are complete, whatever batch sizes the earlier ones had.
+  const epochSteps =
+    opts.epochs === undefined
+      ? Infinity
+      : (resumed?.state.step ?? 0) + (opts.epochs - (resumed?.state.epoch ?? 0)) * stepsPerEpoch - batchInEpoch;
+  const totalSteps = Math.min(opts.steps ?? Infinity, epochSteps);
   if (!Number.isFinite(totalSteps)) throw new BadRequestError('say how long to train: --epochs N or --steps N');
 
   const workers = opts.workers ?? 1;
@@ -191,7 +202,7 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
     let perm: Uint32Array;
     if (resumed) {
       await pool.load(resumed.tensors, resumed.state.adamT);
-      state = { ...resumed.state };
+      state = { ...resumed.state, batchInEpoch };
       rng = new Rng(state.rng);
       // The epoch's shuffle is regenerated from the RNG state saved when the epoch began.
       perm = order(new Rng(state.epochRng));

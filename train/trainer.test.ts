@@ -263,7 +263,10 @@ test('a resume may change the batch size where the epoch has taken whole batches
   // 3 x 16 = 48 examples taken: not whole batches of 32, so the next possible step (4) is named.
   await assert.rejects(
     train(opts(out, { steps: 6, resume: out, hyperOverrides: { batchSize: 32 } })),
-    /cannot change --batch-size 16 -> 32 here: the epoch's 48 examples taken so far are not whole batches of 32; resume at batch 16 to step 4 first \(--steps 4\)/,
+    new RegExp(
+      "cannot change --batch-size 16 -> 32 here: the epoch's 48 examples taken so far are not whole batches of 32; " +
+        'resume at batch 16 to step 4 first \\(--steps 4\\)',
+    ),
   );
   assert.equal((await readCheckpoint(out)).state.step, 3, 'the refused resume left the checkpoint as it was');
   await train(opts(out, { steps: 4, resume: out }));
@@ -291,7 +294,10 @@ test('a resume may change the batch size where the epoch has taken whole batches
   await train(opts(bal, { steps: 2, hyper: { ...base('').hyper, balanced: true } }));
   await assert.rejects(
     train(opts(bal, { steps: 6, resume: bal, hyperOverrides: { batchSize: 32 } })),
-    /class-balanced batches are drawn for one batch size, so it can change only at an epoch boundary; resume at batch 16 to step 8 first/,
+    new RegExp(
+      'class-balanced batches are drawn for one batch size, so it can change only at an epoch boundary; ' +
+        'resume at batch 16 to step 8 first',
+    ),
   );
 });
 

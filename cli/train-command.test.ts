@@ -40,13 +40,18 @@ test('without --preset a run trains with the default preset, `fast`; wgan-gp and
   assert.deepEqual((await readCheckpoint(runs['wgan-gp'])).config.hyper, PRESETS['wgan-gp']);
   assert.match(
     plain.stdout + plain.stderr,
-    /recipe: lr 0\.0003, decay to 0\.1x at 20928, .*nCritic 5, batch 16, ema 0\.995/,
+    /recipe: lr 0\.0003, decay to 0\.1x at 20928, .*nCritic 5, batch 16, ema 0\.995, class-balanced batches/,
   );
 });
 
 test("an option on the command line replaces the preset's value and nothing else", async () => {
   const out = tmp('override');
-  const r = await runCgan([...quick, '--decay-steps', '0', '--batch-size', '32', '--out', out]);
+  const r = await runCgan([...quick, '--decay-steps', '0', '--batch-size', '32', '--no-balanced', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual((await readCheckpoint(out)).config.hyper, { ...PRESETS.fast, decaySteps: 0, batchSize: 32 });
+  assert.deepEqual((await readCheckpoint(out)).config.hyper, {
+    ...PRESETS.fast,
+    decaySteps: 0,
+    batchSize: 32,
+    balanced: false,
+  });
 });

@@ -24,13 +24,17 @@ export function balanceProblem(labels: ArrayLike<number>, numClasses: number, ba
   if (batchSize < numClasses) {
     return (
       `class-balanced batches need at least one example per class: ` +
-      `--batch-size ${batchSize} is below the ${numClasses} classes`
+      `--batch-size ${batchSize} is below the ${numClasses} classes; ` +
+      `use --batch-size ${numClasses} or more, or a plain shuffle (--no-balanced)`
     );
   }
   const seen = new Uint8Array(numClasses);
   for (let i = 0; i < labels.length; i++) seen[labels[i]] = 1;
   const empty = seen.indexOf(0);
-  return empty >= 0 ? `class-balanced batches: class ${empty} has no examples in the training data` : undefined;
+  return empty >= 0
+    ? `class-balanced batches: class ${empty} has no examples in the training data; ` +
+        'add some, or draw a plain shuffle (--no-balanced)'
+    : undefined;
 }
 
 /** The epoch's visiting order: a permutation of all examples, or (balanced) stepsPerEpoch x B indices. */

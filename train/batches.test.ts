@@ -61,10 +61,10 @@ test('balanced: a pure function of the RNG state (so a resumed run regenerates i
 test('balanced batches need a batch of at least one per class and every class present', () => {
   assert.throws(
     () => epochOrder(new Rng(1), { labels, numClasses: 10, batchSize: 8, balanced: true }),
-    /--batch-size 8 is below the 10 classes/,
+    /--batch-size 8 is below the 10 classes; use --batch-size 10 or more, or a plain shuffle \(--no-balanced\)/,
   );
   assert.throws(
     () => epochOrder(new Rng(1), { labels: Uint8Array.of(0, 0, 2, 2), numClasses: 3, batchSize: 3, balanced: true }),
-    /class 1 has no examples/,
+    /class 1 has no examples in the training data; add some, or draw a plain shuffle \(--no-balanced\)/,
   );
 });

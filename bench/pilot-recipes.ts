@@ -72,12 +72,19 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   },
   // Early in the hour batch 16 gained as much per critic step as batch 64 (docs/recipe-pilots.md), so
   // progress there is set by the step size, not the gradient noise: a higher peak rate, with the same
-  // decay to take the noise out late.
+  // decay to take the noise out late. On top of the preset fast as it is now (balanced batches), so
+  // hour-b16-bal is its control.
   {
-    name: 'hour-b16-lr5',
+    name: 'hour-bal-lr5',
     preset: 'fast',
-    set: { batchSize: 16, lr: 5e-4, decaySteps: 'planned', balanced: false },
-    what: 'hour-b16 with a peak learning rate of 5e-4 (3e-4 in the preset)',
+    set: { batchSize: 16, lr: 5e-4, decaySteps: 'planned', balanced: true },
+    what: 'hour-b16-bal with a peak learning rate of 5e-4 (3e-4 in the preset)',
+  },
+  {
+    name: 'hour-bal-lambda5',
+    preset: 'fast',
+    set: { batchSize: 16, lambda: 5, decaySteps: 'planned', balanced: true },
+    what: 'hour-b16-bal with gradient penalty weight 5 (10 in the preset)',
   },
   // Late-training levers, branched from hour-b16 at 45 minutes (past ~8,000 steps batch 16 falls
   // behind the batch-64 run per step): the last quarter of the hour with another lever.

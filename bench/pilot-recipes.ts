@@ -5,7 +5,8 @@
  *
  * Each pilot changes one lever of the earlier default preset `wgan-gp` (the baseline), except `fast-v1`,
  * the first candidate, which combined several, and the hour-long runs of the default preset `fast`
- * (`hour-b32` is what it was first, `hour-b16-bal` what it is now). `decaySteps: 'planned'` means "decay over
+ * (`hour-b32` is what it was first, `hour-b16-bal` what it was next, `hour-bal-lr8` what it is now; the older ones
+ * pin the learning rate they ran with, 3e-4). `decaySteps: 'planned'` means "decay over
  * the pilot's own length".
  */
 import type { Hyper } from '../train/checkpoint.ts';
@@ -53,13 +54,13 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   {
     name: 'hour-b32',
     preset: 'fast',
-    set: { batchSize: 32, decaySteps: 'planned', balanced: false },
+    set: { batchSize: 32, lr: 3e-4, decaySteps: 'planned', balanced: false },
     what: 'the first preset fast: batch 32, lr 3e-4 decayed to 0.1x over the run, weight average 0.995',
   },
   {
     name: 'hour-b16',
     preset: 'fast',
-    set: { batchSize: 16, decaySteps: 'planned', balanced: false },
+    set: { batchSize: 16, lr: 3e-4, decaySteps: 'planned', balanced: false },
     what: 'the same at batch 16: twice the updates again, if the step cost halves again',
   },
   // The worst class (digit 8 in both hour-b16 seeds) is the furthest from the bar: a batch of 16 holds
@@ -67,8 +68,8 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   {
     name: 'hour-b16-bal',
     preset: 'fast',
-    set: { batchSize: 16, decaySteps: 'planned', balanced: true },
-    what: 'hour-b16 with class-balanced batches (every class in every batch; the preset fast since)',
+    set: { batchSize: 16, lr: 3e-4, decaySteps: 'planned', balanced: true },
+    what: 'hour-b16 with class-balanced batches (every class in every batch; the preset fast from 2026-12-03)',
   },
   // Early in the hour batch 16 gained as much per critic step as batch 64 (docs/recipe-pilots.md), so
   // progress there is set by the step size, not the gradient noise: a higher peak rate, with the same
@@ -78,7 +79,7 @@ export const PILOT_RECIPES: PilotRecipe[] = [
     name: 'hour-bal-lr5',
     preset: 'fast',
     set: { batchSize: 16, lr: 5e-4, decaySteps: 'planned', balanced: true },
-    what: 'hour-b16-bal with a peak learning rate of 5e-4 (3e-4 in the preset)',
+    what: 'hour-b16-bal with a peak learning rate of 5e-4 (3e-4 in hour-b16-bal)',
   },
   // hour-bal-lr5 was ahead of its control at every point from 7,848 steps on (seed 0; docs/recipe-pilots.md)
   // and still short of the bar: the same lever once more, 1.6x again.
@@ -86,12 +87,12 @@ export const PILOT_RECIPES: PilotRecipe[] = [
     name: 'hour-bal-lr8',
     preset: 'fast',
     set: { batchSize: 16, lr: 8e-4, decaySteps: 'planned', balanced: true },
-    what: 'hour-b16-bal with a peak learning rate of 8e-4 (3e-4 in the preset)',
+    what: 'hour-b16-bal with a peak learning rate of 8e-4 (the preset fast since 2026-12-04)',
   },
   {
     name: 'hour-bal-lambda5',
     preset: 'fast',
-    set: { batchSize: 16, lambda: 5, decaySteps: 'planned', balanced: true },
+    set: { batchSize: 16, lr: 3e-4, lambda: 5, decaySteps: 'planned', balanced: true },
     what: 'hour-b16-bal with gradient penalty weight 5 (10 in the preset)',
   },
   // Late-training levers, branched from hour-b16 at 45 minutes (past ~8,000 steps batch 16 falls
@@ -99,14 +100,14 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   {
     name: 'late-b64',
     preset: 'fast',
-    set: { batchSize: 64, decaySteps: 'planned', balanced: false },
+    set: { batchSize: 64, lr: 3e-4, decaySteps: 'planned', balanced: false },
     from: { recipe: 'hour-b16', point: 6 },
     what: 'hour-b16, then batch 64 from 45 minutes on (a batch that grows: cheap steps early, less noisy ones late)',
   },
   {
     name: 'late-nc2',
     preset: 'fast',
-    set: { batchSize: 16, nCritic: 2, decaySteps: 'planned', balanced: false },
+    set: { batchSize: 16, lr: 3e-4, nCritic: 2, decaySteps: 'planned', balanced: false },
     from: { recipe: 'hour-b16', point: 6 },
     what: 'hour-b16, then 2 critic steps per generator step from 45 minutes on (more generator updates late)',
   },

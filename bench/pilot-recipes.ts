@@ -93,7 +93,7 @@ export const PILOT_RECIPES: PilotRecipe[] = [
     name: 'hour-bal-lambda5',
     preset: 'fast',
     set: { batchSize: 16, lr: 3e-4, lambda: 5, decaySteps: 'planned', balanced: true },
-    what: 'hour-b16-bal with gradient penalty weight 5 (10 in the preset)',
+    what: 'hour-b16-bal with gradient penalty weight 5 (10 in the preset; lr 3e-4 as in hour-b16-bal)',
   },
   // Late-training levers, branched from hour-b16 at 45 minutes (past ~8,000 steps batch 16 falls
   // behind the batch-64 run per step): the last quarter of the hour with another lever.

@@ -95,7 +95,7 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   },
   // hour-bal-lr8 ends the hour 0.004 short of the bar's accuracy on both seeds, with the weight average
   // ahead of the last iterate by 0.000-0.002 only. Its levers, one at a time, with hour-bal-lr8 as the control.
-  // A longer average: 0.999 warms up as (1 + t) / (10 + t), so by the hour's 4,186 generator steps it averages over
+  // A longer average: 0.999 warms up as (1 + t) / (10 + t), so by the hour's 4,185 generator steps it averages over
   // its last ~10%, some 420 of them (0.995: some 200). It changes no training number: its last iterate is lr8's.
   {
     name: 'hour-lr8-ema999',

@@ -109,6 +109,22 @@ export const PILOT_RECIPES: PilotRecipe[] = [
     set: { batchSize: 16, lr: 8e-4, lambda: 5, decaySteps: 'planned', balanced: true },
     what: 'hour-bal-lr8 with gradient penalty weight 5 (10 in the preset)',
   },
+  // Not run yet. Adam's first moment at 0 (the preset keeps the seed's 0.5): fast-v1 had it, but together
+  // with three other changes, so its own effect is unmeasured.
+  {
+    name: 'hour-lr8-adam0',
+    preset: 'fast',
+    set: { batchSize: 16, lr: 8e-4, beta1: 0, decaySteps: 'planned', balanced: true },
+    what: 'hour-bal-lr8 with Adam betas (0, 0.9) (0.5, 0.9 in the preset)',
+  },
+  // Not run yet. More generator updates per minute: at batch 16 a generator step costs ~1.7 critic
+  // steps (step-times.json), so nCritic 3 buys ~1.4x the generator steps of nCritic 5 in the hour.
+  {
+    name: 'hour-lr8-nc3',
+    preset: 'fast',
+    set: { batchSize: 16, lr: 8e-4, nCritic: 3, decaySteps: 'planned', balanced: true },
+    what: 'hour-bal-lr8 with 3 critic steps per generator step (5 in the preset)',
+  },
   // Late-training levers, branched from hour-b16 at 45 minutes (past ~8,000 steps batch 16 falls
   // behind the batch-64 run per step): the last quarter of the hour with another lever.
   {

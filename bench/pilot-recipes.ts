@@ -117,8 +117,9 @@ export const PILOT_RECIPES: PilotRecipe[] = [
     set: { batchSize: 16, lr: 8e-4, beta1: 0, decaySteps: 'planned', balanced: true },
     what: 'hour-bal-lr8 with Adam betas (0, 0.9) (0.5, 0.9 in the preset)',
   },
-  // Not run yet. More generator updates per minute: at batch 16 a generator step costs ~1.7 critic
-  // steps (step-times.json), so nCritic 3 buys ~1.4x the generator steps of nCritic 5 in the hour.
+  // Not run yet. More generator updates per minute: at batch 16 a generator step costs ~2.6 critic
+  // steps (bench/results/recipe-quiet-hour/step-times.json, quiet; ~1.7 in the loaded time phase
+  // before it), so nCritic 3 buys ~1.36x the generator steps of nCritic 5 in the hour.
   {
     name: 'hour-lr8-nc3',
     preset: 'fast',

@@ -44,7 +44,7 @@ import {
   type StepTimes,
 } from './pilot-recipes.ts';
 
-/** The figure's name for a --baseline-curve line. */
+/** The figure's name for a --baseline-curve line unless --baseline-name gives another. */
 const BASELINE_CURVE_NAME = 'wgan-gp long run';
 
 interface Opts {
@@ -61,6 +61,7 @@ interface Opts {
   results?: string;
   limit?: string;
   baselineCurve?: string;
+  baselineName: string;
 }
 
 const abort = new AbortController();
@@ -368,11 +369,12 @@ async function plotPhase(o: Opts): Promise<void> {
     }
   }
   if (o.baselineCurve) {
-    // A run scored by eval/quality-curve.ts with the baseline's recipe (e.g. the run that trained the
-    // earlier default model, docs/time-to-quality.jsonl), at the baseline's quiet step time.
+    // A run scored by eval/quality-curve.ts (e.g. the run that trained the earlier default model,
+    // docs/time-to-quality.jsonl), at --base-step-seconds: the baseline's quiet step time, or, for a
+    // committed pilot of another plan drawn on this root's clock, that recipe's.
     const points = await readQuality(o.baselineCurve);
     if (points.length === 0) throw new Error(`--baseline-curve ${o.baselineCurve}: no quality points in it`);
-    curves.push({ recipe: BASELINE_CURVE_NAME, stepSeconds: Number(o.baseStepSeconds), points });
+    curves.push({ recipe: o.baselineName, stepSeconds: Number(o.baseStepSeconds), points });
   }
   if (curves.length === 0) return say('plot: no scored pilots yet');
   const outDir = o.results ?? o.root;
@@ -404,7 +406,8 @@ async function main(): Promise<void> {
     .option('--time-steps <n>', 'time phase: timed rounds (one critic and one generator step per batch size each)', '8')
     .option('--limit <n>', 'train on the first N examples only (a smoke test of the harness)')
     .option('--results <dir>', 'plot: also copy quality.jsonl, plan.json, step-times.json and the figures here')
-    .option('--baseline-curve <file>', `plot: also draw this quality.jsonl as "${BASELINE_CURVE_NAME}"`)
+    .option('--baseline-curve <file>', 'plot: also draw this quality.jsonl, at --base-step-seconds per step')
+    .option('--baseline-name <name>', "plot: the --baseline-curve line's name", BASELINE_CURVE_NAME)
     .parse();
   const [phase] = program.args;
   const o = program.opts<Opts>();

@@ -19,11 +19,12 @@ import { int, num } from './parse.ts';
  */
 export const PRESETS = {
   // The wgan-gp preset's critic ratio, betas and penalty, with the cheaper batch of 16 (a step costs
-  // ~0.375x batch 64's here, quality per critic step was about the same up to ~5,000 steps, and at
+  // ~0.36x batch 64's here, quality per critic step was about the same up to ~5,000 steps, and at
   // equal minutes it was ahead of batch 32 at every point of an hour), a 4x higher peak rate (8e-4: at
   // equal minutes ahead of 3e-4 from 15 minutes on, and of 5e-4 in accuracy and Frechet distance at
-  // every point; two seeds for 8e-4) decayed linearly to 0.1x by step 20,928 (60 minutes of this
-  // recipe on the 2-core development machine; set --decay-steps to a longer run's length), a weight
+  // every point; two seeds for 8e-4) decayed linearly to 0.1x by step 20,928 (planned as an hour
+  // on the 2-core development machine, 52 quiet minutes there; planned over a quiet hour, 24,056 steps,
+  // it ended no better; set --decay-steps to a longer run's length), a weight
   // average short enough (0.995) not to lag an hour-long run, and class-balanced batches (a batch of 16
   // holds each class 1.6 times on average, some not at all; balanced, the worst class ended the hour
   // 0.02-0.06 higher on two seeds).

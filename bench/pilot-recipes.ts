@@ -138,7 +138,6 @@ export const PILOT_RECIPES: PilotRecipe[] = [
       batchSize: 16,
       lr: 8e-4,
       lrCritic: 1.6e-3,
-      lrGenerator: 8e-4,
       beta1: 0,
       nCritic: 2,
       decaySteps: 'planned',

@@ -50,10 +50,12 @@ test("a pilot's hyper: the preset, one lever changed, and a planned decay over t
   assert.deepEqual(pilotHyper(findRecipe('beta1-0'), 1500), { ...PRESETS['wgan-gp'], beta1: 0 });
   assert.equal(pilotHyper(findRecipe('decay'), 1234).decaySteps, 1234);
   // The hour-long pilot is the preset `fast` with its decay planned over the pilot, not the preset's hour.
-  const hour = planPilot(findRecipe('hour-bal-lr8'), times, { ...opts, baseSteps: 7840, points: 8 });
+  const hour = planPilot(findRecipe('hour-lr8-adam0'), times, { ...opts, baseSteps: 7840, points: 8 });
   assert.equal(hour.hyper.decaySteps, hour.totalSteps);
   assert.deepEqual({ ...hour.hyper, decaySteps: PRESETS.fast.decaySteps }, PRESETS.fast);
   assert.equal(costKey(hour.hyper), `nCritic ${PRESETS.fast.nCritic}, batch ${PRESETS.fast.batchSize}`);
+  // The recipes that ran under an earlier preset fast pin what it was then, so they stay what they were.
+  assert.deepEqual(pilotHyper(findRecipe('hour-bal-lr8'), 100), { ...PRESETS.fast, beta1: 0.5, decaySteps: 100 });
   assert.equal(new Set(PILOT_RECIPES.map((r) => r.name)).size, PILOT_RECIPES.length, 'recipe names are unique');
 });
 

@@ -30,6 +30,9 @@ export interface PilotRecipe {
 /** The peak rate of the preset `fast` until 2026-12-04: the recipes that ran with it pin it, so they stay what they
  * were when the preset moved on (to 8e-4, `hour-bal-lr8`). */
 const EARLIER_FAST_LR = 3e-4;
+/** Adam's first-moment decay of the preset `fast` until 2026-12-05 (the seed's 0.5): the recipes that ran with it
+ * pin it, so they stay what they were when the preset moved on (to 0, `hour-lr8-adam0`). */
+const EARLIER_FAST_BETA1 = 0.5;
 
 /** In the order they run: the default first, then the candidate, then one lever at a time. */
 export const PILOT_RECIPES: PilotRecipe[] = [
@@ -58,13 +61,13 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   {
     name: 'hour-b32',
     preset: 'fast',
-    set: { batchSize: 32, lr: EARLIER_FAST_LR, decaySteps: 'planned', balanced: false },
+    set: { beta1: EARLIER_FAST_BETA1, batchSize: 32, lr: EARLIER_FAST_LR, decaySteps: 'planned', balanced: false },
     what: 'the first preset fast: batch 32, lr 3e-4 decayed to 0.1x over the run, weight average 0.995',
   },
   {
     name: 'hour-b16',
     preset: 'fast',
-    set: { batchSize: 16, lr: EARLIER_FAST_LR, decaySteps: 'planned', balanced: false },
+    set: { beta1: EARLIER_FAST_BETA1, batchSize: 16, lr: EARLIER_FAST_LR, decaySteps: 'planned', balanced: false },
     what: 'the same at batch 16: twice the updates again, if the step cost halves again',
   },
   // The worst class (digit 8 in both hour-b16 seeds) is the furthest from the bar: a batch of 16 holds
@@ -72,7 +75,7 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   {
     name: 'hour-b16-bal',
     preset: 'fast',
-    set: { batchSize: 16, lr: EARLIER_FAST_LR, decaySteps: 'planned', balanced: true },
+    set: { beta1: EARLIER_FAST_BETA1, batchSize: 16, lr: EARLIER_FAST_LR, decaySteps: 'planned', balanced: true },
     what: 'hour-b16 with class-balanced batches (every class in every batch; the preset fast from 2026-12-03)',
   },
   // Early in the hour batch 16 gained as much per critic step as batch 64 (docs/recipe-pilots.md), so
@@ -82,7 +85,7 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   {
     name: 'hour-bal-lr5',
     preset: 'fast',
-    set: { batchSize: 16, lr: 5e-4, decaySteps: 'planned', balanced: true },
+    set: { beta1: EARLIER_FAST_BETA1, batchSize: 16, lr: 5e-4, decaySteps: 'planned', balanced: true },
     what: 'hour-b16-bal with a peak learning rate of 5e-4 (3e-4 in hour-b16-bal)',
   },
   // hour-bal-lr5 was ahead of its control at every point from 7,848 steps on (seed 0; docs/recipe-pilots.md)
@@ -90,7 +93,7 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   {
     name: 'hour-bal-lr8',
     preset: 'fast',
-    set: { batchSize: 16, lr: 8e-4, decaySteps: 'planned', balanced: true },
+    set: { beta1: EARLIER_FAST_BETA1, batchSize: 16, lr: 8e-4, decaySteps: 'planned', balanced: true },
     what: 'hour-b16-bal with a peak learning rate of 8e-4 (the preset fast since 2026-12-04)',
   },
   // hour-bal-lr8 ends the hour 0.004 short of the bar's accuracy on both seeds, with the weight average
@@ -100,22 +103,22 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   {
     name: 'hour-lr8-ema999',
     preset: 'fast',
-    set: { batchSize: 16, lr: 8e-4, emaDecay: 0.999, decaySteps: 'planned', balanced: true },
+    set: { beta1: EARLIER_FAST_BETA1, batchSize: 16, lr: 8e-4, emaDecay: 0.999, decaySteps: 'planned', balanced: true },
     what: 'hour-bal-lr8 with a weight average of decay 0.999 (0.995 in the preset)',
   },
   {
     name: 'hour-lr8-lambda5',
     preset: 'fast',
-    set: { batchSize: 16, lr: 8e-4, lambda: 5, decaySteps: 'planned', balanced: true },
+    set: { beta1: EARLIER_FAST_BETA1, batchSize: 16, lr: 8e-4, lambda: 5, decaySteps: 'planned', balanced: true },
     what: 'hour-bal-lr8 with gradient penalty weight 5 (10 in the preset)',
   },
-  // Adam's first moment at 0 (the preset keeps the seed's 0.5): fast-v1 had it, but together with three other
+  // Adam's first moment at 0 (hour-bal-lr8 keeps the seed's 0.5): fast-v1 had it, but together with three other
   // changes. On the quiet clock it met the bar at 60 minutes on 10,000 samples, seeds 0 and 1 (docs/recipe-pilots.md).
   {
     name: 'hour-lr8-adam0',
     preset: 'fast',
     set: { batchSize: 16, lr: 8e-4, beta1: 0, decaySteps: 'planned', balanced: true },
-    what: 'hour-bal-lr8 with Adam betas (0, 0.9) (0.5, 0.9 in the preset)',
+    what: 'hour-bal-lr8 with Adam betas (0, 0.9) (0.5, 0.9 in hour-bal-lr8; the preset fast since 2026-12-05)',
   },
   // More generator updates per minute: at batch 16 a generator step costs ~2.6 critic steps
   // (bench/results/recipe-quiet-hour/step-times.json, quiet; ~1.7 in the loaded time phase before it), so
@@ -124,7 +127,7 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   {
     name: 'hour-lr8-nc3',
     preset: 'fast',
-    set: { batchSize: 16, lr: 8e-4, nCritic: 3, decaySteps: 'planned', balanced: true },
+    set: { beta1: EARLIER_FAST_BETA1, batchSize: 16, lr: 8e-4, nCritic: 3, decaySteps: 'planned', balanced: true },
     what: 'hour-bal-lr8 with 3 critic steps per generator step (5 in the preset)',
   },
   // hour-lr8-nc3 fell behind its control; one reading is that with fewer critic steps at the same rate the
@@ -150,14 +153,21 @@ export const PILOT_RECIPES: PilotRecipe[] = [
   {
     name: 'late-b64',
     preset: 'fast',
-    set: { batchSize: 64, lr: EARLIER_FAST_LR, decaySteps: 'planned', balanced: false },
+    set: { beta1: EARLIER_FAST_BETA1, batchSize: 64, lr: EARLIER_FAST_LR, decaySteps: 'planned', balanced: false },
     from: { recipe: 'hour-b16', point: 6 },
     what: 'hour-b16, then batch 64 from 45 minutes on (a batch that grows: cheap steps early, less noisy ones late)',
   },
   {
     name: 'late-nc2',
     preset: 'fast',
-    set: { batchSize: 16, lr: EARLIER_FAST_LR, nCritic: 2, decaySteps: 'planned', balanced: false },
+    set: {
+      beta1: EARLIER_FAST_BETA1,
+      batchSize: 16,
+      lr: EARLIER_FAST_LR,
+      nCritic: 2,
+      decaySteps: 'planned',
+      balanced: false,
+    },
     from: { recipe: 'hour-b16', point: 6 },
     what: 'hour-b16, then 2 critic steps per generator step from 45 minutes on (more generator updates late)',
   },

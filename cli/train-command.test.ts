@@ -40,7 +40,7 @@ test('without --preset a run trains with the default preset, `fast`; wgan-gp and
   assert.deepEqual((await readCheckpoint(runs['wgan-gp'])).config.hyper, PRESETS['wgan-gp']);
   assert.match(
     plain.stdout + plain.stderr,
-    /recipe: lr 0\.0008, decay to 0\.1x at 20928, .*nCritic 5, batch 16, ema 0\.995, class-balanced batches/,
+    /recipe: lr 0\.0008, decay to 0\.1x at 24056, Adam \(0, 0\.9\), lambda 10, nCritic 5, batch 16, ema 0\.995/,
   );
 });
 

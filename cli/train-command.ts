@@ -14,30 +14,31 @@ import { int, num } from './parse.ts';
 
 /**
  * Hyperparameter presets. `fast` is the default: at equal minutes it was ahead of `wgan-gp` at every
- * point measured, and one epoch of it draws mostly the right digits (docs/recipe-pilots.md, which also
- * says what it does not yet reach: the default model's bar within an hour).
+ * point measured, one epoch of it draws mostly the right digits, and an hour of it meets the default model's bar
+ * (docs/recipe-pilots.md).
  */
 export const PRESETS = {
-  // The wgan-gp preset's critic ratio, betas and penalty, with the cheaper batch of 16 (a step costs
-  // ~0.36x batch 64's here, quality per critic step was about the same up to ~5,000 steps, and at
-  // equal minutes it was ahead of batch 32 at every point of an hour), a 4x higher peak rate (8e-4: at
-  // equal minutes ahead of 3e-4 from 15 minutes on, and of 5e-4 in accuracy and Frechet distance at
-  // every point; two seeds for 8e-4) decayed linearly to 0.1x by step 20,928 (planned as an hour
-  // on the 2-core development machine, 52 quiet minutes there; planned over a quiet hour, 24,056 steps,
-  // it ended no better; set --decay-steps to a longer run's length), a weight
-  // average short enough (0.995) not to lag an hour-long run, and class-balanced batches (a batch of 16
-  // holds each class 1.6 times on average, some not at all; balanced, the worst class ended the hour
-  // 0.02-0.06 higher on two seeds).
+  // The wgan-gp preset's critic ratio and penalty, with the cheaper batch of 16 (a step costs ~0.36x
+  // batch 64's here, quality per critic step was about the same up to ~5,000 steps, and at equal minutes
+  // it was ahead of batch 32 at every point of an hour), a 4x higher peak rate (8e-4: at equal minutes
+  // ahead of 3e-4 from 15 minutes on, and of 5e-4 in accuracy and Frechet distance at every point; two
+  // seeds for 8e-4), Adam's first moment at 0 instead of 0.5 (with it an hour met the default model's
+  // bar on 10,000 samples on two seeds, where 0.5 missed it on both: by 0.001 in accuracy and 0.03x in
+  // Frechet distance on one, by 0.12x in distance on the other), the rate decayed linearly to 0.1x by
+  // step 24,056 (a quiet hour on the 2-core development machine; set --decay-steps to a longer run's
+  // length), a weight average short enough (0.995) not to lag an hour-long run, and class-balanced
+  // batches (a batch of 16 holds each class 1.6 times on average, some not at all; balanced, the worst
+  // class ended the hour 0.02-0.06 higher on two seeds).
   fast: {
     lr: 8e-4,
-    beta1: 0.5,
+    beta1: 0,
     beta2: 0.9,
     eps: 1e-8,
     lambda: 10,
     nCritic: 5,
     batchSize: 16,
     emaDecay: 0.995,
-    decaySteps: 20928,
+    decaySteps: 24056,
     lrFloor: 0.1,
     balanced: true,
   },

@@ -61,7 +61,7 @@ export function pilotSpec(curves: PilotCurve[], weights: WeightChoice, title: st
             title: x === 'step' ? 'critic steps' : 'minutes (quiet-machine step time)',
           },
           y: { field: 'value', type: 'quantitative', title: yTitle, scale },
-          color: { field: 'recipe', type: 'nominal', legend: { orient: 'right', title: 'recipe' } },
+          color: { field: 'recipe', type: 'nominal', legend: { orient: 'right', title: 'recipe', labelLimit: 0 } },
         },
       },
       // The default model's bar, dashed, where it applies.

@@ -43,7 +43,7 @@ export const PRESETS = {
     balanced: true,
   },
   // Gulrajani et al. 2017's Adam betas; the seed's lr, lambda, critic steps and batch size. The default
-  // until `fast`; the shipped models/mnist-cwgan.onnx was trained with it (models/README.md).
+  // until `fast`; the previous shipped model was trained with it (models/README.md).
   'wgan-gp': { lr: 2e-4, beta1: 0.5, beta2: 0.9, eps: 1e-8, lambda: 10, nCritic: 5, batchSize: 64, emaDecay: 0.999 },
   // The seed notebook's settings: PyTorch's default Adam betas. The weight average is kept too: it
   // never feeds back into training, and `cgan export --weights raw` ships the last iterate instead.

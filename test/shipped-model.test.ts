@@ -51,8 +51,9 @@ test('the shipped model draws every digit so that the classifier reads it as its
   await g.dispose();
   const c = await loadClassifier();
   const acc = accuracy(classify(c, images.data, images.count).predictions, labels, 10);
-  // The bar the default model is held to (models/README.md, 10,000 samples) is 0.97 overall and
-  // 0.93 per class; with 100 samples per class here, allow a few standard errors below it.
-  assert.ok(acc.overall >= 0.95, `conditional accuracy ${acc.overall}`);
-  acc.perClass.forEach((a, k) => assert.ok(a >= 0.88, `digit ${k}: conditional accuracy ${a}`));
+  // The shipped model measured 0.983 overall and 0.970 for its worst class on 10,000 samples
+  // (models/README.md). Here, 1,000 samples: a standard error of ~0.004 overall and ~0.017 per
+  // class (100 samples), so the thresholds sit about three of them below those numbers.
+  assert.ok(acc.overall >= 0.97, `conditional accuracy ${acc.overall}`);
+  acc.perClass.forEach((a, k) => assert.ok(a >= 0.92, `digit ${k}: conditional accuracy ${a}`));
 });

@@ -5,7 +5,8 @@
  * compare by compute. The same rows and panels as the pilots' figure (bench/pilot-chart.ts).
  *
  *   node --import tsx bench/time-to-quality.ts --out docs \
- *     --curve 'fast=bench/results/ship-adam0/quality.jsonl@0.1497' --curve 'wgan-gp=docs/time-to-quality.jsonl@0.421'
+ *     --curve 'fast + finish=bench/results/ship-match10/quality.jsonl@0.1497' \
+ *     --curve 'wgan-gp=docs/time-to-quality.jsonl@0.421'
  *
  * Step times: bench/results/recipe-quiet-hour/step-times.json (2 workers, quiet: batch 16 0.150 s,
  * batch 64 0.421 s a critic step with 5 critic steps per generator step).

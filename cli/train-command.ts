@@ -110,6 +110,12 @@ export function register(program: Command): void {
       `decay of the generator weight average that export ships (default ${D.emaDecay}; 0: off)`,
       num('--ema-decay', 0, 0.999999),
     )
+    .option(
+      '--mismatch <fraction>',
+      "fraction of each batch's fakes the critic sees as real images of another class under the " +
+        "batch's labels (a matching-aware critic, docs/training.md; default 0: off)",
+      num('--mismatch', 0, 0.9),
+    )
     .option('--seed <n>', 'random seed (weights, shuffling, noise)', int('--seed', 0), 0)
     .option('--save-every <n>', 'also checkpoint every N critic steps', int('--save-every', 1))
     .action(async (o) => {
@@ -133,6 +139,7 @@ export function register(program: Command): void {
         ...(o.decaySteps !== undefined && { decaySteps: o.decaySteps }),
         ...(o.lrFloor !== undefined && { lrFloor: o.lrFloor }),
         ...(o.balanced !== undefined && { balanced: o.balanced === true }),
+        ...(o.mismatch !== undefined && { mismatch: o.mismatch }),
       };
       const hyper: Hyper = { ...preset, ...overrides };
       const problem = recipeProblem(hyper);

@@ -49,6 +49,11 @@ export interface Hyper {
   lrFloor?: number;
   /** Every batch holds each class equally often (train/batches.ts); absent or false: a plain shuffle. */
   balanced?: boolean;
+  /**
+   * Fraction of each batch's fakes replaced by real images of another class under the batch's labels
+   * (the matching-aware critic, train/mismatch.ts); absent or 0: none.
+   */
+  mismatch?: number;
 }
 
 export interface DatasetInfo {

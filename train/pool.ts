@@ -54,6 +54,8 @@ export interface CriticBatch {
   labels: Int32Array;
   z: Float32Array;
   alpha: Float32Array;
+  /** The matching-aware critic's stand-ins for some fakes (train/mismatch.ts); absent: none. */
+  mismatch?: { images: Float32Array; mask: Float32Array };
 }
 
 export interface CriticMetrics {
@@ -142,6 +144,9 @@ export class WorkerPool {
           labels: b.labels.slice(s, e),
           z: b.z.slice(s * zd, e * zd),
           alpha: b.alpha.slice(s, e),
+          ...(b.mismatch && {
+            mismatch: { images: b.mismatch.images.slice(s * px, e * px), mask: b.mismatch.mask.slice(s, e) },
+          }),
         };
         return this.clients[i].call<CriticResult>({ op: 'critic', shard, fullBatch: n });
       }),

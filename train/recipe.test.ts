@@ -81,6 +81,7 @@ test('a run with every lever resumes bit-identically, keeping the levers from it
     lambda: 5,
     nCritic: 2,
     emaDecay: 0.9,
+    mismatch: 0.5,
   };
   const straight = tmp('straight');
   const logs: string[] = [];
@@ -107,7 +108,7 @@ test('a run with every lever resumes bit-identically, keeping the levers from it
   );
   assert.match(
     describeRecipe(a.config.hyper),
-    /Adam \(0, 0.9\), lambda 5, nCritic 2, batch 16, ema 0.9, class-balanced batches/,
+    /Adam \(0, 0.9\), lambda 5, nCritic 2, batch 16, ema 0.9, class-balanced batches, matching-aware critic 0.5/,
   );
 });
 
@@ -138,4 +139,11 @@ test('`cgan train` rejects a decay that ends inside the warm-up, with exit code 
   ]);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /--decay-steps 50 must be after the warm-up \(--warmup-steps 100\)/);
+});
+
+// At 1 the critic would never see a fake; 0.9 is the cap (docs/training.md).
+test('`cgan train` rejects a matching-aware fraction above 0.9, with exit code 2', async () => {
+  const r = await runCgan(['train', '--steps', '5', '--limit', '64', '--mismatch', '1', '--out', tmp('bad-mismatch')]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--mismatch must be a number in \[0, 0\.9\], got "1"/);
 });

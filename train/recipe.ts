@@ -5,7 +5,7 @@ import { DEFAULT_LR_FLOOR, peakLr, scheduleProblem } from './schedule.ts';
 
 /**
  * E.g. `lr G 1e-4 / D 4e-4, warm-up 100, decay to 0.1x at 6000, Adam (0, 0.9), lambda 10, nCritic 2,
- * batch 64, ema 0.999`.
+ * batch 64, ema 0.999, class-balanced batches, matching-aware critic 0.25`.
  */
 export function describeRecipe(h: Hyper): string {
   const g = peakLr(h, 'generator');
@@ -16,6 +16,7 @@ export function describeRecipe(h: Hyper): string {
   parts.push(`Adam (${h.beta1}, ${h.beta2})`, `lambda ${h.lambda}`, `nCritic ${h.nCritic}`, `batch ${h.batchSize}`);
   parts.push(`ema ${h.emaDecay ?? 'default'}`);
   if (h.balanced) parts.push('class-balanced batches');
+  if (h.mismatch) parts.push(`matching-aware critic ${h.mismatch}`);
   return parts.join(', ');
 }
 

@@ -22,6 +22,8 @@ export interface CriticShard {
   labels: Int32Array;
   z: Float32Array;
   alpha: Float32Array;
+  /** Real images of another class that replace the fakes where mask is 1 (train/mismatch.ts). */
+  mismatch?: { images: Float32Array; mask: Float32Array };
 }
 
 export interface GeneratorShard {
@@ -83,7 +85,13 @@ export class Replica {
     const real = tf.tensor4d(s.real, [n, a.imageSize, a.imageSize, 1]);
     const z = tf.tensor2d(s.z, [n, a.zDim]);
     const alpha = tf.tensor4d(s.alpha, [n, 1, 1, 1]);
-    const fake = tf.tidy(() => generator(this.params, a, z, labels, { inference: true }));
+    const fake = tf.tidy(() => {
+      const g = generator(this.params, a, z, labels, { inference: true });
+      if (!s.mismatch) return g;
+      const mask = tf.tensor4d(s.mismatch.mask, [n, 1, 1, 1]);
+      const other = tf.tensor4d(s.mismatch.images, [n, a.imageSize, a.imageSize, 1]);
+      return tf.add(tf.mul(g, tf.sub(1, mask)), tf.mul(other, mask)) as tf.Tensor4D;
+    });
     const sums: Partial<CriticSums> = {};
     const vars = this.names.critic.map((k) => this.params[k]);
     const { value, grads } = tf.variableGrads(

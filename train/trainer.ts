@@ -21,6 +21,7 @@ import {
 import { lockRun } from './lock.ts';
 import { epochOrder, rebatch } from './batches.ts';
 import { batchImages, loadDataset, type Dataset } from './data.ts';
+import { mismatchImages, mismatchRows } from './mismatch.ts';
 import { MetricsWriter, readMetrics, truncateMetrics, type MetricsRecord } from './metrics.ts';
 import { DEFAULT_EMA_DECAY, hasWeightAverage } from './ema.ts';
 import { criticShapes, defaultArch, generatorShapes, type ArchConfig } from './model.ts';
@@ -131,8 +132,9 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
     const changes = Object.entries(opts.hyperOverrides ?? {}).filter(
       ([k, v]) => resumed!.config.hyper[k as keyof Hyper] !== v,
     );
+    // An optional lever absent from the checkpoint reads "unset" (its behaviour before it existed).
     for (const [k, v] of changes)
-      log(`resume: ${k} ${resumed.config.hyper[k as keyof Hyper]} -> ${v} (from the command line)`);
+      log(`resume: ${k} ${resumed.config.hyper[k as keyof Hyper] ?? 'unset'} -> ${v} (from the command line)`);
     config.hyper = { ...config.hyper, ...Object.fromEntries(changes) };
     config.hyper.emaDecay ??= DEFAULT_EMA_DECAY; // checkpoints from before the average existed
     if (config.hyper.emaDecay > 0 && !hasWeightAverage(resumed.tensors, Object.keys(generatorShapes(config.arch)))) {
@@ -281,7 +283,10 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
         const labels = Int32Array.from(idx, (i) => ds.labels[i]);
         const z = rng.fillNormal(new Float32Array(B * arch.zDim));
         const alpha = Float32Array.from({ length: B }, () => rng.uniform());
-        const m = await pool.criticStep({ real: batchImages(ds, idx), labels, z, alpha });
+        const real = batchImages(ds, idx);
+        // Drawn only when on, so runs without it consume the RNG as before and resume bit-identically.
+        const mismatch = hyper.mismatch ? mismatchImages(real, mismatchRows(labels, hyper.mismatch, rng)) : undefined;
+        const m = await pool.criticStep({ real, labels, z, alpha, mismatch });
         state.step += 1;
         state.batchInEpoch += 1;
         const rec: MetricsRecord = {

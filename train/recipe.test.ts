@@ -147,3 +147,17 @@ test('`cgan train` rejects a matching-aware fraction above 0.9, with exit code 2
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /--mismatch must be a number in \[0, 0\.9\], got "1"/);
 });
+
+test('the trainer hands the matching-aware stand-ins to the critic: same reals, other fakes', async () => {
+  // One critic step from the same seed: the critic's weights and real batch are the same, so the
+  // real score must match; with 0.9 of the fakes replaced by real images, the fake score must not.
+  const scores = async (h: Partial<Hyper>) => {
+    const out = tmp('wiring');
+    await train(base(out, h, { steps: 1 }));
+    const [m] = await readMetrics(path.join(out, 'metrics.jsonl'));
+    return m;
+  };
+  const [off, on] = [await scores({}), await scores({ mismatch: 0.9 })];
+  assert.equal(on.real_score, off.real_score);
+  assert.ok(Math.abs(on.fake_score - off.fake_score) > 1e-4, `fake scores ${on.fake_score} and ${off.fake_score}`);
+});

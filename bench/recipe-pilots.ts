@@ -19,7 +19,7 @@ import { Command } from 'commander';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GENERATOR_TENSORS } from '../export/onnx-generator.ts';
+import { generatorTensorNames } from '../runtime/generator-contract.ts';
 import type { WeightChoice } from '../export/export.ts';
 import { loadClassifier } from '../eval/classifier.ts';
 import { computeReference, type Reference } from '../eval/evaluate.ts';
@@ -201,7 +201,7 @@ async function makeScorer(o: Opts): Promise<Scorer> {
       const ck = await readCheckpoint(snapshot);
       const todo = kinds.filter(
         (w) =>
-          (w !== 'ema' || hasWeightAverage(ck.tensors, GENERATOR_TENSORS)) &&
+          (w !== 'ema' || hasWeightAverage(ck.tensors, generatorTensorNames(ck.config.arch))) &&
           !done.some((p) => p.step === ck.state.step && (p.weights ?? 'raw') === w && p.samples === samples),
       );
       // The classifier and reference load only once something needs scoring: a rerun over finished

@@ -5,7 +5,8 @@
  *   node --import tsx bench/verify-cost.ts [model.onnx] [N]
  */
 import { readFileSync } from 'node:fs';
-import { Generator, readModelInfo } from '../runtime/node.ts';
+import { Generator } from '../runtime/node.ts';
+import { readModel } from '../runtime/model-info.ts';
 import { verifyWeights } from '../runtime/weights-hash.ts';
 
 const file = process.argv[2] ?? 'models/mnist-cwgan.onnx';
@@ -23,7 +24,7 @@ for (let i = 0; i < n + 2; i++) {
     if (i >= 2) (verify ? times.verify : times.noVerify).push(ms); // the first two rounds warm up
   }
   const t0 = performance.now();
-  await verifyWeights(bytes, readModelInfo(bytes, file), file);
+  await verifyWeights(readModel(bytes, file), file);
   if (i >= 2) times.checkOnly.push(performance.now() - t0);
 }
 const [v, nv, c] = [median(times.verify), median(times.noVerify), median(times.checkOnly)];

@@ -30,7 +30,11 @@ export function register(program: Command): void {
     .command('generate')
     .description('generate images with an exported generator')
     .argument('[model]', `.onnx file written by \`cgan export\` (default ${DEFAULT_MODEL})`)
-    .requiredOption('--labels <spec>', 'class indices and ranges, e.g. "0-9" or "3,3,7"')
+    .requiredOption(
+      '--labels <spec>',
+      'class names, indices and ranges, e.g. "0-9", "3,3,7" or "Sneaker,Bag" (`cgan info` lists the names; ' +
+        'quote a name that holds a comma: \'"T-shirt, top",Bag\')',
+    )
     .option('--count <n>', 'images per label (grid: one row per label)', int('--count', 1, MAX_IMAGES_PER_REQUEST), 1)
     .option(
       '--seed <n>',
@@ -64,7 +68,7 @@ export function register(program: Command): void {
       const bytes = await readModelFile(model);
       // Check everything the user typed before creating a session.
       const info = rt.readModelInfo(bytes, model);
-      const labels = rt.repeatLabels(rt.parseLabels(o.labels, info.numClasses), o.count);
+      const labels = rt.repeatLabels(rt.parseLabels(o.labels, info.classNames), o.count);
       const noise = o.noise !== undefined ? await rt.readNoiseFile(o.noise, labels.length, info.zDim) : undefined;
       const seed = noise ? undefined : (o.seed ?? 0);
 

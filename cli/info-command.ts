@@ -15,9 +15,9 @@ export function register(program: Command): void {
       const { readModelFile } = await import('../runtime/files.ts');
       const { verifyWeights } = await import('../runtime/weights-hash.ts');
       const bytes = await readModelFile(file);
-      const { info, graph } = inspectOnnx(bytes, file);
+      const { model, info, graph } = inspectOnnx(bytes, file);
       // `info` used to print the stored hash of a damaged file as if it held: check it first.
-      if (o.verify) await verifyWeights(bytes, info, file);
+      if (o.verify) await verifyWeights(model, file);
       const verified = o.verify ? 'verified' : 'not verified (--no-verify)';
       if (o.json) console.log(JSON.stringify({ file, bytes: bytes.length, verified: o.verify, info, graph }, null, 2));
       else console.log(`${formatInfo(file, info, graph, bytes.length)}\nweights hash: ${verified}`);

@@ -15,7 +15,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exportGenerator, type WeightChoice } from '../export/export.ts';
-import { GENERATOR_TENSORS } from '../export/onnx-generator.ts';
+import { generatorTensorNames } from '../runtime/generator-contract.ts';
 import { hasWeightAverage } from '../train/ema.ts';
 import { selectBackend } from '../train/backend.ts';
 import { writeChart } from '../train/chart.ts';
@@ -166,7 +166,9 @@ async function main(): Promise<void> {
       const snapshot = path.join(os.tmpdir(), `cgan-quality-${process.pid}.safetensors`);
       await fs.copyFile(path.join(run, 'checkpoint.safetensors'), snapshot);
       const ck = await readCheckpoint(snapshot);
-      const kinds: WeightChoice[] = hasWeightAverage(ck.tensors, GENERATOR_TENSORS) ? ['ema', 'raw'] : ['raw'];
+      const kinds: WeightChoice[] = hasWeightAverage(ck.tensors, generatorTensorNames(ck.config.arch))
+        ? ['ema', 'raw']
+        : ['raw'];
       for (const weights of kinds) {
         const p = await measure(snapshot, ck, weights, samples, reference, classifier);
         await fs.appendFile(file, JSON.stringify(p) + '\n');

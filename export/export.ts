@@ -8,7 +8,8 @@ import { BadFileError } from '../runtime/errors.ts';
 import { checkOutputs, writeOutput } from './outputs.ts';
 import { firstNonFinite, readCheckpoint, checkpointPath } from '../train/checkpoint.ts';
 import { EMA_PREFIX, hasWeightAverage } from '../train/ema.ts';
-import { buildGeneratorOnnx, GENERATOR_TENSORS, type WeightTensor } from './onnx-generator.ts';
+import { generatorTensorNames } from '../runtime/generator-contract.ts';
+import { buildGeneratorOnnx, type WeightTensor } from './onnx-generator.ts';
 import { checkParity, FP16_LIMIT, PARITY_LIMIT, type ParityReport } from './parity.ts';
 
 export interface ExportOptions {
@@ -72,7 +73,8 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
   });
   const ckpt = await readCheckpoint(run);
   const { arch, dataset } = ckpt.config;
-  const hasEma = hasWeightAverage(ckpt.tensors, GENERATOR_TENSORS);
+  const names = generatorTensorNames(arch);
+  const hasEma = hasWeightAverage(ckpt.tensors, names);
   const choice: WeightChoice = opts.weights ?? (hasEma ? 'ema' : 'raw');
   if (choice === 'ema' && !hasEma) {
     throw new BadFileError(
@@ -82,7 +84,7 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
   }
   const prefix = choice === 'ema' ? EMA_PREFIX : '';
   const weights: Record<string, WeightTensor> = {};
-  for (const name of GENERATOR_TENSORS) {
+  for (const name of names) {
     const t = ckpt.tensors[prefix + name];
     if (!t)
       throw new BadFileError(

@@ -1,5 +1,5 @@
 /** `cgan info`: what an exported .onnx holds, from its metadata and a full protobuf decode of the graph. */
-import { readModelInfo, type ModelInfo } from '../runtime/model-info.ts';
+import { readModel, type GeneratorModel, type ModelInfo } from '../runtime/model-info.ts';
 import { DataType, decodeModel, type Model } from './onnx-schema.ts';
 
 const TYPE_NAMES: Record<number, string> = {
@@ -48,9 +48,12 @@ export function summarizeGraph(m: Model): GraphSummary {
   };
 }
 
-export function inspectOnnx(bytes: Uint8Array, what: string): { info: ModelInfo; graph: GraphSummary } {
-  const info = readModelInfo(bytes, what); // clear errors for files that are not generators
-  return { info, graph: summarizeGraph(decodeModel(bytes)) };
+export function inspectOnnx(
+  bytes: Uint8Array,
+  what: string,
+): { model: GeneratorModel; info: ModelInfo; graph: GraphSummary } {
+  const model = readModel(bytes, what); // clear errors for files that are not generators
+  return { model, info: model.info, graph: summarizeGraph(decodeModel(bytes)) };
 }
 
 export function formatInfo(file: string, info: ModelInfo, g: GraphSummary, fileBytes: number): string {
@@ -59,7 +62,7 @@ export function formatInfo(file: string, info: ModelInfo, g: GraphSummary, fileB
     `${file} (${(fileBytes / 1e6).toFixed(2)} MB)`,
     `classes:     ${info.numClasses} (${info.classNames.join(', ')})`,
     `z size:      ${info.zDim}`,
-    `image:       1 x ${info.imageSize} x ${info.imageSize}, float32 NCHW in [-1, 1]`,
+    `image:       ${info.channels} x ${info.imageSize} x ${info.imageSize} (${info.channels === 3 ? 'RGB' : 'gray'}), float32 NCHW in [-1, 1]`,
     `weights:     ${info.precision}, ${g.parameters.toLocaleString('en-US')} parameters, sha256 ${info.weightsHash}`,
     `producer:    ${info.producer} ${info.producerVersion}`,
     `checkpoint:  step ${info.step ?? '?'}, dataset ${info.dataset ?? '?'}` +

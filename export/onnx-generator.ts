@@ -1,13 +1,14 @@
 /**
- * Builds the generator's ONNX graph from checkpoint weights (tfjs layouts):
+ * Builds the generator's ONNX graph from checkpoint weights (tfjs layouts), for the architecture that
+ * runtime/generator-contract.ts derives from image size, channels and classes:
  *
- *   label -> Gather(embedding) -> Concat([z, emb]) -> Gemm -> LeakyRelu(0.2) -> Reshape [B,128,7,7]
- *   -> ConvTranspose(k4,s2,p1) -> LeakyRelu -> ConvTranspose(k4,s2,p1) -> LeakyRelu
- *   -> Conv(k3,s1,p1) -> Tanh -> image [B,1,28,28]
+ *   label -> Gather(embedding) -> Concat([z, emb]) -> Gemm -> LeakyRelu(0.2) -> Reshape [B,128,b,b]
+ *   -> k x [ConvTranspose(k4,s2,p1) -> LeakyRelu] -> Conv(k3,s1,p1) -> Tanh -> image [B,C,S,S]
  *
- * Every pad is explicit (no auto_pad: onnxruntime-web's WebGPU/WebGL kernels have had auto_pad bugs)
- * and the dense columns are reordered to NCHW at export, so the graph has no Transpose. Opset 17:
- * every op here is covered by onnxruntime-web's WebGPU EP.
+ * (the seed's MNIST model: b = 7, k = 2, C = 1, S = 28). Every pad is explicit (no auto_pad:
+ * onnxruntime-web's WebGPU/WebGL kernels have had auto_pad bugs) and the dense columns are reordered
+ * to NCHW at export, so the graph has no Transpose. Opset 17: every op here is covered by
+ * onnxruntime-web's WebGPU EP.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -22,30 +23,26 @@ import {
   type Tensor,
   type ValueInfo,
 } from './onnx-schema.ts';
-import { convKernelToOnnx, deconvKernelToOnnx, denseColumnsToNchw, toFloat16Array } from './layouts.ts';
+import { toFloat16Array, toOnnxLayout } from '../runtime/layouts.ts';
 import {
   GENERATOR_FORMAT,
   GENERATOR_FORMAT_VERSION,
+  LEAKY_SLOPE,
+  META,
   TENSOR,
+  archMetadata,
+  archProblem,
+  baseSize,
+  deconvLayers,
+  generatorWeights,
   imageShape,
   labelShape,
   zShape,
-} from '../runtime/format.ts';
-import { FP16_HASH_KEY, GENERATOR_TENSORS, weightHashChunks, type HashTensor } from '../runtime/weights-hash.ts';
+  type GeneratorArch,
+} from '../runtime/generator-contract.ts';
+import { weightHashChunks, type HashTensor } from '../runtime/weights-hash.ts';
 
-export { GENERATOR_FORMAT, GENERATOR_FORMAT_VERSION };
-export const LEAKY_SLOPE = 0.2;
-
-/** The checkpoint's generator tensors, in the canonical order used for the weights hash (runtime/weights-hash.ts). */
-export { GENERATOR_TENSORS };
-
-export interface GeneratorArch {
-  numClasses: number;
-  zDim: number;
-  embedDim: number;
-  imageSize: number;
-  genChannels: number;
-}
+export type { GeneratorArch };
 
 export interface WeightTensor {
   shape: number[];
@@ -70,35 +67,24 @@ export interface BuildOptions {
  * sha256 over the generator's weights as stored in the checkpoint (what is hashed: runtime/weights-hash.ts,
  * which checks it at load).
  */
-export function weightsHash(weights: Record<string, HashTensor>): string {
+export function weightsHash(arch: GeneratorArch, weights: Record<string, HashTensor>): string {
   const h = createHash('sha256');
-  for (const chunk of weightHashChunks(weights)) h.update(chunk);
+  for (const chunk of weightHashChunks(arch, weights)) h.update(chunk);
   return h.digest('hex');
 }
 
 /** The same hash over the float16-rounded values (elementwise rounding commutes with the layout permutations). */
-function fp16WeightsHash(weights: Record<string, WeightTensor>): string {
+function fp16WeightsHash(arch: GeneratorArch, weights: Record<string, WeightTensor>): string {
   const half = Object.fromEntries(
     Object.entries(weights).map(([k, t]) => [k, { shape: t.shape, data: toFloat16Array(t.data) }]),
   );
-  return weightsHash(half);
+  return weightsHash(arch, half);
 }
 
 function checkShapes(weights: Record<string, WeightTensor>, a: GeneratorArch): void {
-  const g = a.genChannels;
-  const s = a.imageSize / 4;
-  const expected: Record<string, number[]> = {
-    'generator.embedding': [a.numClasses, a.embedDim],
-    'generator.dense.kernel': [a.zDim + a.embedDim, s * s * g],
-    'generator.dense.bias': [s * s * g],
-    'generator.deconv1.kernel': [4, 4, g, g],
-    'generator.deconv1.bias': [g],
-    'generator.deconv2.kernel': [4, 4, g, g],
-    'generator.deconv2.bias': [g],
-    'generator.conv.kernel': [3, 3, g, 1],
-    'generator.conv.bias': [1],
-  };
-  for (const [name, shape] of Object.entries(expected)) {
+  const problem = archProblem(a);
+  if (problem) throw new Error(`checkpoint architecture: ${problem}`);
+  for (const { name, shape } of generatorWeights(a)) {
     const t = weights[name];
     if (!t) throw new Error(`checkpoint has no tensor ${name}: it is not a cgan-onnx generator checkpoint`);
     if (t.shape.join() !== shape.join()) {
@@ -141,7 +127,7 @@ export function buildGeneratorOnnx(
     throw new Error(`checkpoint names ${prov.classNames.length} classes but the model has ${arch.numClasses}`);
   }
   const g = arch.genChannels;
-  const s = arch.imageSize / 4;
+  const s = baseSize(arch.imageSize);
   const nodes: Node[] = [];
   const inits: Tensor[] = [];
 
@@ -160,20 +146,7 @@ export function buildGeneratorOnnx(
       attribute: [int('to', DataType.FLOAT)],
     });
   };
-  const w = (n: string) => weights[n];
-
-  addWeight('embedding', w('generator.embedding').data, w('generator.embedding').shape);
-  const rows = arch.zDim + arch.embedDim;
-  addWeight('dense.weight', denseColumnsToNchw(w('generator.dense.kernel').data, rows, s, g), [rows, s * s * g]);
-  addWeight('dense.bias', denseColumnsToNchw(w('generator.dense.bias').data, 1, s, g), [s * s * g]);
-  for (const d of ['deconv1', 'deconv2']) {
-    const k = deconvKernelToOnnx(w(`generator.${d}.kernel`).data, w(`generator.${d}.kernel`).shape);
-    addWeight(`${d}.weight`, k.data, k.shape);
-    addWeight(`${d}.bias`, w(`generator.${d}.bias`).data, [g]);
-  }
-  const ck = convKernelToOnnx(w('generator.conv.kernel').data, w('generator.conv.kernel').shape);
-  addWeight('conv.weight', ck.data, ck.shape);
-  addWeight('conv.bias', w('generator.conv.bias').data, [1]);
+  for (const t of generatorWeights(arch)) addWeight(t.onnx, toOnnxLayout(t, weights[t.name].data), t.onnxShape);
   inits.push({
     name: 'reshape.shape',
     dims: [4],
@@ -201,11 +174,13 @@ export function buildGeneratorOnnx(
     ints('dilations', [1, 1]),
     int('group', 1),
   ];
-  op('ConvTranspose', 'deconv1', ['map0', 'deconv1.weight', 'deconv1.bias'], 'deconv1.out', deconvAttrs);
-  op('LeakyRelu', 'deconv1.act', ['deconv1.out'], 'map1', [float('alpha', LEAKY_SLOPE)]);
-  op('ConvTranspose', 'deconv2', ['map1', 'deconv2.weight', 'deconv2.bias'], 'deconv2.out', deconvAttrs);
-  op('LeakyRelu', 'deconv2.act', ['deconv2.out'], 'map2', [float('alpha', LEAKY_SLOPE)]);
-  op('Conv', 'conv', ['map2', 'conv.weight', 'conv.bias'], 'conv.out', [
+  let map = 'map0';
+  deconvLayers(arch.imageSize).forEach((d, i) => {
+    op('ConvTranspose', d, [map, `${d}.weight`, `${d}.bias`], `${d}.out`, deconvAttrs);
+    op('LeakyRelu', `${d}.act`, [`${d}.out`], `map${i + 1}`, [float('alpha', LEAKY_SLOPE)]);
+    map = `map${i + 1}`;
+  });
+  op('Conv', 'conv', [map, 'conv.weight', 'conv.bias'], 'conv.out', [
     ints('kernel_shape', [3, 3]),
     ints('strides', [1, 1]),
     ints('pads', [1, 1, 1, 1]),
@@ -215,21 +190,16 @@ export function buildGeneratorOnnx(
   op('Tanh', 'tanh', ['conv.out'], TENSOR.image);
 
   const metadata: Record<string, string> = {
-    format: GENERATOR_FORMAT,
-    format_version: GENERATOR_FORMAT_VERSION,
-    num_classes: String(arch.numClasses),
-    class_names: JSON.stringify(prov.classNames),
-    z_dim: String(arch.zDim),
-    image_size: String(arch.imageSize),
-    embed_dim: String(arch.embedDim),
-    gen_channels: String(arch.genChannels),
-    producer: 'cgan-onnx',
-    producer_version: prov.producerVersion,
-    weights_dtype: opts.fp16 ? 'float16' : 'float32',
-    weights_sha256: weightsHash(weights),
-    ...(opts.fp16 ? { [FP16_HASH_KEY]: fp16WeightsHash(weights) } : {}),
-    'checkpoint.step': prov.step === null ? '' : String(prov.step),
-    'checkpoint.dataset': prov.dataset ?? '',
+    [META.format]: GENERATOR_FORMAT,
+    [META.formatVersion]: GENERATOR_FORMAT_VERSION,
+    ...archMetadata(arch, prov.classNames),
+    [META.producer]: 'cgan-onnx',
+    [META.producerVersion]: prov.producerVersion,
+    [META.weightsDtype]: opts.fp16 ? 'float16' : 'float32',
+    [META.weightsHash]: weightsHash(arch, weights),
+    ...(opts.fp16 ? { [META.fp16WeightsHash]: fp16WeightsHash(arch, weights) } : {}),
+    [META.step]: prov.step === null ? '' : String(prov.step),
+    [META.dataset]: prov.dataset ?? '',
   };
   for (const [k, v] of Object.entries(prov.extra ?? {})) metadata[`checkpoint.${k}`] = v;
 
@@ -247,7 +217,7 @@ export function buildGeneratorOnnx(
         tensorInfo(TENSOR.z, DataType.FLOAT, zShape(arch.zDim)),
         tensorInfo(TENSOR.label, DataType.INT64, labelShape()),
       ],
-      output: [tensorInfo(TENSOR.image, DataType.FLOAT, imageShape(arch.imageSize))],
+      output: [tensorInfo(TENSOR.image, DataType.FLOAT, imageShape(arch.imageSize, arch.channels))],
     },
     metadata_props: Object.entries(metadata).map(([key, value]) => ({ key, value })),
   };

@@ -6,10 +6,10 @@
  */
 import { candidates, type Device, type ExecutionProvider, type Platform, type RunsOn } from './devices.ts';
 import type { Images } from './images.ts';
-import { TENSOR } from './format.ts';
+import { TENSOR } from './generator-contract.ts';
 import { BadModelError, BadRequestError } from './errors.ts';
 import { checkLabels, parseLabels } from './labels.ts';
-import { readModelInfo, type ModelInfo } from './model-info.ts';
+import { readModel, type ModelInfo } from './model-info.ts';
 import { noiseFromSeed } from './random.ts';
 import { verifyWeights } from './weights-hash.ts';
 
@@ -56,8 +56,8 @@ export interface LoadOptions {
 }
 
 export interface GenerateRequest {
-  /** One class index per image, or a spec like "0-9" / "3,3,7". */
-  labels: ArrayLike<number> | string;
+  /** One class index or class name per image, or a spec like "0-9", "3,3,7" or "Sneaker,Bag". */
+  labels: ArrayLike<number> | readonly string[] | string;
   /** Exactly one of seed / noise. */
   seed?: number;
   /** [count, zDim], row-major. */
@@ -84,8 +84,9 @@ export async function openSession(
   opts: LoadOptions,
   what: string,
 ): Promise<GeneratorInit> {
-  const info = readModelInfo(bytes, what); // bad files fail here, with a clear message, before onnxruntime sees them
-  if (opts.verify ?? true) await verifyWeights(bytes, info, what);
+  const model = readModel(bytes, what); // bad files fail here, with a clear message, before onnxruntime sees them
+  if (opts.verify ?? true) await verifyWeights(model, what);
+  const { info } = model;
   const requested = opts.device ?? 'auto';
   const eps = candidates(backend.platform, requested, opts.fallback ?? false);
   const failures: Error[] = [];
@@ -152,13 +153,17 @@ export class GeneratorBase {
     this.ort = init.ort;
   }
 
-  /** Labels from a spec string or a list, checked against the model's classes. */
-  labels(spec: ArrayLike<number> | string): number[] {
-    return typeof spec === 'string' ? parseLabels(spec, this.info.numClasses) : checkLabels(spec, this.info.numClasses);
+  /**
+   * Labels from a spec string ("0-9", "Sneaker,Bag": runtime/labels.ts), a list of class indices or
+   * a list of class names, checked against the model's classes.
+   */
+  labels(spec: ArrayLike<number> | readonly string[] | string): number[] {
+    const names = this.info.classNames;
+    return typeof spec === 'string' ? parseLabels(spec, names) : checkLabels(spec, names);
   }
 
   async generate(req: GenerateRequest): Promise<Images> {
-    const { zDim, imageSize } = this.info;
+    const { zDim, imageSize, channels } = this.info;
     const labels = this.labels(req.labels);
     const count = labels.length;
     if ((req.seed === undefined) === (req.noise === undefined))
@@ -175,7 +180,7 @@ export class GeneratorBase {
     if (!Number.isInteger(batch) || batch < 1)
       throw new BadRequestError(`batchSize must be a positive integer, got ${batch}`);
 
-    const plane = imageSize * imageSize;
+    const plane = channels * imageSize * imageSize; // one image's values, NCHW
     const data = new Float32Array(count * plane);
     const t0 = performance.now();
     for (let start = 0; start < count; start += batch) {
@@ -188,10 +193,10 @@ export class GeneratorBase {
       );
       const out = await this.session.run({ [TENSOR.z]: z, [TENSOR.label]: lab });
       const image = out[TENSOR.image];
-      if (!image || image.dims.join() !== [n, 1, imageSize, imageSize].join()) {
+      const want = [n, channels, imageSize, imageSize];
+      if (!image || image.dims.join() !== want.join()) {
         throw new Error(
-          `the model returned ${image ? `image [${image.dims}]` : 'no "image" output'}, ` +
-            `expected [${n}, 1, ${imageSize}, ${imageSize}]`,
+          `the model returned ${image ? `image [${image.dims}]` : 'no "image" output'}, expected [${want}]`,
         );
       }
       const values = image.data as Float32Array;
@@ -212,7 +217,7 @@ export class GeneratorBase {
     return {
       data,
       count,
-      channels: 1,
+      channels,
       height: imageSize,
       width: imageSize,
       labels: Int32Array.from(labels),

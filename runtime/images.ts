@@ -1,4 +1,4 @@
-/** Image conversion: model output (float NCHW in [-1, 1]) -> 8-bit grayscale, RGBA, grids. */
+/** Image conversion: model output (float NCHW in [-1, 1], gray or RGB) -> 8-bit gray, RGBA, grids. */
 import type { RunsOn } from './devices.ts';
 import { runLength } from './labels.ts';
 
@@ -6,7 +6,8 @@ import { runLength } from './labels.ts';
 export interface ImageBatch {
   data: Float32Array;
   count: number;
-  channels: 1;
+  /** 1 (gray) or 3 (RGB): the model's `info.channels`. */
+  channels: number;
   height: number;
   width: number;
   /** One label per image, when known (grids use it to put one label per row). */
@@ -51,28 +52,42 @@ export function toByte(v: number): number {
   return p < 0 ? 0 : p > 255 ? 255 : p;
 }
 
-/** One image as 8-bit grayscale, row-major. */
-export function toGray8(images: AnyImages, index: number): Uint8ClampedArray {
+function checkIndex(images: AnyImages, index: number): void {
   if (!Number.isInteger(index) || index < 0 || index >= images.count)
     throw new RangeError(`image index ${index} is outside 0-${images.count - 1}`);
+}
+
+/** One gray image as 8-bit values, row-major (an RGB image is refused: use `renderImage`). */
+export function toGray8(images: AnyImages, index: number): Uint8ClampedArray {
+  checkIndex(images, index);
+  if (images.channels !== 1)
+    throw new RangeError(`toGray8: these images have ${images.channels} channels; use renderImage for RGBA`);
   const n = images.height * images.width;
   const out = new Uint8ClampedArray(n);
-  const base = index * images.channels * n;
+  const base = index * n;
   for (let i = 0; i < n; i++) out[i] = toByte(images.data[base + i]);
   return out;
 }
 
+/** One image, gray or RGB, as opaque RGBA (the DOM's ImageData shape), upscaled by `scale`. */
 export function renderImage(images: AnyImages, index: number, scale = 1): RGBAImage {
-  return renderGrid(
-    {
-      data: images.data.subarray(index * images.height * images.width, (index + 1) * images.height * images.width),
-      count: 1,
-      channels: 1,
-      height: images.height,
-      width: images.width,
-    },
-    { cols: 1, pad: 0, scale },
-  );
+  checkIndex(images, index);
+  const size = images.channels * images.height * images.width;
+  const one = { ...images, data: images.data.subarray(index * size, (index + 1) * size), count: 1, labels: undefined };
+  return renderGrid(one, { cols: 1, pad: 0, scale });
+}
+
+/** NHWC (tfjs's layout) -> NCHW (the model's output layout); one channel is returned as it is. */
+export function nhwcToNchw(data: Float32Array, count: number, size: number, channels: number): Float32Array {
+  if (channels === 1) return data;
+  const plane = size * size;
+  const out = new Float32Array(data.length);
+  for (let n = 0; n < count; n++) {
+    const base = n * plane * channels;
+    for (let p = 0; p < plane; p++)
+      for (let c = 0; c < channels; c++) out[base + c * plane + p] = data[base + p * channels + c];
+  }
+  return out;
 }
 
 export function gridLayout(count: number, labels?: ArrayLike<number>, cols?: number): { cols: number; rows: number } {
@@ -83,6 +98,8 @@ export function gridLayout(count: number, labels?: ArrayLike<number>, cols?: num
 }
 
 export function renderGrid(images: AnyImages, opts: GridOptions = {}): RGBAImage {
+  if (images.channels !== 1 && images.channels !== 3)
+    throw new RangeError(`images must have 1 or 3 channels, these have ${images.channels}`);
   const pad = opts.pad ?? 2;
   const scale = opts.scale ?? 1;
   const padValue = opts.padValue ?? 64;
@@ -98,6 +115,7 @@ export function renderGrid(images: AnyImages, opts: GridOptions = {}): RGBAImage
     data[i + 3] = 255;
   }
   const plane = images.height * images.width;
+  const rgb = images.channels === 3;
   for (let k = 0; k < images.count; k++) {
     const x0 = pad + (k % cols) * (w + pad);
     const y0 = pad + Math.floor(k / cols) * (h + pad);
@@ -106,8 +124,13 @@ export function renderGrid(images: AnyImages, opts: GridOptions = {}): RGBAImage
       const srcRow = base + Math.floor(y / scale) * images.width;
       let o = ((y0 + y) * width + x0) * 4;
       for (let x = 0; x < w; x++, o += 4) {
-        const v = toByte(images.data[srcRow + Math.floor(x / scale)]);
-        data[o] = data[o + 1] = data[o + 2] = v;
+        const src = srcRow + Math.floor(x / scale);
+        if (rgb) {
+          // NCHW: channel c of this pixel is `plane` values further on per channel.
+          data[o] = toByte(images.data[src]);
+          data[o + 1] = toByte(images.data[src + plane]);
+          data[o + 2] = toByte(images.data[src + 2 * plane]);
+        } else data[o] = data[o + 1] = data[o + 2] = toByte(images.data[src]);
       }
     }
   }

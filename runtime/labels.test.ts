@@ -35,3 +35,45 @@ test('repeatLabels groups copies; runLength finds the run', () => {
   assert.equal(runLength([0, 0, 1]), null);
   assert.equal(runLength([3, 3, 7]), null);
 });
+
+const FASHION = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
+
+test('parseLabels takes class names beside indices and ranges, names first', () => {
+  assert.deepEqual(parseLabels('Sneaker,Bag', FASHION), [7, 8]);
+  assert.deepEqual(parseLabels('Ankle boot, 0-1 ,bag', FASHION), [9, 0, 1, 8]); // a unique case-insensitive match
+  // A folder dataset whose class folders are named by numbers: the name wins over the index.
+  assert.deepEqual(parseLabels('3,1', ['1', '2', '3']), [2, 0]);
+  assert.deepEqual(parseLabels('0-1', ['1', '2', '3']), [0, 1]);
+  const commas = ['T-shirt, top', 'Bag "big"', 'x\\y'];
+  assert.deepEqual(parseLabels('"T-shirt, top",Bag "big"', commas), [0, 1]);
+  assert.deepEqual(parseLabels(' "Bag \\"big\\"" , "x\\\\y"', commas), [1, 2]);
+  assert.deepEqual(parseLabels('"1"', ['0', '1']), [1]);
+});
+
+test('parseLabels names an unknown class and lists the valid ones', () => {
+  assert.throws(
+    () => parseLabels('Sneakr', FASHION),
+    /"Sneakr" is not a class of this model; its classes are "T-shirt\/top", "Trouser".*"Ankle boot" \(or indices 0-9\)/,
+  );
+  assert.throws(() => parseLabels('"3"', FASHION), /"3" is not a class of this model/);
+  assert.throws(() => parseLabels('1.5', FASHION), /"1.5" is not a class index or a range like 0-9 or a class name/);
+  assert.throws(() => parseLabels('"Bag', FASHION), /a quote opened in "\\"Bag" is never closed/);
+  assert.throws(() => parseLabels('"Bag" x', FASHION), /after the quoted name "Bag" comes "x"; expected a comma/);
+  assert.throws(() => parseLabels('bag', ['Bag', 'BAG']), /"bag" is not a class of this model/); // two loose matches: none
+});
+
+test('checkLabels takes a list of names as a page or a JSON request gives it', () => {
+  assert.deepEqual(checkLabels(['Bag', 'Sneaker'], FASHION), [8, 7]);
+  assert.throws(() => checkLabels(['Bag', 'Hat'], FASHION), /labels\[1\]: "Hat" is not a class of this model/);
+});

@@ -25,3 +25,10 @@ export function formatBytes(n: number): string {
   if (n >= 1024) return `${(n / 1024).toFixed(0)} KiB`;
   return `${n} bytes`;
 }
+
+/** Square image sides a generator may have: a multiple of 4 in this range (the seed's MNIST is 28). */
+export const MIN_IMAGE_SIZE = 16;
+export const MAX_IMAGE_SIZE = 64;
+
+/** Classes a conditional generator may have (labels are stored as bytes in datasets). */
+export const MAX_CLASSES = 256;

@@ -1,9 +1,19 @@
 /**
- * What an exported generator is, read from its .onnx bytes: metadata_props (written by
- * export/onnx-generator.ts, documented in docs/export.md) and the graph's input/output signature.
- * Works without onnxruntime, so bad files get a clear message before a session is ever created.
+ * The one reader of an exported generator: one pass over the .onnx bytes gives its metadata_props
+ * (written by export/onnx-generator.ts, documented in docs/export.md), the graph's input/output
+ * signature and its initializers (which runtime/weights-hash.ts hashes). Works without onnxruntime,
+ * so bad files get a clear message before a session is ever created.
  */
-import { ELEM_FLOAT, ELEM_INT64, GENERATOR_FORMAT, TENSOR } from './format.ts';
+import {
+  ELEM_FLOAT,
+  ELEM_INT64,
+  GENERATOR_FORMAT,
+  META,
+  TENSOR,
+  archProblem,
+  imageShape,
+  type GeneratorArch,
+} from './generator-contract.ts';
 import { BadModelError } from './errors.ts';
 import { ProtoError, fields, int64, str } from './protobuf-reader.ts';
 
@@ -14,6 +24,10 @@ export interface ModelInfo {
   classNames: string[];
   zDim: number;
   imageSize: number;
+  /** 1 (grayscale) or 3 (RGB): the output is [batch, channels, imageSize, imageSize]. */
+  channels: number;
+  /** The whole architecture, as generator-contract.ts defines it (weights, layouts, hash order). */
+  arch: GeneratorArch;
   /** Storage type of the weights; inputs, outputs and compute are float32 either way. */
   precision: 'float32' | 'float16';
   producer: string;
@@ -35,6 +49,13 @@ export interface IoSignature {
   dims: (number | string)[];
 }
 
+/** One initializer as stored (the exporter writes raw_data only). */
+export interface Initializer {
+  dims: number[];
+  dataType: number;
+  raw: Uint8Array;
+}
+
 export interface OnnxSummary {
   irVersion: number;
   opset: number;
@@ -45,6 +66,14 @@ export interface OnnxSummary {
   outputs: IoSignature[];
   nodeCount: number;
   initializerCount: number;
+  /** By name; their raw bytes are views into the file, not copies. */
+  initializers: Map<string, Initializer>;
+}
+
+/** A generator file, read once: what it is and what it holds. */
+export interface GeneratorModel {
+  info: ModelInfo;
+  summary: OnnxSummary;
 }
 
 export { ELEM_FLOAT, ELEM_INT64 };
@@ -90,6 +119,7 @@ export function readOnnxSummary(bytes: Uint8Array, what = 'model'): OnnxSummary 
     outputs: [],
     nodeCount: 0,
     initializerCount: 0,
+    initializers: new Map(),
   };
   let sawGraph = false;
   try {
@@ -117,8 +147,11 @@ export function readOnnxSummary(bytes: Uint8Array, what = 'model'): OnnxSummary 
         sawGraph = true;
         for (const g of fields(f.bytes)) {
           if (g.no === 1) s.nodeCount++;
-          else if (g.no === 5) s.initializerCount++;
-          else if (g.no === 11 && g.bytes) s.inputs.push(valueInfo(g.bytes));
+          else if (g.no === 5 && g.bytes) {
+            s.initializerCount++;
+            const [name, init] = initializer(g.bytes);
+            s.initializers.set(name, init);
+          } else if (g.no === 11 && g.bytes) s.inputs.push(valueInfo(g.bytes));
           else if (g.no === 12 && g.bytes) s.outputs.push(valueInfo(g.bytes));
         }
       } else if (f.wire !== 0 && f.wire !== 2) {
@@ -143,6 +176,35 @@ export function readOnnxSummary(bytes: Uint8Array, what = 'model'): OnnxSummary 
   return s;
 }
 
+function initializer(b: Uint8Array): [string, Initializer] {
+  const t: Initializer = { dims: [], dataType: 0, raw: new Uint8Array(0) };
+  let name = '';
+  for (const e of fields(b)) {
+    if (e.no === 1 && e.varint !== undefined) t.dims.push(int64(e.varint));
+    else if (e.no === 1 && e.bytes) for (const d of packedVarints(e.bytes)) t.dims.push(d);
+    else if (e.no === 2) t.dataType = e.varint ?? 0;
+    else if (e.no === 8) name = str(e.bytes);
+    else if (e.no === 9 && e.bytes) t.raw = e.bytes;
+  }
+  return [name, t];
+}
+
+function packedVarints(b: Uint8Array): number[] {
+  const out: number[] = [];
+  let v = 0;
+  let mul = 1;
+  for (const byte of b) {
+    v += (byte & 0x7f) * mul;
+    if (byte & 0x80) mul *= 128;
+    else {
+      out.push(int64(v));
+      v = 0;
+      mul = 1;
+    }
+  }
+  return out;
+}
+
 function dimsText(d: (number | string)[]): string {
   return `[${d.join(', ')}]`;
 }
@@ -153,7 +215,13 @@ function dimsText(d: (number | string)[]): string {
  * [batch, 1, S, S]; metadata keys from the exporter.
  */
 export function readModelInfo(bytes: Uint8Array, what = 'model'): ModelInfo {
-  return modelInfoFromSummary(readOnnxSummary(bytes, what), what);
+  return readModel(bytes, what).info;
+}
+
+/** Reads and checks a generator file in one pass: its description and its signature and weights. */
+export function readModel(bytes: Uint8Array, what = 'model'): GeneratorModel {
+  const summary = readOnnxSummary(bytes, what);
+  return { info: modelInfoFromSummary(summary, what), summary };
 }
 
 /**
@@ -180,9 +248,23 @@ export function modelInfoFromSummary(s: SignatureAndMetadata, what = 'model'): M
       throw notOurs(`metadata "${k}" is ${JSON.stringify(m[k] ?? null)}, expected a positive integer`);
     return v;
   };
-  const numClasses = intMeta('num_classes');
-  const zDim = intMeta('z_dim');
-  const imageSize = intMeta('image_size');
+  const numClasses = intMeta(META.numClasses);
+  const zDim = intMeta(META.zDim);
+  const imageSize = intMeta(META.imageSize);
+  // Absent in every one-channel export (generator-contract.ts's META): 1.
+  const channels = m[META.channels] === undefined ? 1 : intMeta(META.channels);
+  // Absent from a remote server's metadata before they were forwarded: the seed's.
+  const optional = (k: string) => (m[k] === undefined ? 128 : intMeta(k));
+  const arch: GeneratorArch = {
+    numClasses,
+    zDim,
+    embedDim: optional(META.embedDim),
+    imageSize,
+    channels,
+    genChannels: optional(META.genChannels),
+  };
+  const problem = archProblem(arch);
+  if (problem) throw notOurs(problem);
   let classNames: unknown;
   try {
     classNames = JSON.parse(m.class_names ?? '');
@@ -218,12 +300,12 @@ export function modelInfoFromSummary(s: SignatureAndMetadata, what = 'model'): M
     !image ||
     image.elemType !== ELEM_FLOAT ||
     image.dims.length !== 4 ||
-    image.dims[1] !== 1 ||
+    image.dims[1] !== channels ||
     image.dims[2] !== imageSize ||
     image.dims[3] !== imageSize
   ) {
     throw notOurs(
-      `output "image" must be float32 [batch, 1, ${imageSize}, ${imageSize}]` +
+      `output "image" must be float32 ${dimsText(imageShape(imageSize, channels))}` +
         `${image ? `, it is ${dimsText(image.dims)}` : ', there is none'}`,
     );
   }
@@ -233,6 +315,8 @@ export function modelInfoFromSummary(s: SignatureAndMetadata, what = 'model'): M
     classNames: classNames as string[],
     zDim,
     imageSize,
+    channels,
+    arch,
     precision: m.weights_dtype === 'float16' ? 'float16' : 'float32',
     producer: m.producer ?? s.producerName,
     producerVersion: m.producer_version ?? s.producerVersion,

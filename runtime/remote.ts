@@ -9,7 +9,7 @@
  * fills), and then the same checks a local .onnx gets (modelInfoFromSummary).
  */
 import type { GeneratorInit, LoadOptions, OrtLike, OrtSessionLike, OrtTensorLike } from './generator.ts';
-import { TENSOR } from './format.ts';
+import { TENSOR } from './generator-contract.ts';
 import { modelInfoFromSummary } from './model-info.ts';
 import {
   BINARY_HEADER,
@@ -127,7 +127,8 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
     base,
   );
   const maxBatch = Number((config as { max_batch_size?: unknown } | null)?.max_batch_size) || Infinity;
-  const plane = info.imageSize * info.imageSize;
+  const shape = (n: number) => [n, info.channels, info.imageSize, info.imageSize];
+  const plane = info.channels * info.imageSize * info.imageSize;
 
   const inferOnce = async (z: Float32Array, labels: BigInt64Array, n: number): Promise<Float32Array> => {
     const body: V2InferRequest = {
@@ -155,7 +156,7 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
     const head = Number.isInteger(jsonBytes) ? raw.subarray(0, jsonBytes) : raw;
     const outs = (JSON.parse(new TextDecoder().decode(head)) as V2InferResponse).outputs ?? [];
     const out = outs.find((o) => o.name === TENSOR.image);
-    const want = [n, 1, info.imageSize, info.imageSize];
+    const want = shape(n);
     if (!out || out.datatype !== 'FP32' || out.shape?.join() !== want.join()) {
       throw new Error(
         `${base} answered ${out ? `image ${out.datatype} [${out.shape}]` : 'no "image" output'}, ` +
@@ -196,7 +197,7 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
           s * plane,
         );
       }
-      return { image: new RemoteTensor('float32', data, [n, 1, info.imageSize, info.imageSize]) };
+      return { image: new RemoteTensor('float32', data, shape(n)) };
     },
     async release() {},
   };

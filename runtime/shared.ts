@@ -23,7 +23,7 @@ export {
   type RGBAImage,
 } from './images.ts';
 export { checkLabels, parseLabels, repeatLabels } from './labels.ts';
-export { GENERATOR_FORMAT_VERSION, TENSOR, imageShape, labelShape, zShape } from './format.ts';
+export { GENERATOR_FORMAT_VERSION, TENSOR, imageShape, labelShape, zShape } from './generator-contract.ts';
 export {
   GENERATOR_FORMAT,
   readModelInfo,

@@ -3,7 +3,7 @@
  * which field is wrong (HTTP 400). Names, datatypes and shapes come from the model's graph
  * (readOnnxSummary), classes from its metadata (ModelInfo); nothing here restates them.
  */
-import { TENSOR } from '../runtime/format.ts';
+import { TENSOR } from '../runtime/generator-contract.ts';
 import { checkLabels } from '../runtime/labels.ts';
 import type { IoSignature, ModelInfo, OnnxSummary } from '../runtime/model-info.ts';
 import { flattenData, toV2Metadata, type V2ModelMetadata, type V2TensorMetadata } from '../runtime/v2-protocol.ts';

@@ -102,7 +102,7 @@ export async function createServer(
   const o: ServerOptions = { ...SERVE_DEFAULTS, serverVersion: '0', ...options, cors: options.cors ?? [] };
   const { info } = generator;
   const model: ServedModel = { name: o.name, version: SERVE_DEFAULTS.version, info, summary };
-  const plane = info.imageSize * info.imageSize;
+  const plane = info.channels * info.imageSize * info.imageSize;
   let closing = false;
 
   const batcher = new MicroBatcher(
@@ -265,7 +265,7 @@ export async function createServer(
     const scale = intParam(q, 'scale', 1, 1, 16);
     let labels: number[];
     try {
-      labels = repeatLabels(parseLabels(spec, info.numClasses), count);
+      labels = repeatLabels(parseLabels(spec, info.classNames), count);
     } catch (e) {
       throw new RequestError(400, `query "labels": ${(e as Error).message}`);
     }
@@ -280,7 +280,7 @@ export async function createServer(
     const batch = {
       data,
       count: labels.length,
-      channels: 1 as const,
+      channels: info.channels,
       height: info.imageSize,
       width: info.imageSize,
       labels,

@@ -8,42 +8,44 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { buildGeneratorOnnx, type GeneratorArch, type WeightTensor } from '../export/onnx-generator.ts';
 import { DataType, IR_VERSION, OPSET, encodeModel } from '../export/onnx-schema.ts';
+import { generatorWeights, seedGeneratorArch } from '../runtime/generator-contract.ts';
 import { Rng } from '../runtime/random.ts';
 
 export interface FixtureOptions {
   /** Default 32 (the real model has 128): keeps WebGPU-on-SwiftShader runs short. */
   genChannels?: number;
   seed?: number;
+  /** Default 28 / 1 / 10: the seed's MNIST shape. */
+  imageSize?: number;
+  channels?: number;
+  numClasses?: number;
+  classNames?: string[];
 }
 
-export function fixtureArch(genChannels = 32): GeneratorArch {
-  return { numClasses: 10, zDim: 128, embedDim: 128, imageSize: 28, genChannels };
+export function fixtureArch(genChannels = 32, imageSize = 28, channels = 1, numClasses = 10): GeneratorArch {
+  return { ...seedGeneratorArch(numClasses, imageSize, channels), genChannels };
 }
 
 export function fixtureModel(opts: FixtureOptions = {}): Uint8Array {
-  const arch = fixtureArch(opts.genChannels);
+  const arch = fixtureArch(opts.genChannels, opts.imageSize, opts.channels, opts.numClasses);
   const rng = new Rng(opts.seed ?? 1);
   const g = arch.genChannels;
-  const s = arch.imageSize / 4;
   const normal = (shape: number[], std: number): WeightTensor => {
     const data = rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1)));
     for (let i = 0; i < data.length; i++) data[i] *= std;
     return { shape, data };
   };
   const fanIn = (k: number, c: number) => 1 / Math.sqrt(k * k * c);
-  const weights: Record<string, WeightTensor> = {
-    'generator.embedding': normal([arch.numClasses, arch.embedDim], 1),
-    'generator.dense.kernel': normal([arch.zDim + arch.embedDim, s * s * g], 1 / Math.sqrt(arch.zDim + arch.embedDim)),
-    'generator.dense.bias': normal([s * s * g], 0.1),
+  const std = (name: string): number => {
+    if (name === 'generator.embedding') return 1;
+    if (name === 'generator.dense.kernel') return 1 / Math.sqrt(arch.zDim + arch.embedDim);
+    if (name.endsWith('.bias')) return 0.1;
     // conv2dTranspose with stride 2: each output sees a quarter of the 4x4 kernel.
-    'generator.deconv1.kernel': normal([4, 4, g, g], fanIn(2, g)),
-    'generator.deconv1.bias': normal([g], 0.1),
-    'generator.deconv2.kernel': normal([4, 4, g, g], fanIn(2, g)),
-    'generator.deconv2.bias': normal([g], 0.1),
-    'generator.conv.kernel': normal([3, 3, g, 1], fanIn(3, g)),
-    'generator.conv.bias': normal([1], 0.1),
+    return name === 'generator.conv.kernel' ? fanIn(3, g) : fanIn(2, g);
   };
-  const classNames = Array.from({ length: arch.numClasses }, (_, i) => String(i));
+  const weights: Record<string, WeightTensor> = {};
+  for (const t of generatorWeights(arch)) weights[t.name] = normal(t.shape, std(t.name));
+  const classNames = opts.classNames ?? Array.from({ length: arch.numClasses }, (_, i) => String(i));
   return buildGeneratorOnnx(weights, arch, {
     classNames,
     producerVersion: '0.0.0-fixture',

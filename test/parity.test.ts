@@ -9,7 +9,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { buildGeneratorOnnx, GENERATOR_TENSORS, type WeightTensor } from '../export/onnx-generator.ts';
+import { buildGeneratorOnnx, type WeightTensor } from '../export/onnx-generator.ts';
+import { generatorTensorNames } from '../runtime/generator-contract.ts';
 import { cycleLabels, maxAbsDiff } from '../export/parity.ts';
 import { referenceImages } from '../export/reference.ts';
 import { writeTestCheckpoint, type TestWeights } from '../test/test-checkpoint.ts';
@@ -36,7 +37,7 @@ for (const kind of ['init', 'trained'] as TestWeights[]) {
     await writeTestCheckpoint(run, kind, 21);
     const ckpt = await readCheckpoint(run);
     const weights: Record<string, WeightTensor> = {};
-    for (const n of GENERATOR_TENSORS)
+    for (const n of generatorTensorNames(ckpt.config.arch))
       weights[n] = { shape: ckpt.tensors[n].shape, data: ckpt.tensors[n].data as Float32Array };
     const arch = ckpt.config.arch;
     const { bytes } = buildGeneratorOnnx(weights, arch, {

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BadFileError } from '../runtime/errors.ts';
 import { fsErrorSentence } from '../runtime/files.ts';
-import type { ArchConfig } from './model.ts';
+import { archOf, type ArchConfig } from './model.ts';
 import type { RngState } from '../runtime/random.ts';
 import {
   decodeSafetensors,
@@ -154,6 +154,8 @@ function fromSafetensors(f: SafetensorsFile, what: string): Checkpoint {
         `resume from another checkpoint`,
     );
   }
+  // Written before colour existed: one channel.
+  config.arch = archOf(config.arch);
   return { config, state, tensors: f.tensors };
 }
 

@@ -10,7 +10,6 @@ import path from 'node:path';
 import { BadFileError, BadRequestError } from '../runtime/errors.ts';
 import { readFileChecked } from '../runtime/files.ts';
 import { MAX_DATASET_BYTES } from '../runtime/limits.ts';
-import { IMAGE_SIZE } from './model.ts';
 
 export interface Dataset {
   name: string;
@@ -19,12 +18,18 @@ export interface Dataset {
   count: number;
   rows: number;
   cols: number;
+  /** Square side and channels of every image. */
+  size: number;
+  channels: 1 | 3;
   /** count x rows x cols pixels, 0 = background. */
   pixels: Uint8Array;
   labels: Uint8Array;
   numClasses: number;
   classNames: string[];
 }
+
+/** The only size this loader takes. */
+const IMAGE_SIZE = 28;
 
 const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;
@@ -109,6 +114,8 @@ export async function loadDataset(opts: LoadOptions = {}): Promise<Dataset> {
     count,
     rows: images.rows,
     cols: images.cols,
+    size: images.rows,
+    channels: 1,
     pixels: images.pixels.subarray(0, count * images.rows * images.cols),
     labels: lbl,
     numClasses,

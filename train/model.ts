@@ -5,74 +5,70 @@
  * splits batches across workers, and checkpoints must name every tensor. Plain functions over a
  * `Params` map make all three direct. Layout is NHWC inside tfjs; the exporter converts to NCHW.
  *
- * Tensor names and shapes here are the checkpoint's names and shapes (docs/checkpoint-format.md).
+ * Tensor names and shapes here are the checkpoint's names and shapes (docs/checkpoint-format.md); the
+ * generator's come from runtime/generator-contract.ts, which the exporter and the runtime share.
  */
 import * as tf from '@tensorflow/tfjs';
+import {
+  LEAKY_SLOPE,
+  baseSize,
+  deconvLayers,
+  generatorShapes,
+  seedGeneratorArch,
+  strideBlocks,
+  type GeneratorArch,
+} from '../runtime/generator-contract.ts';
 import { conv2dTransposeWithBias } from './kernels/conv2d-backprop-input.ts';
 import { leakyReluFast, leakyReluMasked } from './leaky-relu.ts';
 
-export const IMAGE_SIZE = 28;
-export const LEAKY_SLOPE = 0.2;
+export { LEAKY_SLOPE };
 
-export interface ArchConfig {
+export interface ArchConfig extends GeneratorArch {
   /** Architecture tag: bump when the layer list changes. */
   name: 'cwgan-gp-mnist';
-  numClasses: number;
-  zDim: number;
-  /** Size of the generator's label embedding (the seed: 128). */
-  embedDim: number;
-  imageSize: number;
-  /** Feature maps in the generator's deconvolutions (the seed: 128) and critic's convs (64). */
-  genChannels: number;
+  /** Feature maps of every critic convolution (the seed: 64). */
   criticChannels: number;
 }
 
-export function defaultArch(numClasses = 10): ArchConfig {
-  return {
-    name: 'cwgan-gp-mnist',
-    numClasses,
-    zDim: 128,
-    embedDim: 128,
-    imageSize: IMAGE_SIZE,
-    genChannels: 128,
-    criticChannels: 64,
-  };
+/**
+ * The seed's architecture sized to the data (generator-contract.ts): 28x28, 1 channel and 10
+ * classes is exactly the seed's. Checkpoints written before colour existed have no `channels`:
+ * `archOf` reads them as 1.
+ */
+export function defaultArch(numClasses = 10, imageSize = 28, channels = 1): ArchConfig {
+  return { name: 'cwgan-gp-mnist', ...seedGeneratorArch(numClasses, imageSize, channels), criticChannels: 64 };
+}
+
+/** A checkpoint's architecture with the fields older checkpoints lack filled in. */
+export function archOf(stored: Omit<ArchConfig, 'channels'> & { channels?: number }): ArchConfig {
+  return { ...stored, channels: stored.channels ?? 1 };
 }
 
 // Variables keep tfjs's unique auto-names (several replicas may share a thread in tests); the map's
 // keys are the checkpoint names.
 export type Params = Record<string, tf.Variable>;
 
-/** Name -> shape of every generator tensor (tfjs layouts). */
-export function generatorShapes(a: ArchConfig): Record<string, number[]> {
-  const g = a.genChannels;
-  const s = a.imageSize / 4; // two stride-2 upsamplings: 7 -> 14 -> 28
-  return {
-    'generator.embedding': [a.numClasses, a.embedDim],
-    'generator.dense.kernel': [a.zDim + a.embedDim, s * s * g],
-    'generator.dense.bias': [s * s * g],
-    'generator.deconv1.kernel': [4, 4, g, g], // conv2dTranspose: [kh, kw, out, in]
-    'generator.deconv1.bias': [g],
-    'generator.deconv2.kernel': [4, 4, g, g],
-    'generator.deconv2.bias': [g],
-    'generator.conv.kernel': [3, 3, g, 1], // conv2d: [kh, kw, in, out]
-    'generator.conv.bias': [1],
-  };
-}
+export { generatorShapes };
 
-/** Name -> shape of every critic tensor (tfjs layouts). */
+/** Name -> shape of every critic tensor (tfjs layouts): one stride-2 conv per generator block. */
 export function criticShapes(a: ArchConfig): Record<string, number[]> {
   const c = a.criticChannels;
   const n = a.imageSize;
-  return {
-    'critic.embedding': [a.numClasses, n * n],
-    'critic.conv1.kernel': [4, 4, 2, c],
-    'critic.conv1.bias': [c],
-    'critic.conv2.kernel': [4, 4, c, c],
-    'critic.conv2.bias': [c],
-    'critic.dense.kernel': [(n / 4) * (n / 4) * c, 1],
-    'critic.dense.bias': [1],
-  };
+  const base = baseSize(n);
+  const shapes: Record<string, number[]> = { 'critic.embedding': [a.numClasses, n * n] };
+  criticConvs(a).forEach((layer, i) => {
+    // The first conv sees the image's channels and the label's plane after them.
+    shapes[`critic.${layer}.kernel`] = [4, 4, i === 0 ? a.channels + 1 : c, c];
+    shapes[`critic.${layer}.bias`] = [c];
+  });
+  shapes['critic.dense.kernel'] = [base * base * c, 1];
+  shapes['critic.dense.bias'] = [1];
+  return shapes;
+}
+
+/** The critic's stride-2 convolutions: conv1..convK (the seed's conv1, conv2). */
+function criticConvs(a: ArchConfig): string[] {
+  return Array.from({ length: strideBlocks(a.imageSize) }, (_, i) => `conv${i + 1}`);
 }
 
 /**
@@ -131,7 +127,7 @@ export interface GeneratorOptions {
   inference?: boolean;
 }
 
-/** Generator: (z [B, zDim], labels int32 [B]) -> images [B, 28, 28, 1] in [-1, 1]. */
+/** Generator: (z [B, zDim], labels int32 [B]) -> images [B, S, S, C] in [-1, 1]. */
 export function generator(
   w: Weights,
   a: ArchConfig,
@@ -140,7 +136,7 @@ export function generator(
   opts: GeneratorOptions = {},
 ): tf.Tensor4D {
   const b = z.shape[0];
-  const s = a.imageSize / 4;
+  const s = baseSize(a.imageSize);
   const g = a.genChannels;
   const emb = tf.gather(w['generator.embedding'], labels);
   // The seed concatenates [z, embedding] in that order; the dense kernel's rows follow it.
@@ -162,31 +158,39 @@ export function generator(
       LEAKY_SLOPE,
     ) as tf.Tensor4D;
   };
-  h = deconv(h, 'deconv1', 2 * s);
-  h = deconv(h, 'deconv2', 4 * s);
+  deconvLayers(a.imageSize).forEach((layer, i) => {
+    h = deconv(h, layer, s * 2 ** (i + 1));
+  });
   return tf.tanh(
-    tf.add(singleChannelConv(h, w['generator.conv.kernel'] as tf.Tensor4D), w['generator.conv.bias']),
+    tf.add(fewChannelConv(h, w['generator.conv.kernel'] as tf.Tensor4D), w['generator.conv.bias']),
   ) as tf.Tensor4D;
 }
 
 /**
- * A stride-1 'same' conv to ONE output channel, as a matrix product to one plane per filter tap
- * ([N, C] x [C, kh*kw]) and a fixed one-hot conv that adds each plane at its tap's offset.
- * XNNPACK runs the direct conv with one output channel at a few GFLOP/s; this is the same sum.
+ * A stride-1 'same' conv to FEW output channels (1 or 3), as a matrix product to one plane per
+ * filter tap and output channel ([N, C] x [C, kh*kw*out]) and a fixed one-hot conv that adds each
+ * plane at its tap's offset into its channel. XNNPACK runs the direct conv with so few output
+ * channels at a few GFLOP/s; this is the same sum. With one output channel it is the seed
+ * model's graph exactly, so MNIST runs train bit-identically to before colour existed.
  */
-function singleChannelConv(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
+function fewChannelConv(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
   const [b, h, wd, c] = x.shape;
-  const [kh, kw] = kernel.shape;
+  const [kh, kw, , out] = kernel.shape;
   const taps = kh * kw;
-  const perTap = tf.transpose(tf.reshape(kernel, [taps, c])); // [C, taps]
-  const planes = tf.reshape(tf.matMul(tf.reshape(x, [b * h * wd, c]), perTap), [b, h, wd, taps]) as tf.Tensor4D;
-  const place = new Float32Array(taps * taps);
-  for (let t = 0; t < taps; t++) place[t * taps + t] = 1; // tap t = (i, j) reads plane t only
-  return tf.conv2d(planes, tf.tensor4d(place, [kh, kw, taps, 1]), 1, 'same');
+  const planes = taps * out;
+  const perTap =
+    out === 1
+      ? tf.transpose(tf.reshape(kernel, [taps, c])) // [C, taps]
+      : tf.reshape(tf.transpose(tf.reshape(kernel, [taps, c, out]), [1, 0, 2]), [c, planes]); // [C, taps*out]
+  const maps = tf.reshape(tf.matMul(tf.reshape(x, [b * h * wd, c]), perTap), [b, h, wd, planes]) as tf.Tensor4D;
+  const place = new Float32Array(taps * planes * out);
+  // Tap t = (i, j) of output channel o reads plane t*out + o only.
+  for (let t = 0; t < taps; t++) for (let o = 0; o < out; o++) place[(t * planes + t * out + o) * out + o] = 1;
+  return tf.conv2d(maps, tf.tensor4d(place, [kh, kw, planes, out]), 1, 'same');
 }
 
 /**
- * The label's part of the critic's first layer: the seed concatenates the label's 784-d embedding
+ * The label's part of the critic's first layer: the seed concatenates the label's S*S-d embedding
  * to the image as a second channel, and a convolution is linear in its input channels, so
  * conv1([x, emb]) = conv1_x(x) + conv1_emb(emb). Computing the label part once lets the real, fake
  * and interpolated batches share it, and the images skip the channel concat (slow on wasm), whose
@@ -196,24 +200,27 @@ export function criticLabelTerm(w: Weights, a: ArchConfig, labels: tf.Tensor1D):
   const b = labels.shape[0];
   const n = a.imageSize;
   const emb = tf.reshape(tf.gather(w['critic.embedding'], labels), [b, n, n, 1]) as tf.Tensor4D;
-  const kernel = tf.slice(w['critic.conv1.kernel'], [0, 0, 1, 0], [-1, -1, 1, -1]) as tf.Tensor4D;
+  // The label's plane is the input channel after the image's.
+  const kernel = tf.slice(w['critic.conv1.kernel'], [0, 0, a.channels, 0], [-1, -1, 1, -1]) as tf.Tensor4D;
   return tf.add(tf.conv2d(emb, kernel, 2, 'same'), w['critic.conv1.bias']) as tf.Tensor4D;
 }
 
-/** Critic scores [B] of images [B, 28, 28, 1] given their `criticLabelTerm` [B, 14, 14, C]. */
+/** Critic scores [B] of images [B, S, S, C] given their `criticLabelTerm` [B, S/2, S/2, F]. */
 export function criticWithLabelTerm(w: Weights, a: ArchConfig, x: tf.Tensor4D, labelTerm: tf.Tensor4D): tf.Tensor1D {
   const b = x.shape[0];
-  const kernel = tf.slice(w['critic.conv1.kernel'], [0, 0, 0, 0], [-1, -1, 1, -1]) as tf.Tensor4D;
+  const kernel = tf.slice(w['critic.conv1.kernel'], [0, 0, 0, 0], [-1, -1, a.channels, -1]) as tf.Tensor4D;
   let h = leakyReluMasked(tf.add(tf.conv2d(x, kernel, 2, 'same'), labelTerm), LEAKY_SLOPE) as tf.Tensor4D;
-  h = leakyReluMasked(
-    tf.add(tf.conv2d(h, w['critic.conv2.kernel'] as tf.Tensor4D, 2, 'same'), w['critic.conv2.bias']),
-    LEAKY_SLOPE,
-  ) as tf.Tensor4D;
+  for (const layer of criticConvs(a).slice(1)) {
+    h = leakyReluMasked(
+      tf.add(tf.conv2d(h, w[`critic.${layer}.kernel`] as tf.Tensor4D, 2, 'same'), w[`critic.${layer}.bias`]),
+      LEAKY_SLOPE,
+    ) as tf.Tensor4D;
+  }
   const flat = tf.reshape(h, [b, -1]);
   return tf.reshape(tf.add(tf.matMul(flat, w['critic.dense.kernel']), w['critic.dense.bias']), [b]) as tf.Tensor1D;
 }
 
-/** Critic: (images [B, 28, 28, 1] in [-1, 1], labels int32 [B]) -> scores [B]. */
+/** Critic: (images [B, S, S, C] in [-1, 1], labels int32 [B]) -> scores [B]. */
 export function critic(w: Weights, a: ArchConfig, x: tf.Tensor4D, labels: tf.Tensor1D): tf.Tensor1D {
   return criticWithLabelTerm(w, a, x, criticLabelTerm(w, a, labels));
 }

@@ -17,7 +17,7 @@ import type { StoredTensor } from './safetensors.ts';
 export type Group = 'generator' | 'critic';
 
 export interface CriticShard {
-  /** NHWC float32 [-1, 1], n x 28 x 28 x 1. */
+  /** NHWC float32 [-1, 1], n x size x size x channels. */
   real: Float32Array;
   labels: Int32Array;
   z: Float32Array;
@@ -82,14 +82,14 @@ export class Replica {
     const n = s.labels.length;
     const a = this.arch;
     const labels = tf.tensor1d(s.labels, 'int32');
-    const real = tf.tensor4d(s.real, [n, a.imageSize, a.imageSize, 1]);
+    const real = tf.tensor4d(s.real, [n, a.imageSize, a.imageSize, a.channels]);
     const z = tf.tensor2d(s.z, [n, a.zDim]);
     const alpha = tf.tensor4d(s.alpha, [n, 1, 1, 1]);
     const fake = tf.tidy(() => {
       const g = generator(this.params, a, z, labels, { inference: true });
       if (!s.mismatch) return g;
       const mask = tf.tensor4d(s.mismatch.mask, [n, 1, 1, 1]);
-      const other = tf.tensor4d(s.mismatch.images, [n, a.imageSize, a.imageSize, 1]);
+      const other = tf.tensor4d(s.mismatch.images, [n, a.imageSize, a.imageSize, a.channels]);
       return tf.add(tf.mul(g, tf.sub(1, mask)), tf.mul(other, mask)) as tf.Tensor4D;
     });
     const sums: Partial<CriticSums> = {};

@@ -113,7 +113,7 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
   const config: TrainConfig = resumed
     ? resumed.config
     : {
-        arch: defaultArch(ds.numClasses),
+        arch: defaultArch(ds.numClasses, ds.size, ds.channels),
         hyper: { ...opts.hyper, emaDecay: opts.hyper.emaDecay ?? DEFAULT_EMA_DECAY },
         dataset: {
           name: ds.name,
@@ -258,14 +258,8 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
         }
       }
       const images = await pool.generate(z, labels);
-      return writeSampleGrid(
-        path.join(opts.out, 'samples', `${tag}.png`),
-        images,
-        labels,
-        z,
-        arch.numClasses,
-        arch.imageSize,
-      );
+      const file = path.join(opts.out, 'samples', `${tag}.png`);
+      return writeSampleGrid(file, images, labels, arch.numClasses, arch.imageSize, arch.channels);
     };
 
     let stoppedBy: TrainResult['stoppedBy'] = 'done';

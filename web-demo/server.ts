@@ -20,7 +20,7 @@ import sirv from 'sirv';
 import { BadModelError } from '../runtime/errors.ts';
 import { readFileChecked } from '../runtime/files.ts';
 import { MAX_MODEL_BYTES } from '../runtime/limits.ts';
-import { readModelInfo } from '../runtime/model-info.ts';
+import { readModel } from '../runtime/model-info.ts';
 import { verifyWeights } from '../runtime/weights-hash.ts';
 import { hostsFor } from '../serve/hosts.ts';
 
@@ -182,8 +182,7 @@ export async function checkModel(model: string): Promise<void> {
     missingHint: 'export one with `npx cgan export <run-dir>` or name an existing .onnx',
     error: BadModelError,
   });
-  const info = readModelInfo(bytes, model);
-  await verifyWeights(bytes, info, model);
+  await verifyWeights(readModel(bytes, model), model);
 }
 
 function serveModel(req: IncomingMessage, res: ServerResponse, model: string | null, noModel: string): void {

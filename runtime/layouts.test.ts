@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  convKernelToOnnx,
-  deconvKernelToOnnx,
   denseColumnsToNchw,
+  denseColumnsToNhwc,
+  fromOnnxLayout,
+  kernelFromOnnx,
+  kernelToOnnx,
   fromFloat16Bits,
   permute,
   toFloat16Array,
   toFloat16Bits,
+  toOnnxLayout,
 } from './layouts.ts';
+import { generatorWeights, seedGeneratorArch } from './generator-contract.ts';
 
 const iota = (n: number) => Float32Array.from({ length: n }, (_, i) => i);
 
@@ -22,12 +26,17 @@ test('conv2d [kh,kw,in,out] -> [out,in,kh,kw]; conv2dTranspose [kh,kw,out,in] ->
   const shape = [2, 3, 4, 5];
   const src = iota(120);
   const at = (kh: number, kw: number, a: number, b: number) => ((kh * 3 + kw) * 4 + a) * 5 + b;
-  const c = convKernelToOnnx(src, shape);
+  const c = kernelToOnnx(src, shape);
   assert.deepEqual(c.shape, [5, 4, 2, 3]);
   // element [out=4, in=1, kh=1, kw=2] comes from tfjs [kh=1, kw=2, in=1, out=4]
   assert.equal(c.data[((4 * 4 + 1) * 2 + 1) * 3 + 2], at(1, 2, 1, 4));
-  const d = deconvKernelToOnnx(src, shape);
+  const d = kernelToOnnx(src, shape);
   assert.deepEqual(d.shape, [5, 4, 2, 3]);
+  // The same move as the generic permutation, and undone exactly.
+  assert.deepEqual(Array.from(d.data), Array.from(permute(src, shape, [3, 2, 0, 1]).data));
+  const back = kernelFromOnnx(d.data, d.shape);
+  assert.deepEqual(back.shape, shape);
+  assert.deepEqual(Array.from(back.data), Array.from(src));
   // element [in=3, out=2, kh=0, kw=1] comes from tfjs [kh=0, kw=1, out=2, in=3]
   assert.equal(d.data[((3 * 4 + 2) * 2 + 0) * 3 + 1], at(0, 1, 2, 3));
 });
@@ -44,6 +53,22 @@ test('dense columns go from NHWC (h,w,c) to NCHW (c,h,w) order, row by row', () 
         for (let ch = 0; ch < c; ch++) {
           assert.equal(out[r * 12 + (ch * s + h) * s + w], src[r * 12 + (h * s + w) * c + ch]);
         }
+  }
+  assert.deepEqual(Array.from(denseColumnsToNhwc(out, rows, s, c)), Array.from(src));
+});
+
+test('every generator weight of an RGB 32x32 architecture round-trips through its ONNX layout', () => {
+  for (const t of generatorWeights({ ...seedGeneratorArch(5, 32, 3), genChannels: 6, zDim: 4, embedDim: 3 })) {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    assert.equal(
+      n,
+      t.onnxShape.reduce((a, b) => a * b, 1),
+      t.name,
+    );
+    const src = iota(n);
+    const onnx = toOnnxLayout(t, src);
+    if (t.layout !== 'same') assert.notDeepEqual(Array.from(onnx), Array.from(src), t.name);
+    assert.deepEqual(Array.from(fromOnnxLayout(t, onnx)), Array.from(src), t.name);
   }
 });
 

@@ -5,10 +5,10 @@ import { browserDevices, readSettings } from './attributes.ts';
 
 const from = (attrs: Record<string, string>) => (name: string) => attrs[name] ?? null;
 
-test('defaults: labels 0-9, seed 0, device auto, one image per label, scale 1', () => {
+test('defaults: every class (labels null), seed 0, device auto, one image per label, scale 1', () => {
   assert.deepEqual(readSettings(from({ src: 'm.onnx' })), {
     src: 'm.onnx',
-    labels: '0-9',
+    labels: null,
     seed: 0,
     device: 'auto',
     count: 1,
@@ -28,6 +28,7 @@ test('bad values name the attribute and what it takes', () => {
   assert.throws(() => readSettings(from({ seed: '-1' })), /seed="-1": expected a whole number from 0 to 4294967295/);
   assert.throws(() => readSettings(from({ seed: '1.5' })), /seed="1.5"/);
   assert.throws(() => readSettings(from({ scale: '0' })), /scale="0": expected a whole number from 1 to 64/);
+  assert.throws(() => readSettings(from({ labels: ' ' })), /labels="": expected class names or indices/);
   assert.throws(() => readSettings(from({ device: 'cuda' })), /device="cuda": expected one of auto, webgpu, wasm, cpu/);
 });
 

@@ -6,8 +6,11 @@ import { DEVICES, type Device } from '@cgan-onnx/runtime/core';
 
 export interface ElementSettings {
   src: string | null;
-  /** A label spec ("0-9", "3,3,7"), checked against the model when it is loaded. */
-  labels: string;
+  /**
+   * A label spec ("0-9", "3,3,7", "Sneaker,Bag": names or indices), checked against the model when it
+   * is loaded; null (no attribute): every class of the model.
+   */
+  labels: string | null;
   seed: number;
   device: Device;
   /** Images per label. */
@@ -41,9 +44,15 @@ export function readSettings(get: (name: string) => string | null): ElementSetti
   if (!devices.includes(device as Device))
     throw new Error(`<cgan-generator> device="${device}": expected one of ${devices.join(', ')}`);
   const cols = get('cols');
+  const labels = get('labels');
+  if (labels !== null && labels.trim() === '')
+    throw new Error(
+      '<cgan-generator> labels="": expected class names or indices, e.g. labels="0-9" or labels="Sneaker,Bag" ' +
+        '(leave the attribute out for every class of the model)',
+    );
   return {
     src: get('src'),
-    labels: (get('labels') ?? '0-9').trim() || '0-9',
+    labels,
     seed: int('seed', get('seed'), 0, 0, 0xffffffff),
     device: device as Device,
     count: int('count', get('count'), 1, 1, 1024),

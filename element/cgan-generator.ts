@@ -1,5 +1,6 @@
 /**
- * `<cgan-generator src="model.onnx" labels="0-9" seed="42">`: draws a cgan-onnx generator's images
+ * `<cgan-generator src="model.onnx" labels="0-9" seed="42">` (labels: class names or indices; left
+ * out, every class): draws a cgan-onnx generator's images, gray or RGB,
  * into a canvas, with the runtime's browser entry (onnxruntime-web: WebGPU when the browser has an
  * adapter, else wasm, threaded only when the page is cross-origin isolated).
  *
@@ -131,7 +132,14 @@ export class CganGeneratorElement extends HTMLElement {
       this.loadedKey = key;
       this.emit('ready', { device: this.generator.device, info: this.generator.info });
     }
-    const labels = this.generator.labels(s.labels).flatMap((l) => Array<number>(s.count).fill(l));
+    const spec = s.labels ?? `0-${this.generator.info.numClasses - 1}`;
+    let chosen: number[];
+    try {
+      chosen = this.generator.labels(spec);
+    } catch (e) {
+      throw new Error(`<cgan-generator> labels="${spec}": ${(e as Error).message}`);
+    }
+    const labels = chosen.flatMap((l) => Array<number>(s.count).fill(l));
     const images = await this.generator.generate({ labels, seed: s.seed });
     this.draw(images, s);
     this.last = images;

@@ -126,3 +126,24 @@ test(
     );
   },
 );
+
+test('export: an RGB 32x32 checkpoint of 3 named classes -> a 3-channel model that draws by class name', async () => {
+  const rgbRun = path.join(dir, 'rgb-run');
+  const names = ['circle', 'square', 'T-shirt, top'];
+  await writeTestCheckpoint(rgbRun, 'trained', 5, smallArch(3, 32, 3), names);
+  const out = path.join(dir, 'models', 'rgb.onnx');
+  const r = await exportGenerator(rgbRun, { out });
+  assert.ok(r.parity.ok && r.parity.maxAbsDiff > 0, `parity ${r.parity.maxAbsDiff}`);
+  const bytes = new Uint8Array(await fs.readFile(out));
+  const { info, graph } = inspectOnnx(bytes, 'rgb.onnx');
+  assert.deepEqual([info.imageSize, info.channels, info.classNames], [32, 3, names]);
+  const text = formatInfo('rgb.onnx', info, graph, bytes.length);
+  assert.match(text, /classes: +3 \(circle, square, T-shirt, top\)/);
+  assert.match(text, /image: +3 x 32 x 32 \(RGB\)/);
+  const g = await Generator.load(out, { device: 'cpu' });
+  const img = await g.generate({ labels: '"T-shirt, top",circle', seed: 2 });
+  assert.deepEqual(Array.from(img.labels), [2, 0]);
+  assert.equal(img.channels, 3);
+  assert.equal(img.data.length, 2 * 3 * 32 * 32);
+  await g.dispose();
+});

@@ -29,7 +29,7 @@ export async function referenceBackend(): Promise<string> {
   return ready;
 }
 
-/** Images NCHW [count, 1, S, S] (one channel: the same bytes as tfjs's NHWC output). */
+/** Images NCHW [count, C, S, S], as the ONNX graph gives them (tfjs draws NHWC). */
 export async function referenceImages(
   weights: Record<string, WeightTensor>,
   arch: ArchConfig,
@@ -45,7 +45,8 @@ export async function referenceImages(
       if (name.startsWith('generator.')) w[name] = tf.tensor(t.data, t.shape, 'float32');
     const z = tf.tensor2d(noise, [count, arch.zDim]);
     const l = tf.tensor1d(Int32Array.from(labels), 'int32');
-    return generator(w, arch, z, l);
+    const nhwc = generator(w, arch, z, l);
+    return arch.channels === 1 ? nhwc : tf.transpose(nhwc, [0, 3, 1, 2]);
   });
   const data = (await out.data()) as Float32Array;
   out.dispose();

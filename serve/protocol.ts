@@ -90,11 +90,15 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
   for (const n of names)
     if (!byName.has(n)) throw bad(`"inputs" has no "${n}": ${m.name} needs ${names.join(' and ')}`);
 
-  const tensor = (name: string, alt?: (n: number) => number[]) => {
+  // `names`: the label input also takes class names as BYTES (strings), as `cgan generate --labels` does.
+  const tensor = (name: string, alt?: (n: number) => number[], names = false) => {
     const { field, t, sig } = byName.get(name) as { field: string; t: Record<string, unknown>; sig: IoSignature };
     const meta = toV2Metadata(sig);
-    if (t.datatype !== meta.datatype) {
-      throw bad(`${field}.datatype is ${JSON.stringify(t.datatype ?? null)}; input "${name}" takes ${meta.datatype}`);
+    if (t.datatype !== meta.datatype && !(names && t.datatype === 'BYTES')) {
+      const also = names ? ' (or BYTES: class names)' : '';
+      throw bad(
+        `${field}.datatype is ${JSON.stringify(t.datatype ?? null)}; input "${name}" takes ${meta.datatype}${also}`,
+      );
     }
     const shape = checkShape(field, t.shape, meta, alt?.(-1));
     const count = shape.reduce((a, b) => a * b, 1);
@@ -105,9 +109,9 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
     return { field, shape, flat };
   };
 
-  const { zDim, numClasses } = m.info;
+  const { zDim } = m.info;
   const z = tensor(TENSOR.z);
-  const label = tensor(TENSOR.label, (n) => [n, 1]);
+  const label = tensor(TENSOR.label, (n) => [n, 1], true);
   const n = z.shape[0];
   if (label.shape[0] !== n) throw bad(`${label.field}.shape says ${label.shape[0]} images but ${z.field} (z) has ${n}`);
   if (n === 0) throw bad(`${z.field}.shape: a request needs at least one image`);
@@ -130,7 +134,16 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
   }
   let labels: number[];
   try {
-    labels = checkLabels(label.flat as number[], numClasses);
+    const bytes = byName.get(TENSOR.label)?.t.datatype === 'BYTES';
+    const wrong = label.flat.findIndex((v) => (typeof v === 'string') !== bytes);
+    if (wrong >= 0)
+      throw new Error(
+        `value ${wrong} is ${JSON.stringify(label.flat[wrong])}: ` +
+          (bytes
+            ? 'a BYTES label is a class name (a string)'
+            : 'an INT64 label is a class index (send BYTES for names)'),
+      );
+    labels = checkLabels(label.flat as number[] | string[], m.info.classNames);
   } catch (e) {
     throw bad(`${label.field}.data: ${(e as Error).message}`);
   }

@@ -1,7 +1,8 @@
 /**
  * Parity across runtimes on the full-size generator: tfjs (cpu backend, the reference),
  * onnxruntime-node cpu, and onnxruntime-web wasm (through runtime/browser.ts, which runs in Node),
- * on the same noise and labels, batch 1, 7 and 64, on init and on trained-like weights.
+ * on the same noise and labels, batch 1, 7 and 64, on init and on trained-like weights, and on an
+ * RGB 32x32 model of 4 classes.
  * Limits (issue 3): <= 1e-5 between the onnxruntime runs, <= 1e-4 against tfjs.
  */
 import assert from 'node:assert/strict';
@@ -18,6 +19,7 @@ import { Generator as WebGenerator } from '../runtime/browser.ts';
 import { Generator as NodeGenerator } from '../runtime/node.ts';
 import { noiseFromSeed } from '../runtime/random.ts';
 import { readCheckpoint } from '../train/checkpoint.ts';
+import { defaultArch, type ArchConfig } from '../train/model.ts';
 
 const BATCHES = [1, 7, 64];
 const ORT_LIMIT = 1e-5;
@@ -31,10 +33,18 @@ after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-for (const kind of ['init', 'trained'] as TestWeights[]) {
-  test(`tfjs vs onnxruntime-node cpu vs onnxruntime-web wasm, ${kind} weights`, async () => {
-    const run = path.join(dir, kind);
-    await writeTestCheckpoint(run, kind, 21);
+// The seed's MNIST shape, and an RGB 32x32 model of 4 classes (three transposed convolutions).
+const SHAPES = [
+  { kind: 'init', arch: defaultArch() },
+  { kind: 'trained', arch: defaultArch() },
+  { kind: 'trained', arch: defaultArch(4, 32, 3) },
+] as { kind: TestWeights; arch: ArchConfig }[];
+
+for (const { kind, arch: shape } of SHAPES) {
+  const name = `${kind}${shape.channels === 3 ? ', RGB 32x32' : ''}`;
+  test(`tfjs vs onnxruntime-node cpu vs onnxruntime-web wasm, ${name} weights`, async () => {
+    const run = path.join(dir, name);
+    await writeTestCheckpoint(run, kind, 21, shape);
     const ckpt = await readCheckpoint(run);
     const weights: Record<string, WeightTensor> = {};
     for (const n of generatorTensorNames(ckpt.config.arch))
@@ -77,6 +87,6 @@ for (const kind of ['init', 'trained'] as TestWeights[]) {
       await node.dispose();
       await web.dispose();
     }
-    console.log(`${kind}: ${report.join('; ')}`);
+    console.log(`${name}: ${report.join('; ')}`);
   });
 }

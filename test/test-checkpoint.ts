@@ -53,6 +53,7 @@ export async function writeTestCheckpoint(
   kind: TestWeights,
   seed = 7,
   arch: ArchConfig = defaultArch(),
+  classNames: string[] = Array.from({ length: arch.numClasses }, (_, i) => String(i)),
 ): Promise<string> {
   const ckpt: Checkpoint = {
     config: {
@@ -64,7 +65,7 @@ export async function writeTestCheckpoint(
         labelsFile: 'train-labels-idx1-ubyte',
         count: 60000,
         numClasses: arch.numClasses,
-        classNames: Array.from({ length: arch.numClasses }, (_, i) => String(i)),
+        classNames,
       },
       backend: 'cpu',
       workers: 1,
@@ -85,9 +86,9 @@ export async function writeTestCheckpoint(
   return writeCheckpoint(dir, ckpt);
 }
 
-/** A narrow generator of the same shape (28x28, 10 classes) for fast unit tests. */
-export function smallArch(): ArchConfig {
-  return { ...defaultArch(), zDim: 16, embedDim: 8, genChannels: 8 };
+/** A narrow generator of the same shape (28x28, 10 classes; or as given) for fast unit tests. */
+export function smallArch(numClasses = 10, imageSize = 28, channels = 1): ArchConfig {
+  return { ...defaultArch(numClasses, imageSize, channels), zDim: 16, embedDim: 8, genChannels: 8 };
 }
 
 /** An exported .onnx (bytes) of `trained` test weights, built without tfjs. */

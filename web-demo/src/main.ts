@@ -139,7 +139,9 @@ async function draw(): Promise<void> {
 }
 
 function fillClassPicker(names: string[]): void {
-  const prev = ui.cls.value === '' ? (params.get('class') ?? '0') : ui.cls.value;
+  // ?class= takes a class name or an index, as `cgan generate --labels` does.
+  const asked = params.get('class') ?? '0';
+  const prev = ui.cls.value === '' ? (names.includes(asked) ? String(names.indexOf(asked)) : asked) : ui.cls.value;
   ui.cls.replaceChildren(...names.map((n, i) => new Option(n === String(i) ? n : `${i}: ${n}`, String(i))));
   ui.cls.value = Number.isInteger(Number(prev)) && Number(prev) >= 0 && Number(prev) < names.length ? prev : '0';
 }

@@ -26,8 +26,10 @@ export { checkLabels, parseLabels, repeatLabels } from './labels.ts';
 export { GENERATOR_FORMAT_VERSION, TENSOR, imageShape, labelShape, zShape } from './generator-contract.ts';
 export {
   GENERATOR_FORMAT,
+  readModel,
   readModelInfo,
   readOnnxSummary,
+  type GeneratorModel,
   type IoSignature,
   type ModelInfo,
   type OnnxSummary,

@@ -130,6 +130,10 @@ test('changed data, another size or gray images are refused, naming both', async
       /[0-9a-f]{12}, this data has 150 \(digest [0-9a-f]{12}\); pass the --data it was trained on/.test(e.message),
   );
   const same = await loadRealSets(classifier, { data });
+  const moved = { ...classifier, metadata: { ...classifier.metadata, data_source: '/nonexistent/pets' } };
+  await assert.rejects(loadRealSets(moved), /was trained on \/nonexistent\/pets, which is not there now: pass --data/);
+  const unrecorded = { ...classifier, metadata: { ...classifier.metadata, data_source: '' } };
+  await assert.rejects(loadRealSets(unrecorded), /records no data path: pass --data with the data it was trained on/);
   assert.deepEqual(Array.from(same.heldOut.idx).length, 30);
   await assert.rejects(
     loadRealSets(classifier, { data: syntheticDataset({ size: 20, channels: 3, perClass: [60, 50, 40] }) }),

@@ -4,6 +4,7 @@
  * does not hold out; then measures it on the held-out ones and writes it with the split's
  * definition (eval/classifier.ts, eval/holdout.ts). Runs on whatever backend the caller selected.
  */
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../train/data.ts';
 import { BadRequestError } from '../runtime/errors.ts';
@@ -125,7 +126,8 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<TrainC
   const saved = await saveClassifier(o.out, arch, fit.weights, {
     dataset: ds.name,
     class_names: JSON.stringify(classNames),
-    ...(o.dataDir ? { data_source: o.dataDir } : {}),
+    // Absolute, so eval finds the data from any working directory; the digest says whether it changed.
+    ...(o.dataDir ? { data_source: path.resolve(o.dataDir) } : {}),
     ...(dataFingerprint(ds) ? { data_fingerprint: dataFingerprint(ds) as string } : {}),
     holdout: JSON.stringify(sets.split),
     input_range: '[-1, 1]',

@@ -1,4 +1,4 @@
-/** `cgan eval`: a generator's conditional accuracy and Frechet distance, next to real data's. */
+/** `cgan eval`: a generator's conditional accuracy, Frechet distance and manifold scores, next to real data's. */
 import { Command, Option } from 'commander';
 import { DEFAULT_MODEL, modelOrDefault } from './default-model.ts';
 import { deviceNames, type Device } from '../runtime/devices.ts';
@@ -8,7 +8,7 @@ import { noVerifyOption } from './options.ts';
 import { int } from './parse.ts';
 
 interface Opts {
-  samples: number;
+  samples?: number;
   seed: number;
   device: Device;
   fallback?: boolean;
@@ -17,24 +17,25 @@ interface Opts {
   json?: string;
   data?: string;
   testLimit?: number;
+  k: number;
+  manifold: boolean;
   force?: boolean;
   verify: boolean;
 }
-
-const pct = (x: number) => (Number.isNaN(x) ? '  -  ' : `${(x * 100).toFixed(1).padStart(5)}`);
 
 export function register(program: Command): void {
   const cmd = program
     .command('eval')
     .description(
-      "measure a generator: conditional accuracy and Frechet distance by the project's classifier, next to real data's",
+      'measure a generator by an evaluation classifier trained on its data: conditional accuracy, Frechet ' +
+        'distance, precision / recall and density / coverage, each next to what real images score',
     )
     .argument('[model]', `.onnx file written by \`cgan export\` (default ${DEFAULT_MODEL})`)
     .option(
       '--samples <n>',
-      'samples to generate, a multiple of the class count (equal per class)',
+      'samples to generate, a multiple of the class count (default 10000 split equally, fewer when the ' +
+        'smallest class has fewer training images)',
       int('--samples', 1),
-      10000,
     )
     .option('--seed <n>', 'noise seed', int('--seed', 0, 0xffffffff), 0)
     .addOption(
@@ -49,11 +50,19 @@ export function register(program: Command): void {
         .choices(['auto', 'wasm', 'cpu'])
         .default('auto'),
     )
-    .option('--classifier <path>', 'classifier directory or .safetensors (default: the committed models/classifier)')
+    .option(
+      '--classifier <path>',
+      'classifier directory or .safetensors from `cgan classifier train` (default: the committed MNIST one)',
+    )
     .option('--json <file>', 'also write the numbers as JSON')
-    .option('--data <dir>', 'IDX directory for the real images (default: bundled MNIST)')
+    .option(
+      '--data <path>',
+      'the data the classifier was trained on (default: the path it recorded; bundled MNIST for the committed one)',
+    )
+    .option('--k <n>', 'nearest neighbour that sizes the manifold balls', int('--k', 1, 100), 3)
+    .option('--no-manifold', 'skip precision, recall, density and coverage')
     .addOption(
-      new Option('--test-limit <n>', 'use only the first N test images (quick checks)')
+      new Option('--test-limit <n>', 'use only the first N held-out images (quick checks)')
         .argParser(int('--test-limit', 2))
         .hideHelp(),
     )
@@ -62,7 +71,8 @@ export function register(program: Command): void {
       const model = modelOrDefault(modelArg);
       if (o.json) await checkOutputs([{ file: o.json, flag: '--json' }], { inputs: [model], force: o.force });
       const { selectBackend } = await import('../train/backend.ts');
-      const { evaluateGenerator, reportJson, displayPath } = await import('../eval/evaluate.ts');
+      const { evaluateGenerator, reportJson } = await import('../eval/evaluate.ts');
+      const { printReport } = await import('./eval-output.ts');
       await selectBackend(o.backend);
       const r = await evaluateGenerator(model, {
         samples: o.samples,
@@ -73,44 +83,11 @@ export function register(program: Command): void {
         classifier: o.classifier,
         dataDir: o.data,
         testLimit: o.testLimit,
+        k: o.k,
+        manifold: o.manifold,
         log: (l) => console.log(l),
       });
-      const ref = r.reference;
-      const g = r.generated;
-      const n = r.model.numClasses;
-      console.log(
-        `model ${r.model.file} (step ${r.model.step ?? '?'}, weights ${r.model.weightsHash.slice(0, 12)}` +
-          `${r.model.verified ? '' : ' not verified (--no-verify)'}); ` +
-          `classifier ${displayPath(r.classifier.file)} (test accuracy ${r.classifier.testAccuracy ?? '?'})`,
-      );
-      console.log(
-        `                        ${'all'.padStart(5)} ` +
-          `${Array.from({ length: n }, (_, i) => String(i).padStart(5)).join(' ')}`,
-      );
-      console.log(
-        `conditional accuracy %  ${pct(g.accuracy.overall)} ${g.accuracy.perClass.map(pct).join(' ')}   ` +
-          `(${g.count} samples, ${g.perClass} per class, seed ${r.seed})`,
-      );
-      console.log(
-        `samples read as         ${''.padStart(5)} ${g.predicted.map((x) => String(x).padStart(5)).join(' ')}   ` +
-          `(how many samples the classifier put in each class)`,
-      );
-      console.log(
-        `real test accuracy %    ${pct(ref.test.accuracy.overall)} ` +
-          `${ref.test.accuracy.perClass.map(pct).join(' ')}   (${ref.test.count} test images)`,
-      );
-      console.log(
-        `Frechet distance        ${g.fd.toFixed(2)}   (${g.count} samples vs ${ref.test.count} test images, ` +
-          `${ref.test.stats.dim}-d classifier features)`,
-      );
-      console.log(
-        `real reference          ${ref.real.fd.toFixed(2)}   (${ref.real.count} training images, ` +
-          `${ref.real.source}, vs the same ${ref.test.count} test images)`,
-      );
-      console.log(
-        `took ${r.seconds.total.toFixed(1)} s (generate ${r.seconds.generate.toFixed(1)} s on ${r.model.device}, ` +
-          `classify ${r.seconds.classify.toFixed(1)} s, reference ${ref.seconds.toFixed(1)} s)`,
-      );
+      printReport(r);
       if (o.json) {
         await writeOutput(o.json, new TextEncoder().encode(JSON.stringify(reportJson(r), null, 2) + '\n'), '--json');
         console.log(`wrote ${o.json}`);

@@ -1,35 +1,38 @@
 /**
- * `cgan eval`'s measurements. A generator is judged by the project's classifier (eval/classifier.ts):
+ * `cgan eval`'s measurements. A generator is judged by an evaluation classifier trained on its data
+ * (eval/classifier.ts; the committed one for MNIST), beside what real images score (eval/reference.ts):
  *
- * - conditional accuracy: the share of samples drawn for label c that the classifier reads as c,
+ * - conditional accuracy: the share of samples drawn for class c that the classifier reads as c,
  *   overall and per class (equal samples per class, seeded noise);
- * - Frechet distance between the Gaussians of the classifier's penultimate features of the
- *   samples and of the real test set.
- *
- * The reference is what real data scores: the classifier's accuracy on the test set, and the
- * Frechet distance of a class-balanced subset of the training set of the same size as the samples
- * (what a perfect generator of the training distribution would give, finite-sample bias included).
- * A reference can be computed once and passed to several evaluations of the same sample count.
+ * - Frechet distance between Gaussians of the classifier's penultimate features of the samples and
+ *   of the held-out real images;
+ * - precision, recall, density and coverage of the samples against the held-out images in the same
+ *   features (eval/manifold.ts).
  */
-import { batchImages, loadDataset, type Dataset } from '../train/data.ts';
-import { Generator, repeatLabels, type Device } from '../runtime/node.ts';
-import { classify, loadClassifier, type Classifier } from './classifier.ts';
-import { featureStats, frechetDistance, type FeatureStats } from './frechet.ts';
+import { BadFileError, BadRequestError } from '../runtime/errors.ts';
+import { Generator, repeatLabels, type Device, type ModelInfo } from '../runtime/node.ts';
+import { classifyBatches, imageValues, nchwToNhwc, type Classifier } from './classifier.ts';
+import { modelChannels } from './compat.ts';
 import { displayPath } from './display-path.ts';
+import { featureStats, frechetDistance } from './frechet.ts';
+import { manifoldScores, type ManifoldScores } from './manifold.ts';
 import { accuracy, type Accuracy } from './metrics.ts';
+import { points, type DotProducts } from './pairwise.ts';
+import {
+  checkSamples,
+  classNamesOf,
+  computeReference,
+  resolveClassifier,
+  type Reference,
+  type ReferenceOptions,
+} from './reference.ts';
+import { tfDots } from './tf-dots.ts';
 
+export { computeReference, DEFAULT_SAMPLES, type Reference } from './reference.ts';
 export { displayPath };
 
-export interface Reference {
-  /** The real test set (or its first `testCount` images). */
-  test: { count: number; accuracy: Accuracy; stats: FeatureStats };
-  /** Class-balanced training images, as many as the samples. */
-  real: { count: number; perClass: number; accuracy: Accuracy; fd: number; source: string };
-  seconds: number;
-}
-
-export interface EvalOptions {
-  /** Samples to generate, a multiple of the class count (default 10000). */
+export interface EvalOptions extends Omit<ReferenceOptions, 'k'> {
+  /** Samples to generate, a multiple of the class count (default: 10000 split equally, as the data allows). */
   samples?: number;
   seed?: number;
   device?: Device;
@@ -40,12 +43,19 @@ export interface EvalOptions {
   classifier?: Classifier | string;
   /** A reference computed earlier with the same sample count (skips recomputing it). */
   reference?: Reference;
-  /** Use only the first N test images (tests). */
-  testLimit?: number;
-  /** IDX directory (default: bundled MNIST). */
-  dataDir?: string;
+  /** Nearest neighbour of the manifold balls (default 3; a given reference's k wins). */
+  k?: number;
   batchSize?: number;
-  log?: (line: string) => void;
+}
+
+/** The generated set's numbers. `predicted[c]`: samples read as class c (all in one class: mode collapse). */
+export interface Generated {
+  count: number;
+  perClass: number;
+  accuracy: Accuracy;
+  fd: number;
+  predicted: number[];
+  manifold?: ManifoldScores;
 }
 
 export interface EvalReport {
@@ -58,93 +68,84 @@ export interface EvalReport {
     dataset: string | null;
     device: string;
     numClasses: number;
+    imageSize: number;
+    channels: number;
   };
   classifier: { file: string; testAccuracy: number | null; dataset: string | null };
   seed: number;
-  /** `predicted[c]`: samples the classifier read as class c (all in one class: mode collapse). */
-  generated: { count: number; perClass: number; accuracy: Accuracy; fd: number; predicted: number[] };
+  generated: Generated;
   reference: Reference;
   seconds: { generate: number; classify: number; total: number };
 }
 
-export const DEFAULT_SAMPLES = 10000;
-
-async function resolveClassifier(c: Classifier | string | undefined): Promise<Classifier> {
-  return c === undefined ? loadClassifier() : typeof c === 'string' ? loadClassifier(c) : c;
+/** Shapes in messages: "28x28x1 images of 10 classes (0, 1, ..., 9)". */
+function describe(size: number, channels: number, names: string[]): string {
+  const shown = names.length <= 6 ? names.join(', ') : `${names.slice(0, 5).join(', ')}, ..., ${names.at(-1)}`;
+  return `${size}x${size}x${channels} images of ${names.length} classes (${shown})`;
 }
 
-function allIndices(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
-}
-
-/** The first `perClass` training images of each class, in file order, grouped by class. */
-function balancedIndices(ds: Dataset, numClasses: number, perClass: number): number[] {
-  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
-  for (let i = 0; i < ds.count; i++) {
-    const l = ds.labels[i];
-    if (byClass[l].length < perClass) byClass[l].push(i);
-  }
-  const short = byClass.findIndex((ix) => ix.length < perClass);
-  if (short >= 0)
-    throw new Error(
-      `the training set has only ${byClass[short].length} images of class ${short}; ` +
-        `a reference of ${perClass} per class needs more: use fewer --samples`,
+/** Refuses a classifier that cannot judge this generator, naming both. */
+export function checkMatch(info: ModelInfo, c: Classifier, file: string): void {
+  const names = classNamesOf(c);
+  const channels = modelChannels(info);
+  const cfile = displayPath(c.file);
+  const fix = 'train a classifier on the data the model was trained on (`cgan classifier train --data PATH --out DIR`)';
+  const sameShape = info.imageSize === c.arch.imageSize && channels === c.arch.channels;
+  const sameNames = info.classNames.length === names.length && info.classNames.every((n, i) => n === names[i]);
+  if (!sameShape || !sameNames)
+    throw new BadFileError(
+      `${file} generates ${describe(info.imageSize, channels, info.classNames)} but the classifier ${cfile} ` +
+        `takes ${describe(c.arch.imageSize, c.arch.channels, names)}; ${fix} and pass --classifier DIR`,
     );
-  return byClass.flat();
+  const cds = c.metadata.dataset ?? null;
+  if (info.dataset && cds && info.dataset !== cds)
+    throw new BadFileError(
+      `${file} was trained on ${info.dataset} but the classifier ${cfile} on ${cds}; ${fix} and pass --classifier DIR`,
+    );
 }
 
-export async function computeReference(
-  classifier: Classifier | string | undefined,
-  samples: number,
-  o: Pick<EvalOptions, 'testLimit' | 'dataDir' | 'log'> = {},
-): Promise<Reference> {
-  const c = await resolveClassifier(classifier);
+/** Scores generated NCHW images (`labels`: the class each was drawn for) against a reference. */
+export function scoreSamples(
+  c: Classifier,
+  reference: Reference,
+  images: { data: Float32Array; count: number; channels: number; height: number },
+  labels: ArrayLike<number>,
+  o: { manifold?: boolean; dots?: DotProducts } = {},
+): Generated {
   const nc = c.arch.numClasses;
-  checkSamples(samples, nc);
-  const t0 = performance.now();
-  const test = await loadDataset({ dir: o.dataDir, split: 'test', limit: o.testLimit });
-  const rt = classify(c, batchImages(test, allIndices(test.count)), test.count);
-  const testStats = featureStats(rt.features, rt.dim);
-  const train = await loadDataset({ dir: o.dataDir, split: 'train' });
-  const perClass = samples / nc;
-  const idx = balancedIndices(train, nc, perClass);
-  const rr = classify(c, batchImages(train, idx), idx.length);
-  const ref: Reference = {
-    test: { count: test.count, accuracy: accuracy(rt.predictions, test.labels, nc), stats: testStats },
-    real: {
-      count: idx.length,
-      perClass,
-      accuracy: accuracy(
-        rr.predictions,
-        Array.from(idx, (i) => train.labels[i]),
-        nc,
-      ),
-      fd: frechetDistance(featureStats(rr.features, rr.dim), testStats),
-      source: `the first ${perClass} training images of each class`,
-    },
-    seconds: (performance.now() - t0) / 1000,
-  };
-  o.log?.(
-    `reference: ${test.count} test images and ${idx.length} training images classified in ${ref.seconds.toFixed(1)} s`,
-  );
-  return ref;
-}
-
-function checkSamples(samples: number, numClasses: number): void {
-  if (!Number.isInteger(samples) || samples < numClasses || samples % numClasses !== 0) {
+  const px = imageValues(c.arch);
+  if (images.count !== labels.length || images.data.length !== images.count * px)
     throw new Error(
-      `--samples must be a positive multiple of the class count ${numClasses} (equal samples per class), ` +
-        `got ${samples}; e.g. ${numClasses * 1000}`,
+      `scoreSamples: ${images.count} images of ${images.data.length / images.count} values, ` +
+        `${labels.length} labels; the classifier takes ${px} values an image`,
     );
-  }
-  if (samples < 2 * numClasses)
-    throw new Error(`--samples ${samples} is too few for a covariance per set; use at least ${2 * numClasses}`);
+  const r = classifyBatches(c, images.count, (start, n) =>
+    nchwToNhwc(images.data.subarray(start * px, (start + n) * px), n, images.channels, images.height),
+  );
+  const predicted = new Array<number>(nc).fill(0);
+  for (const p of r.predictions) predicted[p]++;
+  const t = reference.test;
+  const manifold =
+    o.manifold !== false && t.features && t.radii && reference.k !== null
+      ? manifoldScores(t.features, points(r.features, r.dim), {
+          k: reference.k,
+          realRadii: t.radii,
+          dots: o.dots ?? tfDots,
+        })
+      : undefined;
+  return {
+    count: images.count,
+    perClass: images.count / nc,
+    accuracy: accuracy(r.predictions, labels, nc),
+    fd: frechetDistance(featureStats(r.features, r.dim), t.stats),
+    predicted,
+    manifold,
+  };
 }
 
 /** Evaluates an exported generator (.onnx path or bytes). */
 export async function evaluateGenerator(model: string | Uint8Array, o: EvalOptions = {}): Promise<EvalReport> {
   const t0 = performance.now();
-  const samples = o.samples ?? DEFAULT_SAMPLES;
   const seed = o.seed ?? 0;
   const c = await resolveClassifier(o.classifier);
   const verify = o.verify ?? true;
@@ -152,40 +153,24 @@ export async function evaluateGenerator(model: string | Uint8Array, o: EvalOptio
   try {
     const info = g.info;
     const file = typeof model === 'string' ? model : '(bytes)';
-    if (info.numClasses !== c.arch.numClasses)
-      throw new Error(
-        `${file} generates ${info.numClasses} classes but the classifier knows ${c.arch.numClasses}; ` +
-          `pass --classifier trained on the generator's dataset`,
-      );
-    if (info.imageSize !== c.arch.imageSize)
-      throw new Error(
-        `${file} generates ${info.imageSize}x${info.imageSize} images but the classifier takes ` +
-          `${c.arch.imageSize}x${c.arch.imageSize}`,
-      );
-    const cds = c.metadata.dataset ?? null;
-    if (info.dataset && cds && info.dataset !== cds) {
-      throw new Error(
-        `${file} was trained on ${info.dataset} but the classifier on ${cds}; ` +
-          `train a classifier on it (\`cgan classifier train --data DIR --out DIR\`) and pass --classifier DIR`,
-      );
-    }
-    checkSamples(samples, info.numClasses);
-    if (o.reference && o.reference.real.count !== samples) {
-      throw new Error(
-        `the reference given was computed for ${o.reference.real.count} samples, not ${samples}; ` +
+    checkMatch(info, c, file);
+    if (o.samples !== undefined) checkSamples(o.samples, info.numClasses);
+    if (o.reference && o.samples !== undefined && o.reference.real.count !== o.samples) {
+      throw new BadRequestError(
+        `the reference given was computed for ${o.reference.real.count} samples, not ${o.samples}; ` +
           `compute it with the same count`,
       );
     }
-    const reference = o.reference ?? (await computeReference(c, samples, o));
-
-    const perClass = samples / info.numClasses;
-    const labels = repeatLabels(allIndices(info.numClasses), perClass);
+    const reference = o.reference ?? (await computeReference(c, o.samples, o));
+    const labels = repeatLabels(
+      Array.from({ length: info.numClasses }, (_, i) => i),
+      reference.real.perClass,
+    );
     const images = await g.generate({ labels, seed, batchSize: o.batchSize });
     const tGen = images.ms / 1000;
     o.log?.(`generated ${images.count} samples on ${images.device} in ${tGen.toFixed(1)} s`);
-    // NCHW with one channel has the same memory layout as the classifier's NHWC.
     const t1 = performance.now();
-    const r = classify(c, images.data, images.count);
+    const generated = scoreSamples(c, reference, images, labels, o);
     const tCls = (performance.now() - t1) / 1000;
     return {
       model: {
@@ -196,20 +181,16 @@ export async function evaluateGenerator(model: string | Uint8Array, o: EvalOptio
         dataset: info.dataset,
         device: images.device,
         numClasses: info.numClasses,
+        imageSize: info.imageSize,
+        channels: modelChannels(info),
       },
       classifier: {
         file: c.file,
         testAccuracy: c.metadata.test_accuracy ? Number(c.metadata.test_accuracy) : null,
-        dataset: cds,
+        dataset: c.metadata.dataset ?? null,
       },
       seed,
-      generated: {
-        count: images.count,
-        perClass,
-        accuracy: accuracy(r.predictions, labels, info.numClasses),
-        fd: frechetDistance(featureStats(r.features, r.dim), reference.test.stats),
-        predicted: histogram(r.predictions, info.numClasses),
-      },
+      generated,
       reference,
       seconds: { generate: tGen, classify: tCls, total: (performance.now() - t0) / 1000 },
     };
@@ -218,43 +199,4 @@ export async function evaluateGenerator(model: string | Uint8Array, o: EvalOptio
   }
 }
 
-function histogram(predictions: Int32Array, numClasses: number): number[] {
-  const h = new Array<number>(numClasses).fill(0);
-  for (const p of predictions) h[p]++;
-  return h;
-}
-
-/** The report as plain JSON numbers (no feature statistics; NaN as null). */
-export function reportJson(r: EvalReport): object {
-  const acc = (a: Accuracy) => ({
-    overall: a.overall,
-    perClass: a.perClass.map((x) => (Number.isNaN(x) ? null : x)),
-    counts: a.counts,
-  });
-  return {
-    model: { ...r.model, file: displayPath(r.model.file) },
-    classifier: { ...r.classifier, file: displayPath(r.classifier.file) },
-    seed: r.seed,
-    generated: {
-      count: r.generated.count,
-      perClass: r.generated.perClass,
-      conditionalAccuracy: acc(r.generated.accuracy),
-      frechetDistance: r.generated.fd,
-      predictedCounts: r.generated.predicted,
-      frechetAgainst: `${r.reference.test.count} test images`,
-    },
-    reference: {
-      testAccuracy: { count: r.reference.test.count, ...acc(r.reference.test.accuracy) },
-      frechetDistance: r.reference.real.fd,
-      frechetSet: {
-        count: r.reference.real.count,
-        source: r.reference.real.source,
-        accuracy: r.reference.real.accuracy.overall,
-      },
-      frechetAgainst: `${r.reference.test.count} test images`,
-    },
-    featureDim: r.reference.test.stats.dim,
-    seconds: r.seconds,
-    date: new Date().toISOString(),
-  };
-}
+export { reportJson } from './report.ts';

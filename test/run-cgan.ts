@@ -22,14 +22,17 @@ export interface CganResult {
   ms: number;
 }
 
-export function runCgan(args: string[], opts: { cwd?: string; timeout?: number } = {}): Promise<CganResult> {
+export function runCgan(
+  args: string[],
+  opts: { cwd?: string; timeout?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CganResult> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const limit = opts.timeout ?? 120_000;
     execFile(
       process.execPath,
       [...CGAN_ARGV, ...args],
-      { cwd: opts.cwd, timeout: limit, killSignal: 'SIGKILL' },
+      { cwd: opts.cwd, env: opts.env, timeout: limit, killSignal: 'SIGKILL' },
       (err, stdout, stderr) => {
         const e = err as { code?: number; killed?: boolean; signal?: string } | null;
         const ms = performance.now() - t0;

@@ -85,7 +85,7 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<TrainC
     let tLog = performance.now();
     for (let b = 0; b < batches; b++) {
       const idx = perm.subarray(b * batchSize, (b + 1) * batchSize);
-      const x = tf.tensor4d(batchImages(train, idx), [batchSize, train.rows, train.cols, 1]);
+      const x = tf.tensor4d(batchImages(train, idx), [batchSize, train.size, train.size, train.channels]);
       const y = tf.oneHot(
         tf.tensor1d(
           Array.from(idx, (i) => train.labels[i]),

@@ -5,7 +5,14 @@
 import type { Command } from 'commander';
 import {
   MAX_CHECKPOINT_BYTES,
+  MAX_CLASSES,
   MAX_DATASET_BYTES,
+  MAX_DECODED_DATASET_BYTES,
+  MAX_IMAGE_FILE_BYTES,
+  MAX_IMAGE_SIZE,
+  MAX_SOURCE_IMAGE_PIXELS,
+  MIN_IMAGE_SIZE,
+  IMAGE_SIZE_STEP,
   MAX_IMAGES_PER_REQUEST,
   MAX_MODEL_BYTES,
   MAX_WORKERS_PER_CORE,
@@ -21,6 +28,11 @@ export const LIMITS_HELP = [
   "  noise file                           images x zDim x 4 bytes (at most the image limit's worth)",
   `  checkpoint file                      ${formatBytes(MAX_CHECKPOINT_BYTES)}`,
   `  dataset (IDX) file                   ${formatBytes(MAX_DATASET_BYTES + 1)}`,
+  `  training image side                  ${MIN_IMAGE_SIZE}-${MAX_IMAGE_SIZE}, a multiple of ${IMAGE_SIZE_STEP}`,
+  `  decoded dataset                      ${formatBytes(MAX_DECODED_DATASET_BYTES)} (count x side x side x channels)`,
+  `  image in a folder or zip             ${formatBytes(MAX_IMAGE_FILE_BYTES)}, ` +
+    `${MAX_SOURCE_IMAGE_PIXELS.toLocaleString('en-US')} pixels by its header`,
+  `  classes                              2-${MAX_CLASSES}`,
   `  training workers                     ${MAX_WORKERS_PER_CORE} per CPU core`,
 ].join('\n');
 

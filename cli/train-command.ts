@@ -1,11 +1,12 @@
 /** `cgan train`: the first pipeline stage (dataset -> checkpoint files). */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BACKEND_REQUESTS } from '../train/backend-names.ts';
 import { checkpointPath, runDir, type Hyper } from '../train/checkpoint.ts';
-import { MAX_WORKERS_PER_CORE } from '../runtime/limits.ts';
+import { IMAGE_SIZE_STEP, MAX_IMAGE_SIZE, MAX_WORKERS_PER_CORE, MIN_IMAGE_SIZE } from '../runtime/limits.ts';
+import { checkShapeOptions } from '../train/dataset/shape.ts';
 import { UsageError } from './errors.ts';
 import { addReliabilityHelp } from './help.ts';
 import { recipeProblem } from '../train/recipe.ts';
@@ -64,7 +65,27 @@ export function register(program: Command): void {
     .option('--out <dir>', 'run directory: checkpoint, metrics.jsonl, samples/, curves')
     .option('--resume <dir>', 'continue the run in DIR (or a checkpoint.safetensors) where it stopped')
     .option('--continue', 'continue the run in --out if it has a checkpoint, else start it (for scripts)')
-    .option('--data <dir>', 'directory with an IDX pair train-images-idx3-ubyte / train-labels-idx1-ubyte')
+    .option(
+      '--data <path>',
+      'a folder with one subfolder of images per class (PNG, JPEG, WebP, ...), a .zip of one, or a directory ' +
+        'with an IDX pair train-images-idx3-ubyte[.gz] / train-labels-idx1-ubyte[.gz] (docs/datasets.md)',
+    )
+    .option(
+      '--image-size <n>',
+      `side to decode images to: a multiple of ${IMAGE_SIZE_STEP} from ${MIN_IMAGE_SIZE} to ${MAX_IMAGE_SIZE} ` +
+        '(default: from the data)',
+      int('--image-size', 1),
+    )
+    .option(
+      '--channels <n>',
+      '1 (grayscale) or 3 (RGB) (default: 1 if every image is grayscale, else 3)',
+      (v: string): number => {
+        if (v !== '1' && v !== '3')
+          throw new InvalidArgumentError(`--channels must be 1 or 3, got ${JSON.stringify(v)}`);
+        return Number(v);
+      },
+    )
+    .option('--strict', 'an image that cannot be decoded is an error (default: skipped and named)')
     .option('--limit <n>', 'use only the first N training examples', int('--limit', 1))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKEND_REQUESTS]).default('auto'))
     .option(
@@ -141,6 +162,8 @@ export function register(program: Command): void {
         ...(o.balanced !== undefined && { balanced: o.balanced === true }),
         ...(o.mismatch !== undefined && { mismatch: o.mismatch }),
       };
+      // Checked here, before the trainer loads: a bad size is the command line's mistake (exit 2).
+      checkShapeOptions({ imageSize: o.imageSize, channels: o.channels });
       const hyper: Hyper = { ...preset, ...overrides };
       const problem = recipeProblem(hyper);
       if (problem) throw new UsageError(problem);
@@ -184,6 +207,9 @@ export function register(program: Command): void {
           resume: o.resume,
           dataDir: o.data,
           limit: o.limit,
+          imageSize: o.imageSize,
+          channels: o.channels,
+          strict: o.strict === true,
           epochs: o.epochs,
           steps: o.steps,
           backend: o.backend,

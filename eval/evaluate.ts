@@ -12,7 +12,6 @@
 import { BadFileError, BadRequestError } from '../runtime/errors.ts';
 import { Generator, repeatLabels, type Device, type ModelInfo } from '../runtime/node.ts';
 import { classifyBatches, imageValues, nchwToNhwc, type Classifier } from './classifier.ts';
-import { modelChannels } from './compat.ts';
 import { displayPath } from './display-path.ts';
 import { featureStats, frechetDistance } from './frechet.ts';
 import { manifoldScores, type ManifoldScores } from './manifold.ts';
@@ -87,7 +86,7 @@ function describe(size: number, channels: number, names: string[]): string {
 /** Refuses a classifier that cannot judge this generator, naming both. */
 export function checkMatch(info: ModelInfo, c: Classifier, file: string): void {
   const names = classNamesOf(c);
-  const channels = modelChannels(info);
+  const channels = info.channels;
   const cfile = displayPath(c.file);
   const fix = 'train a classifier on the data the model was trained on (`cgan classifier train --data PATH --out DIR`)';
   const sameShape = info.imageSize === c.arch.imageSize && channels === c.arch.channels;
@@ -182,7 +181,7 @@ export async function evaluateGenerator(model: string | Uint8Array, o: EvalOptio
         device: images.device,
         numClasses: info.numClasses,
         imageSize: info.imageSize,
-        channels: modelChannels(info),
+        channels: info.channels,
       },
       classifier: {
         file: c.file,

@@ -6,10 +6,8 @@
  * classifier file stores, so eval draws the same held-out images later, or refuses changed data.
  */
 import { createHash } from 'node:crypto';
-import type { Dataset } from '../train/data.ts';
+import { holdoutIndices, type Dataset } from '../train/data.ts';
 import { BadFileError, BadRequestError } from '../runtime/errors.ts';
-import { Rng } from '../runtime/random.ts';
-import { dataShape } from './compat.ts';
 
 export type HoldoutDef =
   | { kind: 'test-split' }
@@ -28,9 +26,8 @@ export const DEFAULT_HOLDOUT = 0.1;
 export const MAX_HOLDOUT = 0.5;
 
 /**
- * Indices of the held-out and training images, ascending: per class, round(fraction x its count)
- * of its images (at least one, and never all) chosen by a seeded shuffle. A class of one image
- * stays in training.
+ * Indices of the held-out and training images, ascending: the data module's stratified split
+ * (train/dataset/holdout.ts), with the fraction bounded for an evaluation set.
  */
 export function holdoutSplit(
   ds: Pick<Dataset, 'count' | 'labels' | 'numClasses'>,
@@ -39,25 +36,13 @@ export function holdoutSplit(
 ): { train: Int32Array; heldOut: Int32Array } {
   if (!(fraction > 0 && fraction <= MAX_HOLDOUT))
     throw new BadRequestError(`--holdout must be a fraction in (0, ${MAX_HOLDOUT}], got ${fraction}`);
-  const byClass: number[][] = Array.from({ length: ds.numClasses }, () => []);
-  for (let i = 0; i < ds.count; i++) byClass[ds.labels[i]].push(i);
-  const rng = new Rng(seed);
-  const held = new Uint8Array(ds.count);
-  for (const members of byClass) {
-    if (members.length < 2) continue;
-    const take = Math.min(Math.max(Math.round(fraction * members.length), 1), members.length - 1);
-    const perm = rng.permutation(members.length);
-    for (let t = 0; t < take; t++) held[members[perm[t]]] = 1;
-  }
-  const heldOut: number[] = [];
-  const train: number[] = [];
-  for (let i = 0; i < ds.count; i++) (held[i] ? heldOut : train).push(i);
-  return { train: Int32Array.from(train), heldOut: Int32Array.from(heldOut) };
+  const s = holdoutIndices(ds.labels.subarray(0, ds.count), ds.numClasses, fraction, seed);
+  return { train: Int32Array.from(s.train), heldOut: Int32Array.from(s.heldOut) };
 }
 
 /** sha256 (hex) of the shape, labels and pixels of the first `count` images: the same images in the same order. */
 export function datasetDigest(ds: Dataset, count = ds.count): string {
-  const { size, channels } = dataShape(ds);
+  const { size, channels } = ds;
   const px = size * size * channels;
   const h = createHash('sha256');
   h.update(`${count}x${size}x${size}x${channels}\n`);

@@ -4,10 +4,9 @@
  * and channels, and checked to be the same images.
  */
 import { existsSync } from 'node:fs';
-import type { Dataset } from '../train/data.ts';
+import { loadDataset, type Dataset } from '../train/data.ts';
 import { BadFileError, BadRequestError } from '../runtime/errors.ts';
 import { classifyBatches, type Classified, type Classifier } from './classifier.ts';
-import { dataShape, loadData } from './compat.ts';
 import { datasetDigest, holdoutSplit, readHoldout, type HoldoutDef } from './holdout.ts';
 import { displayPath } from './display-path.ts';
 
@@ -47,7 +46,7 @@ export function subsetLabels(s: Subset): Int32Array {
 
 /** Images start..start+n of a subset as NHWC float32 in [-1, 1] (the generator's tanh range). */
 export function subsetBatch(s: Subset, start: number, n: number): Float32Array {
-  const { size, channels } = dataShape(s.ds);
+  const { size, channels } = s.ds;
   const px = size * size * channels;
   const out = new Float32Array(n * px);
   for (let b = 0; b < n; b++) {
@@ -63,7 +62,7 @@ export function classifySubset(c: Classifier, s: Subset): Classified {
 
 /** Refuses data whose images the classifier cannot take. */
 export function checkDataShape(ds: Dataset, c: Classifier, source: string): void {
-  const { size, channels } = dataShape(ds);
+  const { size, channels } = ds;
   const a = c.arch;
   if (size !== a.imageSize || channels !== a.channels)
     throw new BadFileError(
@@ -86,7 +85,7 @@ export async function loadRealSets(c: Classifier, o: RealDataOptions = {}): Prom
     if (o.data) throw new BadRequestError('a classifier measured on a test split needs the data as a path');
     const source = o.dataDir ?? 'bundled MNIST';
     const [train, test] = await Promise.all(
-      (['train', 'test'] as const).map((s) => loadData({ ...shape, dir: o.dataDir, split: s })),
+      (['train', 'test'] as const).map((s) => loadDataset({ ...shape, dir: o.dataDir, split: s })),
     );
     for (const ds of [train, test]) checkDataShape(ds, c, source);
     const heldOut = allOf(test, Math.min(test.count, o.heldOutLimit ?? test.count));
@@ -102,7 +101,7 @@ export async function loadRealSets(c: Classifier, o: RealDataOptions = {}): Prom
     throw new BadFileError(
       `${displayPath(c.file)} was trained on ${source}, which is not there now: pass --data with that data`,
     );
-  const ds = o.data ?? (await loadData({ ...shape, dir, split: 'train' }));
+  const ds = o.data ?? (await loadDataset({ ...shape, dir, split: 'train' }));
   checkDataShape(ds, c, source);
   const digest = ds.count >= split.count ? datasetDigest(ds, split.count) : '(too few images)';
   if (digest !== split.digest)

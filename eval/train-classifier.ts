@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../train/data.ts';
+import { loadDataset, type Dataset } from '../train/data.ts';
 import { BadRequestError } from '../runtime/errors.ts';
 import { Rng } from '../runtime/random.ts';
 import {
@@ -19,7 +19,6 @@ import {
   type ClassifierArch,
   type ClassifierWeights,
 } from './classifier.ts';
-import { dataFingerprint, dataShape, loadData } from './compat.ts';
 import { DEFAULT_HOLDOUT, datasetDigest, holdoutSplit, type HoldoutDef } from './holdout.ts';
 import { accuracy, type Accuracy } from './metrics.ts';
 import { allOf, classifySubset, subsetBatch, subsetLabels, type Subset } from './real-data.ts';
@@ -80,13 +79,13 @@ async function loadSets(o: TrainClassifierOptions): Promise<Sets> {
   const decode = { dir: o.dataDir, imageSize: o.imageSize, channels: o.channels, log: o.log };
   if (holdout === 'test') {
     if (o.data) throw new BadRequestError('--holdout test needs the data as a path with a test split');
-    const train = await loadData({ ...decode, split: 'train', limit: o.limit });
-    const test = await loadData({ ...decode, split: 'test', imageSize: dataShape(train).size });
+    const train = await loadDataset({ ...decode, split: 'train', limit: o.limit });
+    const test = await loadDataset({ ...decode, split: 'test', imageSize: train.size });
     const numClasses = Math.max(train.numClasses, test.numClasses);
     const classNames = numClasses === train.numClasses ? train.classNames : test.classNames;
     return { train: allOf(train), heldOut: allOf(test), split: { kind: 'test-split' }, numClasses, classNames };
   }
-  const ds = o.data ?? (await loadData({ ...decode, split: 'train', limit: o.limit }));
+  const ds = o.data ?? (await loadDataset({ ...decode, split: 'train', limit: o.limit }));
   const count = Math.min(ds.count, o.limit ?? ds.count);
   const seed = o.splitSeed ?? 0;
   const parts = holdoutSplit({ count, labels: ds.labels, numClasses: ds.numClasses }, holdout, seed);
@@ -106,7 +105,7 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<TrainC
   const log = o.log ?? (() => {});
   const sets = await loadSets(o);
   const ds = sets.train.ds;
-  const { size, channels } = dataShape(ds);
+  const { size, channels } = ds;
   const arch = o.arch ?? classifierArchFor(size, channels, sets.numClasses);
   const where = o.dataDir ?? (o.data ? ds.name : 'bundled');
   log(
@@ -128,7 +127,7 @@ export async function trainClassifier(o: TrainClassifierOptions): Promise<TrainC
     class_names: JSON.stringify(classNames),
     // Absolute, so eval finds the data from any working directory; the digest says whether it changed.
     ...(o.dataDir ? { data_source: path.resolve(o.dataDir) } : {}),
-    ...(dataFingerprint(ds) ? { data_fingerprint: dataFingerprint(ds) as string } : {}),
+    ...(ds.fingerprint ? { data_fingerprint: ds.fingerprint } : {}),
     holdout: JSON.stringify(sets.split),
     input_range: '[-1, 1]',
     trained_on: `${sets.train.idx.length} training images, ${fit.describe}`,

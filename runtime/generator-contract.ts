@@ -10,7 +10,7 @@
  * Conv(channels, k3, p1) -> Tanh. At 28x28, 1 channel and 10 classes it is exactly the seed's
  * (base 7, k = 2), tensor for tensor: the shipped model and old checkpoints and exports stay valid.
  */
-import { MAX_CLASSES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE } from './limits.ts';
+import { IMAGE_SIZE_STEP, MAX_CLASSES, MAX_IMAGE_SIZE, MIN_IMAGE_SIZE } from './limits.ts';
 
 /** metadata_props "format" of every cgan-onnx generator. */
 export const GENERATOR_FORMAT = 'cgan-onnx.generator';
@@ -91,9 +91,9 @@ export function baseSize(imageSize: number): number {
 
 /** Why an image size cannot be used, or null. */
 export function imageSizeProblem(size: number): string | null {
-  if (!Number.isInteger(size) || size % 4 !== 0 || size < MIN_IMAGE_SIZE || size > MAX_IMAGE_SIZE)
+  if (!Number.isInteger(size) || size % IMAGE_SIZE_STEP !== 0 || size < MIN_IMAGE_SIZE || size > MAX_IMAGE_SIZE)
     return (
-      `image size ${size} is not supported: it must be a multiple of 4 from ${MIN_IMAGE_SIZE} to ` +
+      `image size ${size} is not supported: it must be a multiple of ${IMAGE_SIZE_STEP} from ${MIN_IMAGE_SIZE} to ` +
       `${MAX_IMAGE_SIZE} (square images)`
     );
   return null;

@@ -63,6 +63,16 @@ export interface DatasetInfo {
   count: number;
   numClasses: number;
   classNames: string[];
+  // Optional: checkpoints from before image folders lack them (their data was IDX at 28x28x1).
+  /** Absolute path given to --data; '' for the bundled MNIST. */
+  source?: string;
+  kind?: 'idx' | 'folder' | 'zip';
+  size?: number;
+  channels?: 1 | 3;
+  /** The Dataset's fingerprint (train/dataset/types.ts): tells other data, or changed files, apart. */
+  fingerprint?: string;
+  /** The --limit given, if any (a resume takes the same examples). */
+  limit?: number;
 }
 
 export interface TrainConfig {

@@ -14,6 +14,7 @@ import {
   readCheckpoint,
   writeCheckpoint,
   type Checkpoint,
+  type DatasetInfo,
   type Hyper,
   type TrainConfig,
   type TrainState,
@@ -34,9 +35,15 @@ export interface TrainOptions {
   out: string;
   /** Run directory (or checkpoint file) to continue from. */
   resume?: string;
+  /** --data: an IDX directory, an image folder or a .zip (train/data.ts); default: the bundled MNIST. */
   dataDir?: string;
   /** Use only the first N training examples. */
   limit?: number;
+  /** Decode the images to this side / channel count instead of the one chosen from the data. */
+  imageSize?: number;
+  channels?: number;
+  /** An image that cannot be decoded is an error instead of a named skip. */
+  strict?: boolean;
   /** Stop after this many completed epochs (total, counting resumed ones). */
   epochs?: number;
   /** Stop after this many critic steps (total). */
@@ -73,10 +80,12 @@ const SAMPLE_ROWS = 4;
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? ((m: string) => console.log(m));
   checkRunDirectory(opts.out);
-  // Before anything is read or written: a second training on this directory stops here.
+  // The checkpoint and the data first: a run refused for either leaves no run directory behind.
+  const prep = await prepare(opts, log);
+  // Before anything is written: a second training on this directory stops here.
   const lock = await lockRun(opts.out, log);
   try {
-    return await trainLocked(opts, log);
+    return await trainLocked(opts, log, prep);
   } finally {
     await lock.release();
   }
@@ -91,7 +100,17 @@ function checkRunDirectory(out: string): void {
   }
 }
 
-async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promise<TrainResult> {
+interface Prepared {
+  resumed?: Checkpoint;
+  /** The resumed run's directory (absolute), if resuming. */
+  resumeDir?: string;
+  ds: Dataset;
+  /** The --limit in effect (given, or the checkpoint's). */
+  limit?: number;
+}
+
+/** Reads and checks the checkpoint to resume (if any) and loads the data, before the run directory exists. */
+async function prepare(opts: TrainOptions, log: (m: string) => void): Promise<Prepared> {
   let resumed: Checkpoint | undefined;
   const resumeDir = opts.resume && path.dirname(path.resolve(checkpointPath(opts.resume)));
   if (opts.resume) resumed = await readCheckpoint(opts.resume);
@@ -102,12 +121,30 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
     );
   }
   if (resumed) checkResumeTensors(resumed, checkpointPath(opts.resume!));
+  const d = resumed?.config.dataset;
+  // A resume reads the checkpoint's data, decoded as it was, unless the command line says otherwise.
+  // Checkpoints from before `limit` was recorded store only the count (they were all IDX: the same thing).
+  const limit = opts.limit ?? (d && (d.fingerprint !== undefined ? d.limit : d.count));
+  const ds = await loadDataset({
+    dir: opts.dataDir ?? (d && resumeSource(d)),
+    limit,
+    imageSize: opts.imageSize ?? d?.size,
+    channels: opts.channels ?? d?.channels,
+    strict: opts.strict,
+    log,
+  });
+  if (resumed) checkResumeData(resumed, ds, log);
+  return { resumed, resumeDir: resumeDir || undefined, ds, limit };
+}
 
-  const dataDir =
-    opts.dataDir ??
-    (resumed && resumed.config.dataset.name !== 'mnist' ? path.dirname(resumed.config.dataset.imagesFile) : undefined);
-  const limit = opts.limit ?? (resumed ? resumed.config.dataset.count : undefined);
-  const ds = await loadDataset({ dir: dataDir, limit });
+/** Where a checkpoint's data was: its source, or (older checkpoints) the IDX file's directory. */
+function resumeSource(d: DatasetInfo): string | undefined {
+  if (d.source !== undefined) return d.source || undefined;
+  return d.name !== 'mnist' ? path.dirname(d.imagesFile) : undefined;
+}
+
+async function trainLocked(opts: TrainOptions, log: (m: string) => void, prep: Prepared): Promise<TrainResult> {
+  const { resumed, resumeDir, ds } = prep;
   // Read before config (which is the checkpoint's own object on a resume) takes the overrides.
   const oldBatch = resumed?.config.hyper.batchSize;
   const config: TrainConfig = resumed
@@ -115,20 +152,14 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void): Promis
     : {
         arch: defaultArch(ds.numClasses, ds.size, ds.channels),
         hyper: { ...opts.hyper, emaDecay: opts.hyper.emaDecay ?? DEFAULT_EMA_DECAY },
-        dataset: {
-          name: ds.name,
-          imagesFile: ds.imagesFile,
-          labelsFile: ds.labelsFile,
-          count: ds.count,
-          numClasses: ds.numClasses,
-          classNames: ds.classNames,
-        },
+        dataset: datasetInfo(ds, prep.limit),
         backend: opts.backend,
         workers: 0,
         seed: opts.seed,
       };
   if (resumed) {
-    checkResumeData(resumed, ds);
+    // The data was checked against the checkpoint's (prepare): record it as it is now (in full, for older checkpoints).
+    config.dataset = datasetInfo(ds, prep.limit);
     const changes = Object.entries(opts.hyperOverrides ?? {}).filter(
       ([k, v]) => resumed!.config.hyper[k as keyof Hyper] !== v,
     );
@@ -374,13 +405,49 @@ function checkResumeTensors(c: Checkpoint, file: string): void {
   }
 }
 
-function checkResumeData(c: Checkpoint, ds: Dataset): void {
+/** What a checkpoint records of its data: enough to find it again and to tell other data from it. */
+function datasetInfo(ds: Dataset, limit: number | undefined): DatasetInfo {
+  const { name, imagesFile, labelsFile, count, numClasses, classNames } = ds;
+  const { source, kind, size, channels, fingerprint } = ds;
+  const info: DatasetInfo = { name, imagesFile, labelsFile, count, numClasses, classNames };
+  Object.assign(info, { source, kind, size, channels, fingerprint });
+  if (limit !== undefined) info.limit = limit;
+  return info;
+}
+
+/**
+ * The data of a resume against the checkpoint's: another count, class set, size or channel count, or
+ * other data at another path, is refused naming both; the same folder with changed files is said.
+ */
+export function checkResumeData(c: Checkpoint, ds: Dataset, log: (m: string) => void = () => undefined): void {
   const d = c.config.dataset;
-  if (d.count !== ds.count || d.numClasses !== ds.numClasses) {
+  // Checkpoints from before image folders were all 28x28 grayscale.
+  const size = d.size ?? 28;
+  const channels = d.channels ?? 1;
+  const where = (source: string | undefined, file: string) => (source === undefined ? file : source || 'bundled MNIST');
+  const was = `${d.count} images of ${d.numClasses} classes at ${size}x${size}x${channels}`;
+  const now = `${ds.count} of ${ds.numClasses} at ${ds.size}x${ds.size}x${ds.channels}`;
+  const [from, to] = [where(d.source, d.imagesFile), where(ds.source, ds.imagesFile)];
+  const both = `${was} (${from}) but the data given has ${now} (${to})`;
+  const fix = 'resume with the same --data, --limit, --image-size and --channels, or start a new run';
+  if (d.count !== ds.count || d.numClasses !== ds.numClasses || size !== ds.size || channels !== ds.channels)
+    throw new BadRequestError(`the checkpoint was trained on ${both}: ${fix}`);
+  if (d.classNames?.length && d.classNames.join('\n') !== ds.classNames.join('\n')) {
     throw new BadRequestError(
-      `the checkpoint was trained on ${d.count} examples of ${d.numClasses} classes (${d.imagesFile}) ` +
-        `but the data given has ${ds.count} of ${ds.numClasses}: ` +
-        `resume with the same --data and --limit`,
+      `the checkpoint's classes are [${d.classNames.join(', ')}] ` +
+        `but the data's are [${ds.classNames.join(', ')}]: ${fix}`,
     );
   }
+  if (d.fingerprint === undefined || d.fingerprint === ds.fingerprint) return;
+  const fp = `fingerprint ${d.fingerprint.slice(0, 12)} -> ${ds.fingerprint.slice(0, 12)}`;
+  if ((d.source ?? '') !== ds.source) {
+    throw new BadRequestError(
+      `the checkpoint was trained on ${where(d.source, d.imagesFile)} but --data ${ds.source || '(bundled MNIST)'} ` +
+        `holds other data (${fp}): ${fix}`,
+    );
+  }
+  log(
+    `note: the data in ${ds.source || 'the bundled MNIST'} changed since the checkpoint was written (${fp}); ` +
+      'training goes on with it',
+  );
 }

@@ -13,6 +13,13 @@ export const MAX_IMAGES_PER_REQUEST = 100_000;
  */
 export const MAX_GRID_PIXELS = 64 * 1024 * 1024;
 
+/**
+ * Largest |z| a server request may send, as float32. N(0, 1) noise stays within 6; the bound keeps a
+ * client's noise from overflowing float32 inside the model (the shipped generator first fails, with
+ * NaN, near 3e38) and is far above any value a sampler or an interpolation produces.
+ */
+export const MAX_ABS_NOISE = 1000;
+
 /** Largest .onnx accepted (the shipped generator is 8.7 MB; a generator of this architecture is never near this). */
 export const MAX_MODEL_BYTES = 256 * 1024 * 1024;
 

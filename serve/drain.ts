@@ -13,7 +13,7 @@
  * left (503) and every connection is closed.
  */
 import type http from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 interface ConnState {
@@ -81,7 +81,7 @@ async function acceptQueued(server: http.Server, conns: Connections, windowMs: n
   let last = performance.now();
   let seen = conns.accepted;
   while (performance.now() < until) {
-    const queued = await acceptQueueLength(port);
+    const queued = acceptQueueLength(port);
     if (queued === 0) return;
     if (conns.accepted !== seen) {
       seen = conns.accepted;
@@ -93,13 +93,18 @@ async function acceptQueued(server: http.Server, conns: Connections, windowMs: n
 }
 
 /** Connections waiting to be accepted on `port` (Linux: the LISTEN sockets' rx_queue), else null. */
-export async function acceptQueueLength(port: number): Promise<number | null> {
+export function acceptQueueLength(port: number): number | null {
   if (process.platform !== 'linux' || port < 0) return null;
   const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   let found = false;
   let n = 0;
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    const text = await readFile(file, 'utf8').catch(() => '');
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8'); // synchronous: the listener closes in the same tick as this read
+    } catch {
+      // no such table (no IPv6): nothing listens there
+    }
     for (const line of text.split('\n')) {
       // sl local_address rem_address st tx_queue:rx_queue ...; st 0A is LISTEN.
       const cols = line.trim().split(/\s+/);

@@ -223,7 +223,9 @@ export async function createServer(
   // While closing, answers end their connection: a keep-alive socket left idle after its last answer
   // would otherwise hold the shutdown open until fastify's keep-alive timeout (72 s).
   app.addHook('onSend', async (_req, reply) => {
-    if (closing) reply.header('connection', 'close');
+    // Only once the listener is closed (serve/drain.ts): a client told to reconnect earlier would
+    // queue a new connection the listener then resets; now it is refused, and tries elsewhere.
+    if (closing && !app.server.listening) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'none';

@@ -60,7 +60,8 @@ const seconds = (performance.now() - t0) / 1000;
 child.kill('SIGTERM');
 health.sort((a, b) => a - b);
 console.log(
-  `${o.rounds} rounds x ${o.concurrency} grids of 3.26 Mpx in ${seconds.toFixed(1)} s: status ${JSON.stringify(codes)}; ` +
+  `${o.rounds} rounds x ${o.concurrency} grids of 3.26 Mpx in ${seconds.toFixed(1)} s: ` +
+    `status ${JSON.stringify(codes)}; ` +
     `server RSS ${rss[0].toFixed(0)} MB before, peak ${Math.max(...rss).toFixed(0)} MB, ` +
     `${rss[rss.length - 1].toFixed(0)} MB after; health check during a round: ` +
     `median ${health[Math.floor(health.length / 2)].toFixed(0)} ms, max ${health[health.length - 1].toFixed(0)} ms`,

@@ -74,10 +74,8 @@ test('SIGTERM: stops accepting, answers the request in flight, exits 0', async (
   assert.equal(await exit, 0);
   // Well under fastify's 72 s keep-alive timeout: idle connections do not hold the shutdown open.
   assert.ok(performance.now() - killed < 30_000, `shutdown took ${Math.round(performance.now() - killed)} ms`);
-  assert.match(
-    out(),
-    /SIGTERM: finishing 2 queued images and the requests in flight \(at most 30000 ms, --drain-timeout-ms\), then stopping\nstopped/,
-  );
+  assert.match(out(), /SIGTERM: finishing 2 queued images and the requests in flight \(at most 30000 ms/);
+  assert.match(out(), /--drain-timeout-ms\), then stopping\nstopped/);
   await assert.rejects(fetch(`${base}/v2/health/live`), 'no longer listening');
 });
 

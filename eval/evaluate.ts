@@ -11,6 +11,7 @@
  * (what a perfect generator of the training distribution would give, finite-sample bias included).
  * A reference can be computed once and passed to several evaluations of the same sample count.
  */
+import { BadRequestError } from '../runtime/errors.ts';
 import { batchImages, loadDataset, type Dataset } from '../train/data.ts';
 import { Generator, repeatLabels, type Device } from '../runtime/node.ts';
 import { classify, loadClassifier, type Classifier } from './classifier.ts';
@@ -86,7 +87,7 @@ function balancedIndices(ds: Dataset, numClasses: number, perClass: number): num
   }
   const short = byClass.findIndex((ix) => ix.length < perClass);
   if (short >= 0)
-    throw new Error(
+    throw new BadRequestError(
       `the training set has only ${byClass[short].length} images of class ${short}; ` +
         `a reference of ${perClass} per class needs more: use fewer --samples`,
     );
@@ -132,13 +133,15 @@ export async function computeReference(
 
 function checkSamples(samples: number, numClasses: number): void {
   if (!Number.isInteger(samples) || samples < numClasses || samples % numClasses !== 0) {
-    throw new Error(
+    throw new BadRequestError(
       `--samples must be a positive multiple of the class count ${numClasses} (equal samples per class), ` +
         `got ${samples}; e.g. ${numClasses * 1000}`,
     );
   }
   if (samples < 2 * numClasses)
-    throw new Error(`--samples ${samples} is too few for a covariance per set; use at least ${2 * numClasses}`);
+    throw new BadRequestError(
+      `--samples ${samples} is too few for a covariance per set; use at least ${2 * numClasses}`,
+    );
 }
 
 /** Evaluates an exported generator (.onnx path or bytes). */

@@ -89,7 +89,7 @@ const rows: Row[] = [
     name: 'a server that accepts and never answers',
     routes: { '/': never },
     at: 'load',
-    error: /\/v2\/models\/gen: no answer within 300 ms \(timeoutMs\)/,
+    error: /\/v2\/models\/gen: no answer within 1500 ms \(timeoutMs\)/,
   },
   {
     name: 'the caller aborts',
@@ -126,7 +126,7 @@ const rows: Row[] = [
     name: 'an infer answer that never comes',
     routes: { '/infer': never },
     at: 'generate',
-    error: /gen\/infer: no answer within 300 ms/,
+    error: /gen\/infer: no answer within 1500 ms/,
   },
   {
     name: 'an infer answer that is not JSON',
@@ -177,7 +177,7 @@ describe('a hostile server cannot hang or flood the remote generator', { concurr
     test(row.name, async () => {
       handlers = { '/': json(meta), '/config': json(config), '/infer': binary(2), ...row.routes };
       const t0 = performance.now();
-      const opts = { timeoutMs: 300, signal: row.signal?.() };
+      const opts = { timeoutMs: 1500, signal: row.signal?.() };
       const run = async () => {
         const g = await Generator.load(base, opts);
         if (row.at === 'load') assert.fail('the load should have failed');
@@ -189,12 +189,12 @@ describe('a hostile server cannot hang or flood the remote generator', { concurr
         assert.doesNotMatch(e.message, /SyntaxError|weights are damaged|export the model|copy or export/);
         return true;
       });
-      assert.ok(performance.now() - t0 < 5000, `took ${Math.round(performance.now() - t0)} ms`);
+      assert.ok(performance.now() - t0 < 8000, `took ${Math.round(performance.now() - t0)} ms`);
     });
   }
   test('a well-behaved answer still works (the rows above fail for their reason only)', async () => {
     handlers = { '/': json(meta), '/config': json(config), '/infer': binary(2) };
-    const g = await Generator.load(base, { timeoutMs: 300 });
+    const g = await Generator.load(base, { timeoutMs: 1500 });
     const im = await g.generate({ labels: [1, 2], seed: 1 });
     assert.equal(im.data[0], 0.5);
   });

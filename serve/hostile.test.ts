@@ -79,8 +79,7 @@ describe('one client never fails another (bad 1)', () => {
       name: 'noise finite as a JSON number, infinite as float32',
       bad: withValue(1e39),
       status: 400,
-      error:
-        /inputs\[0\]\.data\[7\] \(image 0, dim 7\) is 1e\+39, infinite as float32; noise must be finite numbers within \[-1000, 1000\]/,
+      error: /data\[7\] \(image 0, dim 7\) is 1e\+39, infinite as float32; noise must be finite numbers within \[-1000/,
     },
     {
       name: 'noise large enough to overflow the model',
@@ -119,7 +118,7 @@ describe('one client never fails another (bad 1)', () => {
         assert.equal(answers[i].json().outputs[0].shape[0], n, `request ${i} got its own ${n} images`);
     });
   }
-  test('a batch that fails runs each request alone (the runs show it); all failing alone is the model: 500', async () => {
+  test('a failed batch runs each request alone (the runs show it); all failing alone is the model: 500', async () => {
     runs = [];
     const answers = await Promise.all([infer(body(2)), infer(withValue(POISON))]);
     assert.deepEqual(

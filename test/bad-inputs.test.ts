@@ -273,6 +273,31 @@ const ROWS: Row[] = [
     limit: 30,
     inputs: [f('g.onnx')],
   },
+  // Eval's own arguments (issue 34): the command line's fault is exit 2, a wrong file exit 3.
+  {
+    name: 'eval --samples 7',
+    args: ['eval', f('g.onnx'), '--samples', '7'],
+    code: 2,
+    message: /--samples must be a positive multiple of the class count 10/,
+    limit: 60,
+    inputs: [f('g.onnx')],
+  },
+  {
+    name: 'eval --samples 100000000',
+    args: ['eval', f('g.onnx'), '--samples', '100000000'],
+    code: 2,
+    message: /a reference of 10000000 per class needs more: use fewer --samples/,
+    limit: 90,
+    inputs: [f('g.onnx')],
+  },
+  {
+    name: 'eval --classifier a model file',
+    args: ['eval', f('g.onnx'), '--classifier', f('g.onnx'), '--samples', '20'],
+    code: 3,
+    message: /g\.onnx is a file, not classifier weights: give a classifier \.safetensors/,
+    limit: 60,
+    inputs: [f('g.onnx')],
+  },
   // Damaged models (issue 4).
   {
     name: 'generate with damaged weights',

@@ -1,10 +1,10 @@
 /** `cgan export`: checkpoint -> .onnx, with a parity report against the tfjs generator. */
 import { Command, Option } from 'commander';
 import { addReliabilityHelp } from './help.ts';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MODEL_NAME, SERVE_DEFAULTS, modelNameOf } from '../serve/defaults.ts';
-import { RefusedError } from '../runtime/errors.ts';
+import { BadFileError, RefusedError } from '../runtime/errors.ts';
 import { UsageError } from './errors.ts';
 import { int } from './parse.ts';
 
@@ -37,6 +37,7 @@ export function register(program: Command): void {
         fp16: o.fp16,
         weights: o.weights,
         force: o.force,
+        flag: o.out ? '--out' : '--triton',
         log: (l) => console.log(l),
       });
       const m = r.metadata;
@@ -83,7 +84,11 @@ async function tritonTarget(run: string, o: ExportOpts) {
   if (!MODEL_NAME.test(name)) {
     throw new UsageError(`model name "${name}" is not usable by Triton: pass --name with letters, digits, _ . or -`);
   }
-  const paths = tritonPaths(o.triton as string, name);
+  const dir = o.triton as string;
+  if (dir === '-') throw new UsageError('--triton -: a Triton repository is a directory; give its path');
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new BadFileError(`--triton ${dir} is a file, not a directory; give the model repository's directory`);
+  const paths = tritonPaths(dir, name);
   for (const f of [paths.config, paths.model]) {
     if (existsSync(f) && !o.force) {
       throw new RefusedError(`${f} exists: pass --force to replace it, or pick another --name or --triton`);

@@ -13,6 +13,7 @@ import {
   MAX_SOURCE_IMAGE_PIXELS,
   MIN_IMAGE_SIZE,
   IMAGE_SIZE_STEP,
+  MAX_GRID_PIXELS,
   MAX_IMAGES_PER_REQUEST,
   MAX_MODEL_BYTES,
   MAX_WORKERS_PER_CORE,
@@ -24,6 +25,7 @@ import { OVERWRITE_HELP } from '../export/outputs.ts';
 export const LIMITS_HELP = [
   'Limits:',
   `  images per request (labels x count)  ${MAX_IMAGES_PER_REQUEST.toLocaleString('en-US')}`,
+  `  PNG grid (generate --out)            ${(MAX_GRID_PIXELS / 2 ** 20).toFixed(0)} Mi pixels, padding included`,
   `  model file                           ${formatBytes(MAX_MODEL_BYTES)}`,
   "  noise file                           images x zDim x 4 bytes (at most the image limit's worth)",
   `  checkpoint file                      ${formatBytes(MAX_CHECKPOINT_BYTES)}`,

@@ -267,6 +267,13 @@ export async function saveClassifier(
 /** Loads classifier weights (a directory holding classifier.safetensors, or the file itself). */
 export async function loadClassifier(dirOrFile: string | URL = DEFAULT_CLASSIFIER_DIR): Promise<Classifier> {
   const given = typeof dirOrFile === 'string' ? dirOrFile : decodeURIComponent(dirOrFile.pathname);
+  // A file that is not .safetensors (a model .onnx, say) is the wrong file, not a directory to train into.
+  if (!given.endsWith('.safetensors') && (await fs.stat(given).catch(() => null))?.isFile()) {
+    throw new BadFileError(
+      `${given} is a file, not classifier weights: give a classifier .safetensors written by ` +
+        '`cgan classifier train`, or its directory (default: the committed models/classifier)',
+    );
+  }
   const file = resolveFile(given);
   const st = await readSafetensorsFile(
     file,

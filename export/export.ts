@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { BadFileError } from '../runtime/errors.ts';
 import { checkOutputs, writeOutput } from './outputs.ts';
-import { firstNonFinite, readCheckpoint, checkpointPath } from '../train/checkpoint.ts';
+import { checkpointNote, firstNonFinite, readCheckpoint, checkpointPath } from '../train/checkpoint.ts';
 import { EMA_PREFIX, hasWeightAverage } from '../train/ema.ts';
 import { generatorTensorNames } from '../runtime/generator-contract.ts';
 import { buildGeneratorOnnx, type WeightTensor } from './onnx-generator.ts';
@@ -21,8 +21,13 @@ export interface ExportOptions {
    * last training iterate). Default: `ema` when the checkpoint has it, else `raw`.
    */
   weights?: WeightChoice;
-  /** Replace existing files at `out` (and its .fp16.onnx); without it they are refused. */
+  /**
+   * Replace existing files at `out` (and its .fp16.onnx); without it they are refused, also when
+   * another process creates one while this export runs (the file is created exclusively).
+   */
   force?: boolean;
+  /** The flag that named `out`, for messages (`--triton` when the repository's model.onnx is the output). */
+  flag?: string;
   /** Override the parity limit (tests). */
   limit?: number;
   log?: (line: string) => void;
@@ -62,7 +67,7 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
   const log = opts.log ?? (() => {});
   // Before any work: never over the checkpoint itself, an existing model only with --force.
   const outputs = [
-    { file: opts.out, flag: '--out' },
+    { file: opts.out, flag: opts.flag ?? '--out' },
     ...(opts.fp16 ? [{ file: fp16Path(opts.out), flag: '--fp16 (writes)' }] : []),
   ];
   await checkOutputs(outputs, {
@@ -72,6 +77,8 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
     createDirs: true,
   });
   const ckpt = await readCheckpoint(run);
+  const note = checkpointNote(ckpt, checkpointPath(run));
+  if (note) log(note);
   const { arch, dataset } = ckpt.config;
   const names = generatorTensorNames(arch);
   const hasEma = hasWeightAverage(ckpt.tensors, names);
@@ -132,7 +139,7 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
         `This is a bug in the exporter: please report it with the checkpoint`,
     );
   }
-  await writeOutput(opts.out, bytes, '--out');
+  await writeOutput(opts.out, bytes, opts.flag ?? '--out', !opts.force);
   const result: ExportResult = { file: opts.out, weights: choice, bytes: bytes.length, metadata, parity };
 
   if (opts.fp16) {
@@ -145,7 +152,7 @@ export async function exportGenerator(run: string, opts: ExportOptions): Promise
         `the float16 variant differs from the tfjs generator by ${p16.maxAbsDiff.toExponential(2)} (limit ` +
           `${FP16_LIMIT}); ${file} was not written`,
       );
-    await writeOutput(file, half.bytes, '--fp16');
+    await writeOutput(file, half.bytes, '--fp16', !opts.force);
     result.fp16 = { file, bytes: half.bytes.length, parity: p16 };
   }
   return result;

@@ -6,13 +6,14 @@ import * as ortWeb from 'onnxruntime-web';
 import type { ExecutionProvider } from './devices.ts';
 import { GeneratorBase, openSession, type Backend, type LoadOptions, type OrtLike } from './generator.ts';
 import type { RGBAImage } from './images.ts';
-import { isRemoteModelUrl, openRemote } from './remote.ts';
+import { isRemoteModelUrl, openRemote, type RemoteOptions } from './remote.ts';
 
 export * from './shared.ts';
 
 type OrtWeb = typeof ortWeb;
 
-export interface BrowserLoadOptions extends LoadOptions {
+/** For a v2 URL, the remote options (headers, timeoutMs, signal) apply too. */
+export interface BrowserLoadOptions extends LoadOptions, RemoteOptions {
   /** Your own onnxruntime-web module (e.g. `import * as ort from 'onnxruntime-web/webgpu'`). */
   ort?: OrtWeb;
   /** Sets ort.env.wasm.wasmPaths: where the .wasm files are served from. */

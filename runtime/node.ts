@@ -13,12 +13,13 @@ import { BadFileError } from './errors.ts';
 import { readFileChecked, readModelFile } from './files.ts';
 import { MAX_IMAGES_PER_REQUEST } from './limits.ts';
 import { readModelInfo, type ModelInfo } from './model-info.ts';
-import { isRemoteModelUrl, openRemote } from './remote.ts';
+import { isRemoteModelUrl, openRemote, type RemoteOptions } from './remote.ts';
 
 export * from './shared.ts';
 export { readModelFile };
 
-export interface NodeLoadOptions extends LoadOptions {
+/** For a v2 URL, the remote options (headers, timeoutMs, signal) apply too. */
+export interface NodeLoadOptions extends LoadOptions, RemoteOptions {
   /** Names bytes passed to `load` in messages (a path is its own name). */
   what?: string;
   /** Intra-op threads for the cpu EP (default: onnxruntime's choice, one per core). */

@@ -106,7 +106,7 @@ test('remote errors say what went wrong', async () => {
   );
   await assert.rejects(
     Generator.load('http://127.0.0.1:9/v2/models/gen'),
-    /cannot reach http:\/\/127.0.0.1:9\/v2\/models\/gen .*is the server running/,
+    /http:\/\/127.0.0.1:9\/v2\/models\/gen: cannot reach it .*is the server running/,
   );
   assert.ok(isRemoteModelUrl('http://host:8000/v2/models/mnist-cwgan'));
   assert.ok(isRemoteModelUrl('https://host/v2/models/m/versions/1/'));

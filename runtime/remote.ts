@@ -7,6 +7,10 @@
  * exporter's metadata_props from the metadata `parameters` (`cgan serve`) or from the model
  * configuration's `parameters` (`GET .../config`, which Triton serves and `cgan export --triton`
  * fills), and then the same checks a local .onnx gets (modelInfoFromSummary).
+ *
+ * A server cannot hang or flood the client: every request has a timeout (default 30 s) and the
+ * caller's AbortSignal, every answer is read up to a size cap, and an answer that is not what the
+ * protocol says (not JSON, wrong lengths, values outside [-1, 1]) is a RemoteError naming the URL.
  */
 import type { GeneratorInit, LoadOptions, OrtLike, OrtSessionLike, OrtTensorLike } from './generator.ts';
 import { TENSOR } from './generator-contract.ts';
@@ -24,9 +28,32 @@ import {
 const RETRIES_ON_BUSY = 3;
 const MAX_RETRY_WAIT_MS = 5000;
 
-export interface RemoteLoadOptions extends LoadOptions {
+/** Per request, from sending it to the last byte of its answer, unless `timeoutMs` says otherwise. */
+export const REMOTE_TIMEOUT_MS = 30_000;
+/** Largest metadata, configuration or error answer read (a model's metadata is a few KiB). */
+export const MAX_REMOTE_JSON_BYTES = 4 * 1024 * 1024;
+
+/** What a remote model's requests take; Generator.load passes these through for a v2 URL. */
+export interface RemoteOptions {
   /** Extra request headers (e.g. authorization for a proxy in front of the server). */
   headers?: Record<string, string>;
+  /** Each request's limit, in ms, from sending it to its answer's last byte (default 30,000). */
+  timeoutMs?: number;
+  /** Aborts every request of this generator (the load, and later generate calls). */
+  signal?: AbortSignal;
+}
+
+export interface RemoteLoadOptions extends LoadOptions, RemoteOptions {}
+
+/** The server (or what answered at its URL) failed or broke the protocol; `url` is the request's. */
+export class RemoteError extends Error {
+  constructor(
+    readonly url: string,
+    message: string,
+  ) {
+    super(`${url}: ${message}`);
+    this.name = 'RemoteError';
+  }
 }
 
 /** True for an http(s) URL naming a v2 model: `.../v2/models/<name>` (optionally `/versions/<v>`). */
@@ -43,36 +70,108 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function call(url: string, init: RequestInit): Promise<Response> {
+interface Net {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * One request: a timeout covering its answer's body too (read it with readCapped inside `use`),
+ * the caller's signal, and 503 retried after its Retry-After.
+ */
+async function call<T>(url: string, init: RequestInit, net: Net, use: (res: Response) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    let res: Response;
+    const ac = new AbortController();
+    const timer = setTimeout(
+      () => ac.abort(new RemoteError(url, `no answer within ${net.timeoutMs} ms (timeoutMs)`)),
+      net.timeoutMs,
+    );
+    const onAbort = () => ac.abort(net.signal?.reason ?? new RemoteError(url, 'aborted'));
+    if (net.signal?.aborted) onAbort();
+    net.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      res = await fetch(url, init);
-    } catch (e) {
-      throw new Error(`cannot reach ${url} (${message(e)}): is the server running, and is the URL right?`);
+      let res: Response;
+      try {
+        res = await fetch(url, { ...init, signal: ac.signal });
+      } catch (e) {
+        if (ac.signal.aborted) throw ac.signal.reason;
+        throw new RemoteError(url, `cannot reach it (${message(e)}): is the server running, and is the URL right?`);
+      }
+      if (res.status !== 503 || attempt >= RETRIES_ON_BUSY) {
+        try {
+          return await use(res);
+        } catch (e) {
+          if (ac.signal.aborted) throw ac.signal.reason;
+          throw e;
+        }
+      }
+      const wait = Math.min(MAX_RETRY_WAIT_MS, 1000 * (Number(res.headers.get('retry-after')) || 1));
+      await res.body?.cancel();
+      await new Promise((r) => setTimeout(r, wait));
+    } finally {
+      clearTimeout(timer);
+      net.signal?.removeEventListener('abort', onAbort);
     }
-    if (res.status !== 503 || attempt >= RETRIES_ON_BUSY) return res;
-    const wait = Math.min(MAX_RETRY_WAIT_MS, 1000 * (Number(res.headers.get('retry-after')) || 1));
-    await res.body?.cancel();
-    await new Promise((r) => setTimeout(r, wait));
   }
 }
 
-async function errorOf(res: Response, what: string): Promise<Error> {
+/** The whole body, refused past `cap` bytes (announced or actual), so an endless answer costs no memory. */
+async function readCapped(res: Response, url: string, cap: number): Promise<Uint8Array> {
+  const tooBig = (n: string) => new RemoteError(url, `the answer is ${n} bytes, over the ${cap}-byte limit for it`);
+  const declared = Number(res.headers.get('content-length'));
+  if (declared > cap) {
+    await res.body?.cancel();
+    throw tooBig(String(declared));
+  }
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > cap) {
+      await reader.cancel();
+      throw tooBig(`over ${cap}`);
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function parseJson(bytes: Uint8Array, url: string, what: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new RemoteError(url, `its ${what} is not JSON (${message(e)}): is this a KServe v2 / Triton server?`);
+  }
+}
+
+async function errorOf(res: Response, url: string, what: string): Promise<Error> {
   let detail = res.statusText;
   try {
-    const body = (await res.json()) as { error?: unknown };
-    if (typeof body.error === 'string') detail = body.error;
+    const body = JSON.parse(new TextDecoder().decode(await readCapped(res, url, MAX_REMOTE_JSON_BYTES))) as {
+      error?: unknown;
+    };
+    if (typeof body?.error === 'string') detail = body.error;
   } catch {
-    // not JSON: keep the status text
+    // not JSON, or too long: keep the status text
   }
-  return new Error(`${what}: HTTP ${res.status}: ${detail}`);
+  return new RemoteError(url, `${what}: HTTP ${res.status}: ${detail}`);
 }
 
-async function getJson(url: string, headers: Record<string, string>, what: string): Promise<unknown> {
-  const res = await call(url, { headers });
-  if (!res.ok) throw await errorOf(res, what);
-  return res.json();
+async function getJson(url: string, headers: Record<string, string>, net: Net, what: string): Promise<unknown> {
+  return call(url, { headers }, net, async (res) => {
+    if (!res.ok) throw await errorOf(res, url, what);
+    return parseJson(await readCapped(res, url, MAX_REMOTE_JSON_BYTES), url, what);
+  });
 }
 
 /** A model configuration's `parameters` (Triton JSON: { key: { string_value } }) as plain strings. */
@@ -95,16 +194,32 @@ class RemoteTensor implements OrtTensorLike {
 export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Promise<GeneratorInit> {
   const base = url.replace(/\/+$/, '');
   const headers = { accept: 'application/json', ...opts.headers };
-  const meta = (await getJson(base, headers, `model metadata ${base}`)) as V2ModelMetadata;
-  if (!meta || !Array.isArray(meta.inputs) || !Array.isArray(meta.outputs)) {
-    throw new Error(
-      `${base} did not answer with v2 model metadata (no inputs/outputs): is it a /v2/models/<name> URL?`,
+  const net: Net = { timeoutMs: opts.timeoutMs ?? REMOTE_TIMEOUT_MS, signal: opts.signal };
+  const meta = (await getJson(base, headers, net, 'model metadata')) as V2ModelMetadata;
+  const tensorList = (l: unknown) =>
+    Array.isArray(l) &&
+    l.every(
+      (t) =>
+        typeof t?.name === 'string' &&
+        typeof t?.datatype === 'string' &&
+        Array.isArray(t?.shape) &&
+        t.shape.every(Number.isInteger),
+    );
+  if (!meta || !tensorList(meta.inputs) || !tensorList(meta.outputs)) {
+    throw new RemoteError(
+      base,
+      'it did not answer with v2 model metadata (inputs and outputs, each {name, datatype, shape}): ' +
+        'is it a /v2/models/<name> URL?',
     );
   }
   // Triton's configuration route; `cgan serve` has it too. A plain KServe server may not.
-  const configRes = await call(`${base}/config`, { headers });
-  const config: unknown = configRes.ok ? await configRes.json() : null;
-  if (!configRes.ok) await configRes.body?.cancel();
+  const config: unknown = await call(`${base}/config`, { headers }, net, async (res) => {
+    if (!res.ok) {
+      await res.body?.cancel();
+      return null;
+    }
+    return parseJson(await readCapped(res, `${base}/config`, MAX_REMOTE_JSON_BYTES), `${base}/config`, 'configuration');
+  });
   const fromMeta = Object.fromEntries(
     Object.entries(meta.parameters ?? {}).filter(([, v]) => typeof v === 'string'),
   ) as Record<string, string>;
@@ -129,6 +244,7 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
   const maxBatch = Number((config as { max_batch_size?: unknown } | null)?.max_batch_size) || Infinity;
   const shape = (n: number) => [n, info.channels, info.imageSize, info.imageSize];
   const plane = info.channels * info.imageSize * info.imageSize;
+  const inferUrl = `${base}/infer`;
 
   const inferOnce = async (z: Float32Array, labels: BigInt64Array, n: number): Promise<Float32Array> => {
     const body: V2InferRequest = {
@@ -149,36 +265,49 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
       headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     };
-    const res = await call(`${base}/infer`, init);
-    if (!res.ok) throw await errorOf(res, `infer on ${base}`);
-    const jsonBytes = Number(res.headers.get(BINARY_HEADER) ?? NaN);
-    const raw = new Uint8Array(await res.arrayBuffer());
-    const head = Number.isInteger(jsonBytes) ? raw.subarray(0, jsonBytes) : raw;
-    const outs = (JSON.parse(new TextDecoder().decode(head)) as V2InferResponse).outputs ?? [];
-    const out = outs.find((o) => o.name === TENSOR.image);
-    const want = shape(n);
-    if (!out || out.datatype !== 'FP32' || out.shape?.join() !== want.join()) {
-      throw new Error(
-        `${base} answered ${out ? `image ${out.datatype} [${out.shape}]` : 'no "image" output'}, ` +
-          `expected FP32 [${want}]`,
-      );
+    // The header is JSON of a few hundred bytes; the values at most ~25 characters each as JSON numbers.
+    const cap = 1024 * 1024 + n * plane * 32;
+    const raw = await call(inferUrl, init, net, async (res) => {
+      if (!res.ok) throw await errorOf(res, inferUrl, 'infer');
+      return { bytes: await readCapped(res, inferUrl, cap), headerLength: res.headers.get(BINARY_HEADER) };
+    });
+    return checkImages(readInferAnswer(raw.bytes, raw.headerLength, n, inferUrl), inferUrl);
+  };
+
+  /** The image tensor of an infer answer, JSON or binary, with every length checked. */
+  const readInferAnswer = (raw: Uint8Array, headerLength: string | null, n: number, url: string): Float32Array => {
+    const fail = (why: string) => new RemoteError(url, `the infer answer ${why}`);
+    let jsonBytes = raw.length;
+    if (headerLength !== null) {
+      jsonBytes = Number(headerLength);
+      if (!/^\d+$/.test(headerLength) || jsonBytes > raw.length)
+        throw fail(`says its JSON header is ${JSON.stringify(headerLength)} bytes, but the body has ${raw.length}`);
     }
-    const size = Number(out.parameters?.binary_data_size ?? NaN);
+    const answer = parseJson(raw.subarray(0, jsonBytes), url, 'infer answer') as V2InferResponse;
+    const outs = Array.isArray(answer?.outputs) ? answer.outputs : [];
+    const out = outs.find((o) => o?.name === TENSOR.image);
+    const want = shape(n);
+    if (!out || out.datatype !== 'FP32' || !Array.isArray(out.shape) || out.shape.join() !== want.join()) {
+      throw fail(`has ${out ? `image ${out.datatype} [${out.shape}]` : 'no "image" output'}, expected FP32 [${want}]`);
+    }
+    const size = Number(out.parameters?.binary_data_size ?? Number.NaN);
     if (!Number.isInteger(size)) {
       // The server sent JSON numbers (it has no binary extension, or chose not to use it).
-      const values = flattenData(out.data) as number[];
-      if (values.length !== n * plane)
-        throw new Error(`${base} answered ${values.length} image values, expected ${n * plane}`);
-      return Float32Array.from(values);
+      const values = flattenData(out.data, want.length);
+      if (values.length !== n * plane) throw fail(`has ${values.length} image values, expected ${n * plane}`);
+      if (!values.every((v) => typeof v === 'number')) throw fail('has image values that are not numbers');
+      return Float32Array.from(values as number[]);
     }
     // Binary outputs follow the header in the order of `outputs`.
     let at = jsonBytes;
     for (const o of outs) {
       if (o === out) break;
-      at += Number(o.parameters?.binary_data_size ?? 0);
+      const k = Number(o?.parameters?.binary_data_size ?? 0);
+      if (!Number.isInteger(k) || k < 0) throw fail(`gives output ${o?.name} a binary_data_size of ${k}`);
+      at += k;
     }
-    if (size !== n * plane * 4 || at + size > raw.length)
-      throw new Error(`${base} answered ${size} image bytes, expected ${n * plane * 4}`);
+    if (size !== n * plane * 4) throw fail(`has ${size} image bytes, expected ${n * plane * 4}`);
+    if (at + size > raw.length) throw fail(`is short: ${raw.length} bytes, the header announces ${at + size}`);
     return new Float32Array(raw.slice(at, at + size).buffer); // a copy: aligned for Float32Array
   };
 
@@ -205,4 +334,14 @@ export async function openRemote(url: string, opts: RemoteLoadOptions = {}): Pro
   const noSessions = () => Promise.reject(new Error('a remote generator creates no onnxruntime session'));
   const ort: OrtLike = { InferenceSession: { create: noSessions }, Tensor: RemoteTensor };
   return { info, device: 'remote', requested: opts.device ?? 'auto', fallback: null, session, ort };
+}
+
+/** A generator's images are in [-1, 1]: anything else is the server's fault, said as such (not "the weights"). */
+function checkImages(values: Float32Array, url: string): Float32Array {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v >= -1 && v <= 1))
+      throw new RemoteError(url, `the infer answer has image value ${v} at index ${i}; a generator's are in [-1, 1]`);
+  }
+  return values;
 }

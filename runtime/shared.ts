@@ -39,5 +39,5 @@ export { BadFileError, BadModelError, BadRequestError } from './errors.ts';
 export { MAX_IMAGES_PER_REQUEST, MAX_MODEL_BYTES } from './limits.ts';
 export { verifyWeights } from './weights-hash.ts';
 export { modelInfoFromSummary } from './model-info.ts';
-export { isRemoteModelUrl, type RemoteLoadOptions } from './remote.ts';
+export { isRemoteModelUrl, RemoteError, type RemoteLoadOptions, type RemoteOptions } from './remote.ts';
 export { V2_DATATYPES, type V2InferRequest, type V2InferResponse, type V2ModelMetadata } from './v2-protocol.ts';

@@ -56,10 +56,38 @@ export interface V2Error {
   error: string;
 }
 
-/** Tensor `data` in row-major order: the protocol allows flat and nested arrays. */
-export function flattenData(data: unknown, out: unknown[] = []): unknown[] {
-  if (Array.isArray(data)) for (const d of data) flattenData(d, out);
-  else out.push(data);
+/** Tensor `data` nested deeper than its shape allows. */
+export class NestingError extends Error {
+  constructor(readonly maxDepth: number) {
+    super(`it is nested deeper than its shape's ${maxDepth} dimensions`);
+    this.name = 'NestingError';
+  }
+}
+
+/**
+ * Tensor `data` in row-major order: the protocol allows flat and nested arrays. Iterative, with a
+ * depth limit (the tensor's rank), so hostile nesting a million levels deep is an error, not a
+ * stack overflow.
+ */
+export function flattenData(data: unknown, maxDepth = Number.POSITIVE_INFINITY): unknown[] {
+  const out: unknown[] = [];
+  if (!Array.isArray(data)) {
+    out.push(data);
+    return out;
+  }
+  if (maxDepth < 1) throw new NestingError(maxDepth);
+  const stack: { a: unknown[]; i: number }[] = [{ a: data, i: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.i >= top.a.length) {
+      stack.pop();
+      continue;
+    }
+    const v = top.a[top.i++];
+    if (!Array.isArray(v)) out.push(v);
+    else if (stack.length >= maxDepth) throw new NestingError(maxDepth);
+    else stack.push({ a: v, i: 0 });
+  }
   return out;
 }
 

@@ -6,6 +6,9 @@
  * of the batch's output that its own rows produced.
  *
  * `maxBatch: 1` turns batching off: one session run per request.
+ *
+ * One request never fails another: when a run of several requests fails, each is run again alone,
+ * and only those that fail alone get an error (SoloFailure when others of the batch succeeded).
  */
 
 /** Runs one batch: labels [n] and noise [n, zDim] in, images [n, plane] out. */
@@ -44,6 +47,17 @@ export class ClosedError extends Error {
   }
 }
 
+/**
+ * The request failed when run alone, while other requests of the same batch succeeded: its own
+ * input is what the model cannot handle (`cause` is the run's error), not the model.
+ */
+export class SoloFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`this request failed when run alone, while the others batched with it ran: ${String(cause)}`);
+    this.name = 'SoloFailure';
+  }
+}
+
 interface Job {
   labels: number[];
   noise: Float32Array;
@@ -59,6 +73,8 @@ export class MicroBatcher {
   private running: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  /** Draining: start batches at once instead of waiting out the delay, still taking requests. */
+  private flushing = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -114,6 +130,18 @@ export class MicroBatcher {
     });
   }
 
+  /** Stops waiting out the delay (a shutdown is draining): what is queued, and what comes, runs at once. */
+  flush(): void {
+    this.flushing = true;
+    this.schedule();
+  }
+
+  /** Rejects every request still queued with `e` (the drain ran out of time); running ones finish. */
+  rejectQueued(e: unknown): void {
+    for (const j of this.queue.splice(0)) settle(j, () => j.reject(e));
+    this.queuedImages = 0;
+  }
+
   /** Stops taking work; resolves once everything queued or running has finished. */
   async close(): Promise<void> {
     this.closed = true;
@@ -130,7 +158,7 @@ export class MicroBatcher {
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
     const waited = performance.now() - this.queue[0].queuedAt;
-    if (this.queuedImages >= this.opts.maxBatch || waited >= this.opts.maxDelayMs || this.closed) {
+    if (this.queuedImages >= this.opts.maxBatch || waited >= this.opts.maxDelayMs || this.closed || this.flushing) {
       this.startBatch();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
@@ -174,11 +202,10 @@ export class MicroBatcher {
     const t0 = performance.now();
     let images: Float32Array;
     try {
-      images = await this.run(labels, noise);
-      if (images.length !== n * plane)
-        throw new Error(`the model returned ${images.length} values for ${n} images of ${plane}`);
+      images = await this.runChecked(labels, noise, n);
     } catch (e) {
-      for (const j of jobs) settle(j, () => j.reject(e));
+      if (jobs.length === 1) settle(jobs[0], () => jobs[0].reject(e));
+      else await this.runAlone(jobs);
       return;
     }
     this.opts.onBatch?.(n, jobs.length, performance.now() - t0);
@@ -190,6 +217,41 @@ export class MicroBatcher {
       row += k;
       settle(j, () => j.resolve(mine));
     }
+  }
+
+  private async runChecked(labels: number[], noise: Float32Array, n: number): Promise<Float32Array> {
+    const images = await this.run(labels, noise);
+    if (images.length !== n * this.opts.plane)
+      throw new Error(`the model returned ${images.length} values for ${n} images of ${this.opts.plane}`);
+    return images;
+  }
+
+  /**
+   * A batch failed: runs each request alone so that one request's input (noise that overflows the
+   * model) fails that request only. If every one fails alone too, the model is at fault: each gets
+   * the run's own error; otherwise the failing ones get SoloFailure.
+   */
+  private async runAlone(jobs: Job[]): Promise<void> {
+    const results: ({ ok: true; images: Float32Array } | { ok: false; e: unknown })[] = [];
+    for (const j of jobs) {
+      if (j.settled) {
+        results.push({ ok: false, e: null }); // its client left meanwhile: nothing to run it for
+        continue;
+      }
+      const t0 = performance.now();
+      try {
+        results.push({ ok: true, images: await this.runChecked(j.labels, j.noise, j.labels.length) });
+        this.opts.onBatch?.(j.labels.length, 1, performance.now() - t0);
+      } catch (e) {
+        results.push({ ok: false, e });
+      }
+    }
+    const anyOk = results.some((r) => r.ok);
+    jobs.forEach((j, i) => {
+      const r = results[i];
+      if (r.ok) settle(j, () => j.resolve(r.images));
+      else settle(j, () => j.reject(anyOk ? new SoloFailure(r.e) : r.e));
+    });
   }
 }
 

@@ -6,7 +6,14 @@
 import { TENSOR } from '../runtime/generator-contract.ts';
 import { checkLabels } from '../runtime/labels.ts';
 import type { IoSignature, ModelInfo, OnnxSummary } from '../runtime/model-info.ts';
-import { flattenData, toV2Metadata, type V2ModelMetadata, type V2TensorMetadata } from '../runtime/v2-protocol.ts';
+import { MAX_ABS_NOISE } from '../runtime/limits.ts';
+import {
+  NestingError,
+  flattenData,
+  toV2Metadata,
+  type V2ModelMetadata,
+  type V2TensorMetadata,
+} from '../runtime/v2-protocol.ts';
 
 export { BINARY_HEADER } from '../runtime/v2-protocol.ts';
 
@@ -100,10 +107,18 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
         `${field}.datatype is ${JSON.stringify(t.datatype ?? null)}; input "${name}" takes ${meta.datatype}${also}`,
       );
     }
+    if (isObject(t.parameters) && t.parameters.binary_data_size !== undefined)
+      throw bad(`${field}: binary inputs are not supported; send the values as JSON numbers in "data"`);
     const shape = checkShape(field, t.shape, meta, alt?.(-1));
     const count = shape.reduce((a, b) => a * b, 1);
     if (!Array.isArray(t.data)) throw bad(`${field}.data must be an array of ${count} values (row-major)`);
-    const flat = flattenData(t.data);
+    let flat: unknown[];
+    try {
+      flat = flattenData(t.data, shape.length);
+    } catch (e) {
+      if (!(e instanceof NestingError)) throw e;
+      throw bad(`${field}.data: ${e.message} [${shape.join(', ')}]; send it flat or nested to that depth`);
+    }
     if (flat.length !== count)
       throw bad(`${field}.data has ${flat.length} values; shape [${shape.join(', ')}] needs ${count}`);
     return { field, shape, flat };
@@ -124,25 +139,32 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
   const noise = new Float32Array(n * zDim);
   for (let i = 0; i < z.flat.length; i++) {
     const v = z.flat[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
+    // Checked as the model will see it: 1e39 is a finite JSON number but Infinity as float32.
+    const f = typeof v === 'number' ? Math.fround(v) : Number.NaN;
+    if (!Number.isFinite(f) || Math.abs(f) > MAX_ABS_NOISE) {
+      const why = typeof v !== 'number' || !Number.isFinite(v) ? '' : Number.isFinite(f) ? '' : ', infinite as float32';
       throw bad(
-        `${z.field}.data[${i}] (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${JSON.stringify(v)}; ` +
-          'noise must be finite numbers',
+        `${z.field}.data[${i}] (image ${Math.floor(i / zDim)}, dim ${i % zDim}) is ${JSON.stringify(v)}${why}; ` +
+          `noise must be finite numbers within [-${MAX_ABS_NOISE}, ${MAX_ABS_NOISE}] (N(0, 1) noise is within ±6)`,
       );
     }
-    noise[i] = v;
+    noise[i] = f;
+  }
+  // INT64 labels are class indices (JSON numbers); BYTES labels are class names (strings).
+  const byNames = byName.get(TENSOR.label)?.t.datatype === 'BYTES';
+  const badLabel = label.flat.findIndex((v) => typeof v !== (byNames ? 'string' : 'number'));
+  if (badLabel >= 0) {
+    const v = JSON.stringify(label.flat[badLabel]);
+    throw bad(
+      `${label.field}.data[${badLabel}] is ${v}; ` +
+        (byNames
+          ? 'a BYTES label is a class name (a string)'
+          : `labels must be integer numbers (class indices 0-${m.info.numClasses - 1}; send datatype BYTES ` +
+            'for class byNames)'),
+    );
   }
   let labels: number[];
   try {
-    const bytes = byName.get(TENSOR.label)?.t.datatype === 'BYTES';
-    const wrong = label.flat.findIndex((v) => (typeof v === 'string') !== bytes);
-    if (wrong >= 0)
-      throw new Error(
-        `value ${wrong} is ${JSON.stringify(label.flat[wrong])}: ` +
-          (bytes
-            ? 'a BYTES label is a class name (a string)'
-            : 'an INT64 label is a class index (send BYTES for names)'),
-      );
     labels = checkLabels(label.flat as number[] | string[], m.info.classNames);
   } catch (e) {
     throw bad(`${label.field}.data: ${(e as Error).message}`);

@@ -65,7 +65,7 @@ test('infer takes class names as BYTES and gives what indices give; an unknown n
   assert.equal(mixed.status, 400);
   assert.match(
     ((await mixed.json()) as { error: string }).error,
-    /an INT64 label is a class index \(send BYTES for names\)/,
+    /data\[0\] is "cat"; labels must be integer numbers \(class indices 0-2; send datatype BYTES for class names\)/,
   );
 });
 

@@ -168,23 +168,46 @@ test('the PNG route draws what `cgan generate --labels --count --seed` draws', a
   assert.equal((await s.app.inject({ url: '/v1/png?labels=0-9&count=2' })).statusCode, 413);
 });
 
-/** A server whose batcher is held up, to fill its queue and time requests out. */
+/**
+ * A server whose model is held: one request of 1 image runs and blocks until release(), so later
+ * requests wait in the queue (to fill it, time them out, or hang up on them).
+ */
 async function stalledServer(opts: { maxQueue?: number; timeoutMs?: number }) {
-  const held = await createServer(g, readOnnxSummary(bytes), {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let running = false;
+  const held = Object.create(g) as Generator;
+  held.generate = async (req) => {
+    running = true;
+    await gate;
+    return g.generate(req);
+  };
+  const server = await createServer(held, readOnnxSummary(bytes), {
     name: 'gen',
     maxBatch: 4,
-    maxDelayMs: 60_000,
-    maxImages: 4,
+    maxDelayMs: 0,
+    maxImages: 3,
     ...opts,
   });
-  return held;
+  const blocker = server.app.inject({
+    method: 'POST',
+    url: '/v2/models/gen/infer',
+    payload: JSON.stringify(request(1)),
+  });
+  for (let i = 0; i < 500 && !running; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(running, 'the blocking request is running');
+  return { server, release, blocker };
 }
 
+const waitFor = async (cond: () => boolean) => {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+};
+
 test('a full queue answers 503 + Retry-After; a request past its timeout gets 504 and leaves the queue', async () => {
-  const held = await stalledServer({ maxQueue: 3, timeoutMs: 300 });
+  const { server: held, release, blocker } = await stalledServer({ maxQueue: 3, timeoutMs: 300 });
   try {
     const first = held.app.inject({ method: 'POST', url: '/v2/models/gen/infer', payload: JSON.stringify(request(3)) });
-    for (let i = 0; i < 500 && held.batcher.depth === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => held.batcher.depth > 0);
     assert.equal(held.batcher.depth, 3);
     const full = await held.app.inject({
       method: 'POST',
@@ -199,30 +222,42 @@ test('a full queue answers 503 + Retry-After; a request past its timeout gets 50
     assert.match(timedOut.json().error, /longer than the server's limit of 300 ms \(--timeout-ms\)/);
     assert.equal(held.batcher.depth, 0, 'the timed-out request left the queue');
   } finally {
+    release();
+    await blocker;
     await held.close();
   }
 });
 
 test('a client that hangs up takes its request off the queue; it is never run', async () => {
-  const held = await stalledServer({ timeoutMs: 60_000 });
+  const { server: held, release, blocker } = await stalledServer({ timeoutMs: 60_000 });
   await held.app.listen({ port: 0, host: '127.0.0.1' });
   try {
     const { port } = held.app.server.address() as { port: number };
     const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/v2/models/gen/infer' });
     req.on('error', () => {});
     req.end(JSON.stringify(request(2)));
-    for (let i = 0; i < 500 && held.batcher.depth === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => held.batcher.depth > 0);
     assert.equal(held.batcher.depth, 2);
     req.destroy();
-    for (let i = 0; i < 500 && held.batcher.depth > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => held.batcher.depth === 0);
     assert.equal(held.batcher.depth, 0);
+    // A client gone before its body was even parsed (sent, then closed at once) is never queued.
+    const gone = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/v2/models/gen/infer' });
+    gone.on('error', () => {});
+    gone.end(JSON.stringify(request(3)), () => gone.destroy());
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    assert.equal((await blocker).statusCode, 200);
+    await held.batcher.idle();
     const m = await held.metrics.registry.getSingleMetricAsString('cgan_request_errors_total');
-    assert.match(m, /reason="cancelled"\} 1/);
-    assert.doesNotMatch(
+    assert.match(m, /reason="cancelled"\} [12]/);
+    assert.match(
       await held.metrics.registry.getSingleMetricAsString('cgan_images_generated_total'),
-      /total [1-9]/,
+      /total 1$/m,
+      'only the blocking request (1 image) ran',
     );
   } finally {
+    release();
     await held.close();
   }
 });

@@ -1,21 +1,24 @@
 /**
  * `cgan serve`'s HTTP server (fastify): the Open Inference Protocol (KServe v2) REST routes over
  * one generator, a PNG route for people, and Prometheus metrics. Every image request goes through
- * the micro-batcher (serve/batcher.ts). Limits: body size, images per request, queue length (503 +
- * Retry-After), a per-request timeout (504); a client that hangs up leaves the queue.
+ * the micro-batcher (serve/batcher.ts). Limits: body size, images per request, pixels per PNG
+ * (413), queue length (503 + Retry-After), a per-request timeout (504); a client that hangs up
+ * leaves the queue. close() drains: no new connections, every request already received answered.
  */
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { BadModelError } from '../runtime/errors.ts';
 import type { GeneratorBase } from '../runtime/generator.ts';
-import { renderGrid } from '../runtime/images.ts';
+import { gridLayout } from '../runtime/images.ts';
 import { parseLabels, repeatLabels } from '../runtime/labels.ts';
 import type { OnnxSummary } from '../runtime/model-info.ts';
-import { encodePng } from '../runtime/node.ts';
 import { noiseFromSeed } from '../runtime/random.ts';
-import { ClosedError, MicroBatcher, QueueFullError } from './batcher.ts';
-import { SERVE_DEFAULTS } from './defaults.ts';
+import { ClosedError, MicroBatcher, QueueFullError, SoloFailure } from './batcher.ts';
+import { SERVE_DEFAULTS, serveLimitProblems } from './defaults.ts';
+import { Connections, drain as drainConnections } from './drain.ts';
 import { hostsFor } from './hosts.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
+import { PngBusyError, PngPool } from './png-pool.ts';
 import {
   BINARY_HEADER,
   RequestError,
@@ -35,6 +38,10 @@ export interface ServerOptions {
   maxImages: number;
   maxBodyBytes: number;
   timeoutMs: number;
+  /** After close() starts, how long the requests already received may take; the rest then get 503. */
+  drainTimeoutMs: number;
+  /** Pixels in one /v1/png answer, padding included (413 beyond). */
+  maxPngPixels: number;
   /** Reported by GET /v2. */
   serverVersion: string;
   /** Web origins whose pages may call this server (CORS); `*` for any; none by default. */
@@ -46,7 +53,11 @@ export interface Server {
   batcher: MicroBatcher;
   metrics: ServerMetrics;
   model: ServedModel;
-  /** Stops accepting, finishes what is queued or running, then resolves. */
+  /**
+   * Drains, then resolves: stops accepting connections, answers every request already received
+   * (on kept-alive connections too, each answer then closing its connection), and after
+   * `drainTimeoutMs` answers what is still queued with 503.
+   */
   close(): Promise<void>;
 }
 
@@ -68,7 +79,19 @@ function classify(e: unknown, o: ServerOptions): { status: number; reason: strin
   const err = e as Error & { statusCode?: number; code?: string };
   if (e instanceof RequestError)
     return { status: e.status, reason: e.status === 413 ? 'too_large' : 'bad_request', message: e.message };
-  if (e instanceof QueueFullError) return { status: 503, reason: 'queue_full', message: e.message };
+  if (e instanceof QueueFullError || e instanceof PngBusyError)
+    return { status: 503, reason: 'queue_full', message: e.message };
+  if (e instanceof SoloFailure) {
+    // The request's own input failed the model while the others batched with it ran: the client's.
+    const why = e.cause instanceof BadModelError ? 'the model output non-finite values for it' : String(e.cause);
+    return {
+      status: 400,
+      reason: 'bad_request',
+      message:
+        `this request's input is outside what the model can compute (${why}), while the requests ` +
+        'batched with it ran; send noise such as N(0, 1) samples',
+    };
+  }
   if (e instanceof ClosedError) return { status: 503, reason: 'shutting_down', message: e.message };
   if (e instanceof RequestTimeout) return { status: 504, reason: 'timeout', message: e.message };
   if (e instanceof ClientGone) return { status: 499, reason: 'cancelled', message: e.message };
@@ -100,10 +123,13 @@ export async function createServer(
   options: Partial<ServerOptions> & { name: string },
 ): Promise<Server> {
   const o: ServerOptions = { ...SERVE_DEFAULTS, serverVersion: '0', ...options, cors: options.cors ?? [] };
+  const problems = serveLimitProblems(o);
+  if (problems.length) throw new RangeError(`createServer: ${problems.join('; ')}`);
   const { info } = generator;
   const model: ServedModel = { name: o.name, version: SERVE_DEFAULTS.version, info, summary };
   const plane = info.channels * info.imageSize * info.imageSize;
   let closing = false;
+  let closed: Promise<void> | undefined;
 
   const batcher = new MicroBatcher(
     async (labels, noise) => (await generator.generate({ labels, noise, batchSize: labels.length })).data,
@@ -121,13 +147,18 @@ export async function createServer(
     },
   );
   const metrics = createMetrics(() => batcher.depth);
+  // Four grids of the largest size may wait for the encoder; more get 503.
+  const png = new PngPool(4 * o.maxPngPixels);
 
   // A request body arrives whole (bodyLimit), is parsed as JSON whatever its content type (curl -d
   // sends form-urlencoded; Triton does not look either), with fastify's prototype-poisoning guard.
+  // requestTimeout: the whole request (a slow body included) must arrive within --timeout-ms; Node
+  // checks it every connectionsCheckingInterval (its default, 30 s, let slow bodies stay ~90 s).
   const app = Fastify({
     logger: false,
     bodyLimit: o.maxBodyBytes,
-    requestTimeout: o.timeoutMs + 5000,
+    requestTimeout: o.timeoutMs,
+    http: { connectionsCheckingInterval: Math.min(1000, o.timeoutMs), headersTimeout: Math.min(60_000, o.timeoutMs) },
     return503OnClosing: true,
   });
   // Requests whose Host is not this server's address are refused (DNS rebinding: a web page whose name
@@ -144,9 +175,14 @@ export async function createServer(
         .send({ error: `Host ${JSON.stringify(h)} is not this server; use ${[...allowedHosts][0]}` });
     }
   });
+  const conns = new Connections(app.server);
   app.removeAllContentTypeParsers();
   const json = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    if (req.headers[BINARY_HEADER] !== undefined) {
+      const m = `binary inputs are not supported (the request has ${BINARY_HEADER}); send the inputs as JSON "data"`;
+      return done(new RequestError(400, m), undefined);
+    }
     json(req, body as string, (err, value) => {
       if (!err) return done(null, value);
       // fastify's message blames the content type; say what is wrong with the text instead.
@@ -187,7 +223,9 @@ export async function createServer(
   // While closing, answers end their connection: a keep-alive socket left idle after its last answer
   // would otherwise hold the shutdown open until fastify's keep-alive timeout (72 s).
   app.addHook('onSend', async (_req, reply) => {
-    if (closing) reply.header('connection', 'close');
+    // Only once the listener is closed (serve/drain.ts): a client told to reconnect earlier would
+    // queue a new connection the listener then resets; now it is refused, and tries elsewhere.
+    if (closing && !app.server.listening) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'none';
@@ -197,6 +235,8 @@ export async function createServer(
 
   /** Queues labels+noise; the request's timeout and its client hanging up both take it off the queue. */
   const generate = async (reply: FastifyReply, labels: number[], noise: Float32Array): Promise<Float32Array> => {
+    // Gone while its body was read or parsed: the 'close' below has already fired.
+    if (reply.request.raw.socket?.destroyed) throw new ClientGone();
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(new RequestTimeout(o.timeoutMs)), o.timeoutMs);
     const onClose = () => {
@@ -276,16 +316,31 @@ export async function createServer(
           '(--max-images)',
       );
     }
-    const data = await generate(reply, labels, noiseFromSeed(seed, labels.length, info.zDim));
-    const batch = {
-      data,
-      count: labels.length,
-      channels: info.channels,
-      height: info.imageSize,
-      width: info.imageSize,
-      labels,
-    };
-    return reply.type('image/png').send(encodePng(renderGrid(batch, { cols: count > 1 ? count : undefined, scale })));
+    // The grid's size is known before any image is made: refuse it then, not after generating.
+    const cols = count > 1 ? count : undefined;
+    const pixels = gridPixels(labels, cols, scale, info.imageSize);
+    if (pixels > o.maxPngPixels) {
+      throw new RequestError(
+        413,
+        `the grid would have ${pixels} pixels; this server draws at most ${o.maxPngPixels} per PNG ` +
+          '(--max-png-pixels): lower scale or count',
+      );
+    }
+    const release = png.reserve(pixels);
+    try {
+      const data = await generate(reply, labels, noiseFromSeed(seed, labels.length, info.zDim));
+      const batch = {
+        data,
+        count: labels.length,
+        channels: info.channels,
+        height: info.imageSize,
+        width: info.imageSize,
+      };
+      const bytes = await png.encode({ ...batch, labels }, { cols, scale });
+      return reply.type('image/png').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } finally {
+      release();
+    }
   });
   app.get('/metrics', async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
@@ -296,11 +351,35 @@ export async function createServer(
     batcher,
     metrics,
     model,
-    async close() {
-      closing = true;
-      // Both at once: the batcher runs what it holds now instead of waiting out its delay, while
-      // fastify stops listening and waits for the responses in flight.
-      await Promise.all([app.close(), batcher.close()]);
-    },
+    close: () => (closed ??= drain()),
   };
+
+  /** close(): see Server.close. */
+  async function drain(): Promise<void> {
+    closing = true; // ready answers 503; every answer from now carries Connection: close
+    batcher.flush();
+    if (app.server.listening) {
+      await drainConnections(app.server, conns, {
+        timeoutMs: o.drainTimeoutMs,
+        graceMs: IDLE_GRACE_MS,
+        onLate: async () => {
+          batcher.rejectQueued(new ClosedError()); // 503 + Retry-After for what the drain could not run
+          await batcher.idle();
+          await new Promise((r) => setTimeout(r, 100)); // let those answers reach their sockets
+        },
+      });
+    }
+    await Promise.all([app.close(), batcher.close()]);
+    await png.close();
+  }
+}
+
+/** How long a keep-alive connection idle at shutdown may still send a request. */
+const IDLE_GRACE_MS = 1000;
+
+/** The pixels of the grid the PNG route draws (renderGrid's layout, padding of 2). */
+function gridPixels(labels: number[], cols: number | undefined, scale: number, imageSize: number): number {
+  const pad = 2;
+  const g = gridLayout(labels.length, labels, cols);
+  return (g.cols * imageSize * scale + (g.cols + 1) * pad) * (g.rows * imageSize * scale + (g.rows + 1) * pad);
 }

@@ -7,7 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -117,6 +127,19 @@ before(async () => {
     fullCheckpoint((c) => (c.tensors['critic.dense.bias'].data[0] = NaN)),
   );
   await writeCheckpoint(f('resume-file'), fullCheckpoint());
+  // 64 flipped bytes inside one tensor's data: a valid container holding damaged weights.
+  for (const d of ['flipped', 'flipped-export']) {
+    const file = await writeCheckpoint(f(d), fullCheckpoint());
+    const b = readFileSync(file);
+    const headerLen = Number(b.readBigUInt64LE(0));
+    const [start] = JSON.parse(b.subarray(8, 8 + headerLen).toString())['generator.dense.kernel'].data_offsets;
+    for (let i = 0; i < 64; i++) b[8 + headerLen + start + 4096 + i] ^= 0xa5;
+    writeFileSync(file, b);
+  }
+  execFileSync('mkfifo', [f('fifo')]);
+  // A link to a device, not the device: were the refusal to regress, the rename would replace the
+  // link, never the machine's /dev/null.
+  symlinkSync('/dev/null', f('chardev'));
   mkdirSync(f('locked'));
   // The test runner's own pid: a live process holds this run.
   writeFileSync(path.join(f('locked'), '.lock'), `${process.pid} ${os.hostname()}\n`);
@@ -190,6 +213,90 @@ const ROWS: Row[] = [
     message: /afile.*(not a directory|is a file)/,
     limit: 30,
     inputs: [ckpt('run'), f('afile')],
+  },
+  // Outputs that are not regular files (issue 34, bad 7): refused, never replaced.
+  {
+    name: 'generate --out a character device',
+    args: ['generate', f('g.onnx'), '--labels', '1', '--out', f('chardev')],
+    code: 4,
+    message: /--out .*chardev is a character device, not a regular file; writing there would replace it/,
+    limit: 30,
+    inputs: [f('g.onnx')],
+  },
+  {
+    name: 'generate --raw a FIFO',
+    args: ['generate', f('g.onnx'), '--labels', '1', '--raw', f('fifo')],
+    code: 4,
+    message: /--raw .*fifo is a FIFO \(named pipe\), not a regular file/,
+    limit: 30,
+    inputs: [f('g.onnx')],
+  },
+  {
+    name: 'export --out - (a model is not written to standard output)',
+    args: ['export', f('run'), '--out', '-'],
+    code: 2,
+    message: /--out -: this output cannot go to standard output; give a file path/,
+    limit: 30,
+    inputs: [ckpt('run')],
+  },
+  {
+    name: 'export --triton at a file',
+    args: ['export', f('run'), '--triton', f('afile')],
+    code: 3,
+    message: /--triton .*afile is a file, not a directory/,
+    limit: 30,
+    inputs: [ckpt('run'), f('afile')],
+  },
+  // Checkpoint integrity (issue 34, bad 6): flipped bytes inside a tensor stop resume and export.
+  {
+    name: 'train --resume a checkpoint with 64 flipped bytes',
+    args: [...train, '--steps', '5', '--resume', f('flipped')],
+    code: 3,
+    message: /flipped.*tensor generator\.dense\.kernel does not match the sha256 stored when it was saved/,
+    limit: 60,
+    inputs: [ckpt('flipped')],
+  },
+  {
+    name: 'export a checkpoint with 64 flipped bytes',
+    args: ['export', f('flipped-export'), '--out', f('flipped.onnx')],
+    code: 3,
+    message: /tensor generator\.dense\.kernel does not match the sha256 stored when it was saved: the file is damaged/,
+    limit: 60,
+    inputs: [ckpt('flipped-export')],
+  },
+  // Sizes known before the work (issue 34): a grid too large is refused before any image is made.
+  {
+    name: 'generate a grid over the pixel limit',
+    args: ['generate', f('g.onnx'), '--labels', '0-9', '--count', '1000', '--scale', '64', '--out', f('huge.png')],
+    code: 2,
+    message: /--out: the grid would be \d+x\d+ pixels .*; a PNG grid may have at most 67\.1 megapixels/,
+    limit: 30,
+    inputs: [f('g.onnx')],
+  },
+  // Eval's own arguments (issue 34): the command line's fault is exit 2, a wrong file exit 3.
+  {
+    name: 'eval --samples 7',
+    args: ['eval', f('g.onnx'), '--samples', '7'],
+    code: 2,
+    message: /--samples must be a positive multiple of the class count 10/,
+    limit: 60,
+    inputs: [f('g.onnx')],
+  },
+  {
+    name: 'eval --samples 100000000',
+    args: ['eval', f('g.onnx'), '--samples', '100000000'],
+    code: 2,
+    message: /a reference of 10000000 per class needs more: use fewer --samples/,
+    limit: 90,
+    inputs: [f('g.onnx')],
+  },
+  {
+    name: 'eval --classifier a model file',
+    args: ['eval', f('g.onnx'), '--classifier', f('g.onnx'), '--samples', '20'],
+    code: 3,
+    message: /g\.onnx is a file, not classifier weights: give a classifier \.safetensors/,
+    limit: 60,
+    inputs: [f('g.onnx')],
   },
   // Damaged models (issue 4).
   {
@@ -378,6 +485,14 @@ describe('bad inputs against `cgan`', { concurrency: 4 }, () => {
       assert.deepEqual(row.inputs.map(sha), before, `${row.name}: an input file changed`);
     });
   }
+});
+
+test('generate --out - writes the PNG to standard output and its messages to standard error', async () => {
+  const r = await runCgan(['generate', f('g.onnx'), '--labels', '1', '--out', '-'], { timeout: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^.PNG\r\n/, 'a PNG signature on stdout');
+  assert.match(r.stderr, /generated 1 images .*\nwrote -: \d+x\d+ PNG/);
+  assert.equal(lstatSync(f('chardev')).isSymbolicLink(), true, 'the link to a device is still a link');
 });
 
 /** A raw request with a chosen Host header (fetch would not send one). */

@@ -2,6 +2,7 @@
  * Checkpoint files: one safetensors file holding the weights, both Adam states and, as metadata,
  * the run's configuration and position. Format: docs/checkpoint-format.md.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BadFileError } from '../runtime/errors.ts';
@@ -107,13 +108,30 @@ export interface Checkpoint {
   config: TrainConfig;
   state: TrainState;
   /**
+   * Set when read: whether every tensor matched the sha256 stored when it was saved ('checked'), or
+   * the file predates the checksums ('unchecked': see checkpointNote). Ignored when writing.
+   */
+  integrity?: 'checked' | 'unchecked';
+  /**
    * Parameters by name (model.ts names), then `adam.m.<name>`, `adam.v.<name>` and, for generator weights,
    * `ema.<name>`.
    */
   tensors: Record<string, StoredTensor>;
 }
 
+/** Metadata key holding JSON `{tensor name: sha256 hex of its little-endian bytes}`. */
+export const CHECKSUM_KEY = 'tensors_sha256';
+
+function tensorSha256(t: StoredTensor): string {
+  return createHash('sha256')
+    .update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))
+    .digest('hex');
+}
+
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  // A checksum per tensor, so damage inside the data (which the container cannot see: any bytes
+  // are valid floats) stops a resume or an export instead of training on or shipping it.
+  const sums = Object.fromEntries(Object.entries(c.tensors).map(([name, t]) => [name, tensorSha256(t)]));
   return encodeSafetensors({
     tensors: c.tensors,
     metadata: {
@@ -121,12 +139,48 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
       format_version: CHECKPOINT_VERSION,
       config: JSON.stringify(c.config),
       state: JSON.stringify(c.state),
+      [CHECKSUM_KEY]: JSON.stringify(sums),
     },
   });
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, what: string): Checkpoint {
   return fromSafetensors(decodeSafetensors(bytes, what), what);
+}
+
+/**
+ * Checks each tensor against its stored sha256 (BadFileError naming the first that differs); a
+ * file written before checksums existed is 'unchecked'.
+ */
+function checkIntegrity(f: SafetensorsFile, what: string): 'checked' | 'unchecked' {
+  const stored = f.metadata[CHECKSUM_KEY];
+  if (stored === undefined) return 'unchecked';
+  const damaged = (why: string) =>
+    new BadFileError(`${what}: ${why}: the file is damaged; resume or export from another checkpoint`);
+  let sums: Record<string, unknown>;
+  try {
+    sums = JSON.parse(stored);
+  } catch {
+    throw damaged(`its ${CHECKSUM_KEY} metadata is not valid JSON`);
+  }
+  if (typeof sums !== 'object' || sums === null || Array.isArray(sums))
+    throw damaged(`its ${CHECKSUM_KEY} metadata is not an object`);
+  for (const name of Object.keys(sums))
+    if (!(name in f.tensors)) throw damaged(`tensor ${name} has a checksum but is not in the file`);
+  for (const [name, t] of Object.entries(f.tensors)) {
+    if (typeof sums[name] !== 'string') throw damaged(`tensor ${name} has no stored checksum`);
+    if (sums[name] !== tensorSha256(t))
+      throw damaged(`tensor ${name} does not match the sha256 stored when it was saved`);
+  }
+  return 'checked';
+}
+
+/** The note for a checkpoint whose tensors could not be checked (written before checksums), or null. */
+export function checkpointNote(c: Checkpoint, file: string): string | null {
+  return c.integrity === 'unchecked'
+    ? `note: ${file} has no tensor checksums (written by an older build): damage inside its tensors ` +
+        'cannot be detected; the next save adds them'
+    : null;
 }
 
 function fromSafetensors(f: SafetensorsFile, what: string): Checkpoint {
@@ -164,9 +218,10 @@ function fromSafetensors(f: SafetensorsFile, what: string): Checkpoint {
         `resume from another checkpoint`,
     );
   }
+  const integrity = checkIntegrity(f, what);
   // Written before colour existed: one channel.
   config.arch = archOf(config.arch);
-  return { config, state, tensors: f.tensors };
+  return { config, state, tensors: f.tensors, integrity };
 }
 
 /** Resolves a run directory or a checkpoint file path to the checkpoint file. */

@@ -78,6 +78,14 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'checkpoint'): Safet
   } catch (e) {
     throw new BadFileError(`${what}: header is not valid JSON (corrupt file): ${(e as Error).message}`);
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new BadFileError(`${what}: header is not a JSON object (corrupt file)`);
+  const meta = header.__metadata__;
+  if (
+    meta !== undefined &&
+    (typeof meta !== 'object' || meta === null || Object.values(meta).some((v) => typeof v !== 'string'))
+  )
+    throw new BadFileError(`${what}: __metadata__ is not an object of strings (corrupt file)`);
   const dataStart = 8 + headerLen;
   const tensors: Record<string, StoredTensor> = {};
   for (const [name, entry] of Object.entries(header)) {

@@ -12,6 +12,7 @@ import {
   checkpointPath,
   firstNonFinite,
   readCheckpoint,
+  checkpointNote,
   writeCheckpoint,
   type Checkpoint,
   type DatasetInfo,
@@ -84,11 +85,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const prep = await prepare(opts, log);
   // Before anything is written: a second training on this directory stops here.
   const lock = await lockRun(opts.out, log);
+  let result: TrainResult;
   try {
-    return await trainLocked(opts, log, prep);
-  } finally {
-    await lock.release();
+    result = await trainLocked(opts, log, prep);
+  } catch (e) {
+    // The run's own failure (a checkpoint write into a directory made read-only, say) is the one
+    // to report; a lock that cannot be removed for the same reason only gets a note.
+    await lock.release().catch((r) => log(`note: could not remove ${opts.out}/.lock: ${(r as Error).message}`));
+    throw e;
   }
+  await lock.release();
+  return result;
 }
 
 /** --out must be a directory (or not exist yet): a file there would fail only after the workers start. */
@@ -113,7 +120,11 @@ interface Prepared {
 async function prepare(opts: TrainOptions, log: (m: string) => void): Promise<Prepared> {
   let resumed: Checkpoint | undefined;
   const resumeDir = opts.resume && path.dirname(path.resolve(checkpointPath(opts.resume)));
-  if (opts.resume) resumed = await readCheckpoint(opts.resume);
+  if (opts.resume) {
+    resumed = await readCheckpoint(opts.resume);
+    const note = checkpointNote(resumed, checkpointPath(opts.resume));
+    if (note) log(note);
+  }
   if (existsSync(checkpointPath(opts.out)) && resumeDir !== path.resolve(opts.out)) {
     // Starting afresh, or continuing another run, here would overwrite this run: make the user say which.
     throw new RefusedError(

@@ -135,7 +135,16 @@ export async function computeReference(
   const testStats = featureStats(rt.features, rt.dim);
   const realSet = balanced(sets.train, nc, perClass, names);
   const rr = classifySubset(c, realSet);
-  const k = o.manifold === false ? null : (o.k ?? DEFAULT_K);
+  let k = o.manifold === false ? null : (o.k ?? DEFAULT_K);
+  const heldOut = sets.heldOut.idx.length;
+  if (k !== null && heldOut <= k) {
+    // A ball through the k-th neighbour needs more than k points: a tiny folder's held-out set has not.
+    o.log?.(
+      `note: precision, recall, density and coverage skipped: ${heldOut} held-out images are too few for ` +
+        `k = ${k} (they need more than k; use more images or a larger --holdout when training the classifier)`,
+    );
+    k = null;
+  }
   const test: Reference['test'] = {
     count: sets.heldOut.idx.length,
     accuracy: accuracy(rt.predictions, subsetLabels(sets.heldOut), nc),

@@ -26,6 +26,7 @@ import { batchImages, loadDataset, type Dataset } from './data.ts';
 import { mismatchImages, mismatchRows } from './mismatch.ts';
 import { MetricsWriter, readMetrics, truncateMetrics, type MetricsRecord } from './metrics.ts';
 import { DEFAULT_EMA_DECAY, hasWeightAverage } from './ema.ts';
+import { baseSize, strideBlocks } from '../runtime/generator-contract.ts';
 import { criticShapes, defaultArch, generatorShapes, type ArchConfig } from './model.ts';
 import { writeCurves } from './plot.ts';
 import { describeRecipe, recipeProblem } from './recipe.ts';
@@ -238,6 +239,10 @@ async function trainLocked(opts: TrainOptions, log: (m: string) => void, prep: P
     log(`backend: ${pool.backend} x ${pool.size} worker${pool.size > 1 ? 's' : ''}`);
     for (const note of pool.notes) log(`  ${note}`);
     log(`recipe: ${describeRecipe(hyper)}`);
+    log(
+      `model: ${arch.imageSize}x${arch.imageSize}x${arch.channels}, ${arch.numClasses} classes, ` +
+        `${strideBlocks(arch.imageSize)} stride-2 blocks from ${baseSize(arch.imageSize)}x${baseSize(arch.imageSize)}`,
+    );
 
     await fs.mkdir(path.join(opts.out, 'samples'), { recursive: true });
     const metricsFile = path.join(opts.out, 'metrics.jsonl');

@@ -62,7 +62,8 @@ export function formatInfo(file: string, info: ModelInfo, g: GraphSummary, fileB
     `${file} (${(fileBytes / 1e6).toFixed(2)} MB)`,
     `classes:     ${info.numClasses} (${info.classNames.join(', ')})`,
     `z size:      ${info.zDim}`,
-    `image:       ${info.channels} x ${info.imageSize} x ${info.imageSize} (${info.channels === 3 ? 'RGB' : 'gray'}), float32 NCHW in [-1, 1]`,
+    `image:       ${info.channels} x ${info.imageSize} x ${info.imageSize} ` +
+      `(${info.channels === 3 ? 'RGB' : 'gray'}), float32 NCHW in [-1, 1]`,
     `weights:     ${info.precision}, ${g.parameters.toLocaleString('en-US')} parameters, sha256 ${info.weightsHash}`,
     `producer:    ${info.producer} ${info.producerVersion}`,
     `checkpoint:  step ${info.step ?? '?'}, dataset ${info.dataset ?? '?'}` +

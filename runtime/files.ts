@@ -4,6 +4,7 @@
  * the file and the fix. Not imported by the browser entry.
  */
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { BadModelError } from './errors.ts';
 import { formatBytes, MAX_MODEL_BYTES } from './limits.ts';
 
@@ -112,4 +113,28 @@ export async function readModelFile(file: string): Promise<Uint8Array> {
     missingHint: `export one with \`cgan export RUN --out ${file}\``,
     error: BadModelError,
   });
+}
+
+/**
+ * Writes `parts` to `file` through a temporary file that is flushed to disk and then renamed over
+ * it, so a crash at any moment leaves the old file or the new one, never half of one; a failed write
+ * removes the temporary file (a full disk must not stay full of it) and throws the system's error.
+ */
+export async function writeFileDurably(file: string, parts: Uint8Array[]): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    const handle = await fs.open(tmp, 'w');
+    try {
+      // writeFile appends from the current position until all is written (write() may stop short).
+      for (const part of parts) await handle.writeFile(part);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
 }

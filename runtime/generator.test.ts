@@ -56,7 +56,10 @@ test('bad generate requests name the problem', async () => {
     /label 10 is outside the model's classes: it has 10 \(0-9\)/,
   );
   await assert.rejects(g.generate({ labels: [1.5], seed: 1 }), /labels\[0\] is 1.5: labels must be integers/);
-  await assert.rejects(g.generate({ labels: 'a-b', seed: 1 }), /"a-b" is not a class index/);
+  await assert.rejects(
+    g.generate({ labels: 'a-b', seed: 1 }),
+    /"a-b" is not a class of this model; its classes are "0", .* \(or indices 0-9\)/,
+  );
   await assert.rejects(
     g.generate({ labels: [1, 2], noise: new Float32Array(16) }),
     /noise has 16 values; 2 images x zDim 16 need 32/,

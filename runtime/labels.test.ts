@@ -70,7 +70,8 @@ test('parseLabels names an unknown class and lists the valid ones', () => {
   assert.throws(() => parseLabels('1.5', FASHION), /"1.5" is not a class index or a range like 0-9 or a class name/);
   assert.throws(() => parseLabels('"Bag', FASHION), /a quote opened in "\\"Bag" is never closed/);
   assert.throws(() => parseLabels('"Bag" x', FASHION), /after the quoted name "Bag" comes "x"; expected a comma/);
-  assert.throws(() => parseLabels('bag', ['Bag', 'BAG']), /"bag" is not a class of this model/); // two loose matches: none
+  // Two case-insensitive matches: neither is taken.
+  assert.throws(() => parseLabels('bag', ['Bag', 'BAG']), /"bag" is not a class of this model/);
 });
 
 test('checkLabels takes a list of names as a page or a JSON request gives it', () => {

@@ -144,7 +144,10 @@ describe('malformed bodies are 400s that say why', () => {
     {
       name: 'a string label is quoted',
       payload: body(1, undefined, ['3']),
-      error: /inputs\[1\]\.data\[0\] is "3"; labels must be integer numbers \(class indices 0-9\)/,
+      error: new RegExp(
+        String.raw`inputs\[1\]\.data\[0\] is "3"; labels must be integer numbers ` +
+          String.raw`\(class indices 0-9; send datatype BYTES for class names\)`,
+      ),
     },
     {
       name: '1,000,000-deep nested data',

@@ -151,16 +151,16 @@ export function parseInferRequest(body: unknown, m: ServedModel, maxImages: numb
     noise[i] = f;
   }
   // INT64 labels are class indices (JSON numbers); BYTES labels are class names (strings).
-  const byNames = byName.get(TENSOR.label)?.t.datatype === 'BYTES';
-  const badLabel = label.flat.findIndex((v) => typeof v !== (byNames ? 'string' : 'number'));
+  const asNames = byName.get(TENSOR.label)?.t.datatype === 'BYTES';
+  const badLabel = label.flat.findIndex((v) => typeof v !== (asNames ? 'string' : 'number'));
   if (badLabel >= 0) {
     const v = JSON.stringify(label.flat[badLabel]);
     throw bad(
       `${label.field}.data[${badLabel}] is ${v}; ` +
-        (byNames
+        (asNames
           ? 'a BYTES label is a class name (a string)'
           : `labels must be integer numbers (class indices 0-${m.info.numClasses - 1}; send datatype BYTES ` +
-            'for class byNames)'),
+            'for class names)'),
     );
   }
   let labels: number[];

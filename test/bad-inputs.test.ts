@@ -286,7 +286,7 @@ const ROWS: Row[] = [
     name: 'eval --samples 100000000',
     args: ['eval', f('g.onnx'), '--samples', '100000000'],
     code: 2,
-    message: /a reference of 10000000 per class needs more: use fewer --samples/,
+    message: /a reference of 10000000 per class needs more: use --samples 59230 or fewer/,
     limit: 90,
     inputs: [f('g.onnx')],
   },

@@ -3,10 +3,9 @@
  * the run's configuration and position. Format: docs/checkpoint-format.md.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BadFileError } from '../runtime/errors.ts';
-import { fsErrorSentence } from '../runtime/files.ts';
+import { fsErrorSentence, writeFileDurably } from '../runtime/files.ts';
 import { archOf, type ArchConfig } from './model.ts';
 import type { RngState } from '../runtime/random.ts';
 import {
@@ -257,20 +256,9 @@ export async function readCheckpoint(runOrFile: string): Promise<Checkpoint> {
  */
 export async function writeCheckpoint(dir: string, c: Checkpoint): Promise<string> {
   const file = path.join(dir, CHECKPOINT_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    await fs.mkdir(dir, { recursive: true });
-    const handle = await fs.open(tmp, 'w');
-    try {
-      await handle.writeFile(encodeCheckpoint(c));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, file);
+    await writeFileDurably(file, [encodeCheckpoint(c)]);
   } catch (e) {
-    // A full disk must not stay full of our half-written file; the old checkpoint is untouched.
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw new BadFileError(`${fsErrorSentence(e, file, 'write')} (the previous checkpoint, if any, is unchanged)`);
   }
   return file;

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileDurably } from '../../runtime/files.ts';
 import type { Skip } from './listing.ts';
 import type { Dataset } from './types.ts';
 
@@ -110,22 +111,7 @@ export async function writeCache(
   const head = Buffer.alloc(PREFIX);
   head.write(MAGIC, 'latin1');
   head.writeUInt32LE(json.length, MAGIC.length);
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const handle = await fs.open(tmp, 'w');
-    try {
-      // writeFile appends from the current position, writing in chunks until done (write() may stop short).
-      for (const part of [head, json, pixels, labels]) await handle.writeFile(part);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
+  await writeFileDurably(file, [head, json, pixels, labels]);
   return PREFIX + json.length + pixels.length + labels.length;
 }
 

@@ -1,6 +1,7 @@
 /** `cgan classifier train|test`: the MNIST classifier that `cgan eval` judges generators with. */
 import { Command, Option } from 'commander';
 import { int, num } from './parse.ts';
+import { loadTraining } from './training.ts';
 
 const backendOption = () =>
   new Option('--backend <name>', 'tfjs backend').choices(['auto', 'wasm', 'cpu']).default('auto');
@@ -34,8 +35,7 @@ export function register(program: Command): void {
         data?: string;
         backend: 'auto' | 'wasm' | 'cpu';
       }) => {
-        const { selectBackend } = await import('../train/backend.ts');
-        const { trainClassifier } = await import('../eval/train-classifier.ts');
+        const { selectBackend, trainClassifier } = await loadTraining('cgan classifier train');
         const sel = await selectBackend(o.backend);
         console.log(`backend: ${sel.name}`);
         const r = await trainClassifier({
@@ -72,11 +72,8 @@ export function register(program: Command): void {
     .option('--data <dir>', 'directory with IDX t10k- image and label files')
     .addOption(backendOption())
     .action(async (o: { classifier?: string; limit?: number; data?: string; backend: 'auto' | 'wasm' | 'cpu' }) => {
-      const { selectBackend } = await import('../train/backend.ts');
-      const { loadClassifier, classify } = await import('../eval/classifier.ts');
-      const { accuracy } = await import('../eval/metrics.ts');
-      const { displayPath } = await import('../eval/display-path.ts');
-      const { loadDataset, batchImages } = await import('../train/data.ts');
+      const { selectBackend, loadClassifier, classify, accuracy, displayPath, loadDataset, batchImages } =
+        await loadTraining('cgan classifier test');
       await selectBackend(o.backend);
       const c = await loadClassifier(o.classifier);
       const ds = await loadDataset({ dir: o.data, split: 'test', limit: o.limit });

@@ -12,7 +12,9 @@
  * A reference can be computed once and passed to several evaluations of the same sample count.
  */
 import { batchImages, loadDataset, type Dataset } from '../train/data.ts';
-import { Generator, repeatLabels, type Device } from '../runtime/node.ts';
+import type { Device } from '../runtime/devices.ts';
+import { repeatLabels } from '../runtime/labels.ts';
+import { nodeRuntime } from '../export/node-runtime.ts';
 import { classify, loadClassifier, type Classifier } from './classifier.ts';
 import { featureStats, frechetDistance, type FeatureStats } from './frechet.ts';
 import { displayPath } from './display-path.ts';
@@ -148,6 +150,7 @@ export async function evaluateGenerator(model: string | Uint8Array, o: EvalOptio
   const seed = o.seed ?? 0;
   const c = await resolveClassifier(o.classifier);
   const verify = o.verify ?? true;
+  const { Generator } = await nodeRuntime();
   const g = await Generator.load(model, { device: o.device ?? 'auto', fallback: o.fallback, verify });
   try {
     const info = g.info;

@@ -7,8 +7,7 @@
  * file naming the GPU vendor's library); without either it finds no adapter and says so only on
  * stderr. `vulkanFiles()` looks for both so the error can name the missing one.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import path from 'node:path';
+import { vulkanFiles } from './vulkan.ts';
 
 export interface AdapterInfo {
   vendor: string;
@@ -30,46 +29,7 @@ export const VULKAN_HELP =
   'Chromium package carries a software one (SwiftShader, CPU speed): ' +
   'LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json';
 
-export interface VulkanFiles {
-  /** Where libvulkan.so.1 was found, or null. */
-  loader: string | null;
-  /** ICD manifests (driver descriptions) the loader will read. */
-  drivers: string[];
-}
-
-const LOADER_DIRS = [
-  '/usr/lib/x86_64-linux-gnu',
-  '/lib/x86_64-linux-gnu',
-  '/usr/lib/aarch64-linux-gnu',
-  '/usr/lib64',
-  '/usr/lib',
-  '/lib64',
-];
-const ICD_DIRS = [
-  '/usr/share/vulkan/icd.d',
-  '/etc/vulkan/icd.d',
-  '/usr/local/share/vulkan/icd.d',
-  '/usr/local/nvidia/share/vulkan/icd.d',
-];
-
-/** Linux only: the Vulkan loader and driver manifests this process would see (macOS/Windows: not used). */
-export function vulkanFiles(env: NodeJS.ProcessEnv = process.env): VulkanFiles {
-  const libDirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...LOADER_DIRS];
-  const loader = libDirs.map((d) => path.join(d, 'libvulkan.so.1')).find((f) => existsSync(f)) ?? null;
-  const explicit = (env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES ?? '').split(':').filter(Boolean);
-  const drivers = explicit.length
-    ? explicit.filter((f) => existsSync(f))
-    : ICD_DIRS.flatMap((d) => {
-        try {
-          return readdirSync(d)
-            .filter((f) => f.endsWith('.json'))
-            .map((f) => path.join(d, f));
-        } catch {
-          return [];
-        }
-      });
-  return { loader, drivers };
-}
+export { type VulkanFiles, vulkanFiles } from './vulkan.ts';
 
 type GpuGlobal = typeof globalThis & { navigator?: { gpu?: GPU } };
 const FLATTENED = Symbol.for('cgan-onnx.requestDevice-flattened');

@@ -4,6 +4,7 @@
  * each one that does not load is printed with the missing piece and the way to get it.
  */
 import { Command } from 'commander';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { defaultModelPath } from './default-model.ts';
 import { installHint, tryLoadTraining } from './training.ts';
@@ -69,6 +70,12 @@ export async function diagnose(model: string): Promise<DoctorReport> {
   } else {
     const { Generator } = await import('../runtime/node.ts');
     for (const ep of eps) {
+      // onnxruntime's own Dawn prints a native warning (with its C++ source path) when it finds no adapter:
+      // the webgpu provider is tried in a child process, whose stderr stays there.
+      if (ep === 'webgpu') {
+        report.providers.push({ name: ep, ...(await providerInChild(ep, model)) });
+        continue;
+      }
       try {
         const g = await Generator.load(model, { device: ep as 'cpu' });
         await g.generate({ labels: '0', seed: 1 });
@@ -89,6 +96,44 @@ export async function diagnose(model: string): Promise<DoctorReport> {
     report.training.push(row);
   }
   return report;
+}
+
+const PROVIDER_PROBE = `
+const { Generator } = await import(process.argv[1]);
+const [, , model, device] = process.argv;
+let r;
+try {
+  const g = await Generator.load(model, { device });
+  await g.generate({ labels: '0', seed: 1 });
+  r = { ok: g.device === device, detail: 'runs (' + model + ', one image)' };
+  await g.dispose();
+} catch (e) {
+  r = { ok: false, detail: String(e?.message ?? e).split('\\n')[0] };
+}
+process.stdout.write(JSON.stringify(r) + '\\n');
+process.exit(0);
+`;
+
+/** One execution provider tried in a child process (same Node flags, so it runs from the sources too). */
+function providerInChild(ep: string, model: string): Promise<Omit<Row, 'name'>> {
+  const entry = new URL(`../runtime/node.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...process.execArgv, '--input-type=module', '-e', PROVIDER_PROBE, entry, model, ep],
+      { timeout: 120_000 },
+      (err, stdout) => {
+        try {
+          resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as Omit<Row, 'name'>);
+        } catch {
+          resolve({
+            ok: false,
+            detail: `the probe process failed: ${String(err?.message ?? 'no output').split('\n')[0]}`,
+          });
+        }
+      },
+    );
+  });
 }
 
 export function formatReport(r: DoctorReport): string {

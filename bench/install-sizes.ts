@@ -55,7 +55,8 @@ try {
     const names = sizes.map((s) => s.name);
     const total = treeBytes(nm);
     console.log(
-      `\n${k.what}: ${MiB(total)} (${sizes.length} packages, installed in ${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+      `\n${k.what}: ${MiB(total)} (${sizes.length} packages, ` +
+        `installed in ${((performance.now() - t0) / 1000).toFixed(0)} s)`,
     );
     const top = sizes
       .slice(0, o.top)

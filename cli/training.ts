@@ -14,7 +14,10 @@ export const TRAIN_PACKAGE = '@cgan-onnx/train';
 
 /** What to run, for the message and `cgan doctor`. */
 export function installHint(version = cliVersion()): string {
-  return `npm install -g ${TRAIN_PACKAGE}@${version} (next to a global cgan-onnx; in a project: npm install ${TRAIN_PACKAGE}; in a clone of the repository: npm ci)`;
+  return (
+    `npm install -g ${TRAIN_PACKAGE}@${version} (next to a global cgan-onnx; ` +
+    `in a project: npm install ${TRAIN_PACKAGE}; in a clone of the repository: npm ci)`
+  );
 }
 
 function cliVersion(): string {

@@ -153,7 +153,8 @@ function missingVulkanPiece(dawnSays: string | null = null): string {
   if (!v.loader) return 'no Vulkan loader: libvulkan.so.1 is not on the library path';
   if (!v.drivers.length)
     return `the Vulkan loader is there (${v.loader}) but no Vulkan driver (ICD manifest) was found`;
-  return `Dawn found no usable adapter through ${v.loader} and ${v.drivers.join(', ')}${dawnSays ? ` (Dawn: ${dawnSays})` : ''}`;
+  const dawn = dawnSays ? ` (Dawn: ${dawnSays})` : '';
+  return `Dawn found no usable adapter through ${v.loader} and ${v.drivers.join(', ')}${dawn}`;
 }
 
 export function describeAdapter(adapter: GPUAdapter): AdapterInfo {

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Accuracy } from '../eval/metrics.ts';
 import { int, num } from './parse.ts';
+import { loadTraining } from './training.ts';
 
 const backendOption = () =>
   new Option('--backend <name>', 'tfjs backend').choices(['auto', 'wasm', 'cpu']).default('auto');
@@ -43,8 +44,7 @@ interface TrainOpts {
 }
 
 async function train(o: TrainOpts): Promise<void> {
-  const { selectBackend } = await import('../train/backend.ts');
-  const { trainClassifier } = await import('../eval/train-classifier.ts');
+  const { selectBackend, trainClassifier } = await loadTraining('cgan classifier train');
   const sel = await selectBackend(o.backend);
   console.log(`backend: ${sel.name}`);
   const r = await trainClassifier({
@@ -120,12 +120,16 @@ export function register(program: Command): void {
     .option('--data <path>', 'the data it was trained on (default: the path it recorded; bundled MNIST)')
     .addOption(backendOption())
     .action(async (o: { classifier?: string; limit?: number; data?: string; backend: 'auto' | 'wasm' | 'cpu' }) => {
-      const { selectBackend } = await import('../train/backend.ts');
-      const { loadClassifier } = await import('../eval/classifier.ts');
-      const { classifySubset, loadRealSets, subsetLabels } = await import('../eval/real-data.ts');
-      const { classNamesOf } = await import('../eval/reference.ts');
-      const { accuracy } = await import('../eval/metrics.ts');
-      const { displayPath } = await import('../eval/display-path.ts');
+      const {
+        selectBackend,
+        loadClassifier,
+        classifySubset,
+        loadRealSets,
+        subsetLabels,
+        classNamesOf,
+        accuracy,
+        displayPath,
+      } = await loadTraining('cgan classifier test');
       await selectBackend(o.backend);
       const c = await loadClassifier(o.classifier);
       const sets = await loadRealSets(c, { dataDir: o.data, heldOutLimit: o.limit });

@@ -4,8 +4,10 @@
  * each one that does not load is printed with the missing piece and the way to get it.
  */
 import { Command } from 'commander';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { DEFAULT_MODEL } from './default-model.ts';
+import { defaultModelPath } from './default-model.ts';
+import { installHint, tryLoadTraining } from './training.ts';
 
 interface Row {
   name: string;
@@ -19,10 +21,11 @@ export function register(program: Command): void {
   program
     .command('doctor')
     .description('show which training backends and execution providers load here, and what to install for the rest')
-    .option('--model <file>', '.onnx used to try each execution provider', DEFAULT_MODEL)
+    .option('--model <file>', '.onnx used to try each execution provider (default: the shipped model)')
     .option('--json', 'print the report as JSON')
-    .action(async (o: { model: string; json?: boolean }) => {
-      const report = await diagnose(o.model);
+    .action(async (o: { model?: string; json?: boolean }) => {
+      // The shipped model by the package's own path, so doctor works from any directory.
+      const report = await diagnose(o.model ?? defaultModelPath());
       if (o.json) console.log(JSON.stringify(report, null, 2));
       else console.log(formatReport(report));
       // Dawn's device keeps the event loop alive after the probes.
@@ -36,13 +39,15 @@ export interface DoctorReport {
   vulkan?: { loader: string | null; drivers: string[] };
   adapter?: string;
   training: Row[];
+  /** Set when the training package (@cgan-onnx/train) is not installed: what to run. */
+  trainingPackage?: string;
   providers: Row[];
 }
 
 export async function diagnose(model: string): Promise<DoctorReport> {
-  const [{ TRAINING_BACKENDS, probeBackend }, { adapterName, vulkanFiles }, { DEVICES }] = await Promise.all([
-    import('../train/backend.ts'),
-    import('../train/webgpu.ts'),
+  const [training, { vulkanFiles }, { DEVICES }] = await Promise.all([
+    tryLoadTraining(),
+    import('../train/vulkan.ts'),
     import('../runtime/devices.ts'),
   ]);
   const report: DoctorReport = {
@@ -65,6 +70,12 @@ export async function diagnose(model: string): Promise<DoctorReport> {
   } else {
     const { Generator } = await import('../runtime/node.ts');
     for (const ep of eps) {
+      // onnxruntime's own Dawn prints a native warning (with its C++ source path) when it finds no adapter:
+      // the webgpu provider is tried in a child process, whose stderr stays there.
+      if (ep === 'webgpu') {
+        report.providers.push({ name: ep, ...(await providerInChild(ep, model)) });
+        continue;
+      }
       try {
         const g = await Generator.load(model, { device: ep as 'cpu' });
         await g.generate({ labels: '0', seed: 1 });
@@ -76,14 +87,53 @@ export async function diagnose(model: string): Promise<DoctorReport> {
     }
   }
 
-  for (const b of TRAINING_BACKENDS) {
-    const p = await probeBackend(b.name);
-    if (p.adapter) report.adapter = adapterName(p.adapter);
+  if (!training) report.trainingPackage = `not installed: ${installHint()}`;
+  for (const b of training?.TRAINING_BACKENDS ?? []) {
+    const p = await training!.probeBackend(b.name);
+    if (p.adapter) report.adapter = training!.adapterName(p.adapter);
     const row: Row = { name: b.name, ok: p.ok, detail: p.detail };
     if (!p.ok) Object.assign(row, { needs: b.needs, install: b.install });
     report.training.push(row);
   }
   return report;
+}
+
+const PROVIDER_PROBE = `
+const { Generator } = await import(process.argv[1]);
+const [, , model, device] = process.argv;
+let r;
+try {
+  const g = await Generator.load(model, { device });
+  await g.generate({ labels: '0', seed: 1 });
+  r = { ok: g.device === device, detail: 'runs (' + model + ', one image)' };
+  await g.dispose();
+} catch (e) {
+  r = { ok: false, detail: String(e?.message ?? e).split('\\n')[0] };
+}
+process.stdout.write(JSON.stringify(r) + '\\n');
+process.exit(0);
+`;
+
+/** One execution provider tried in a child process (same Node flags, so it runs from the sources too). */
+function providerInChild(ep: string, model: string): Promise<Omit<Row, 'name'>> {
+  const entry = new URL(`../runtime/node.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...process.execArgv, '--input-type=module', '-e', PROVIDER_PROBE, entry, model, ep],
+      { timeout: 120_000 },
+      (err, stdout) => {
+        try {
+          resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as Omit<Row, 'name'>);
+        } catch {
+          resolve({
+            ok: false,
+            detail: `the probe process failed: ${String(err?.message ?? 'no output').split('\n')[0]}`,
+          });
+        }
+      },
+    );
+  });
 }
 
 export function formatReport(r: DoctorReport): string {
@@ -94,7 +144,7 @@ export function formatReport(r: DoctorReport): string {
         `drivers: ${r.vulkan.drivers.join(', ') || 'none found'}`,
     );
   }
-  lines.push(`webgpu adapter: ${r.adapter ?? 'none'}`);
+  lines.push(`webgpu adapter: ${r.adapter ?? (r.trainingPackage ? 'not probed (no training package)' : 'none')}`);
   const section = (title: string, rows: Row[]) => {
     lines.push('', title);
     for (const row of rows) {
@@ -104,6 +154,7 @@ export function formatReport(r: DoctorReport): string {
     }
   };
   section('training backends (cgan train --backend; auto tries them in this order)', r.training);
+  if (r.trainingPackage) lines.push(`  the training package @cgan-onnx/train is ${r.trainingPackage}`);
   section('execution providers (cgan generate --device, onnxruntime-node)', r.providers);
   return lines.join('\n');
 }

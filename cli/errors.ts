@@ -19,6 +19,11 @@ export const EXIT = {
    * locked.
    */
   refused: 4,
+  /**
+   * A package the command needs is not installed: the training commands need @cgan-onnx/train (an inference
+   * install of the CLI leaves the training stack out, docs/packages.md).
+   */
+  notInstalled: 5,
   /** Stopped by Ctrl-C / SIGINT (128 + 2, as shells report it). */
   interrupted: 130,
 } as const;
@@ -48,7 +53,15 @@ export function exitCodeOf(e: unknown): ExitCode {
   if (e instanceof BadModelError || e instanceof BadFileError) return EXIT.badInput;
   if (e instanceof BadRequestError) return EXIT.usage;
   if (e instanceof RefusedError) return EXIT.refused;
-  return EXIT.failure;
+  // The training package compiles in its own copy of runtime/errors.ts, so its errors are not instances of
+  // the classes above: tell them by name (each class sets its own).
+  const byName: Record<string, ExitCode> = {
+    BadModelError: EXIT.badInput,
+    BadFileError: EXIT.badInput,
+    BadRequestError: EXIT.usage,
+    RefusedError: EXIT.refused,
+  };
+  return (e instanceof Error && byName[e.name]) || EXIT.failure;
 }
 
 /** The exit-code table as `--help` prints it (README's CLI section says the same). */
@@ -61,5 +74,7 @@ export const EXIT_HELP = [
   '       or an output path cannot be written (a directory, no such directory, no permission, disk full)',
   `  ${EXIT.refused}    refused, to protect data: an output would replace an input, or an existing model or`,
   '       checkpoint without --force, or another process holds the run directory',
+  `  ${EXIT.notInstalled}    a package the command needs is not installed (train, export RUN, eval and classifier`,
+  '       need @cgan-onnx/train: npm install -g @cgan-onnx/train)',
   `  ${EXIT.interrupted}  stopped by Ctrl-C (training writes a checkpoint first)`,
 ].join('\n');

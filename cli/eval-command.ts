@@ -6,6 +6,7 @@ import { addReliabilityHelp } from './help.ts';
 import { checkOutputs, writeOutput } from '../export/outputs.ts';
 import { noVerifyOption } from './options.ts';
 import { int } from './parse.ts';
+import { loadTraining } from './training.ts';
 
 interface Opts {
   samples?: number;
@@ -70,8 +71,7 @@ export function register(program: Command): void {
     .action(async (modelArg: string | undefined, o: Opts) => {
       const model = modelOrDefault(modelArg);
       if (o.json) await checkOutputs([{ file: o.json, flag: '--json' }], { inputs: [model], force: o.force });
-      const { selectBackend } = await import('../train/backend.ts');
-      const { evaluateGenerator, reportJson } = await import('../eval/evaluate.ts');
+      const { selectBackend, evaluateGenerator, reportJson } = await loadTraining('cgan eval');
       const { printReport } = await import('./eval-output.ts');
       await selectBackend(o.backend);
       const r = await evaluateGenerator(model, {

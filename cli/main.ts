@@ -25,6 +25,7 @@ const modules = [
   './export-command.ts',
   './info-command.ts',
   './generate-command.ts',
+  './noise-command.ts',
   './classifier-command.ts',
   './eval-command.ts',
   './doctor-command.ts',

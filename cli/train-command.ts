@@ -4,7 +4,7 @@ import os from 'node:os';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BACKEND_REQUESTS } from '../train/backend-names.ts';
-import { checkpointPath, runDir, type Hyper } from '../train/checkpoint.ts';
+import { checkpointPath, runDir, type Hyper } from '../train/run-files.ts';
 import { IMAGE_SIZE_STEP, MAX_IMAGE_SIZE, MAX_WORKERS_PER_CORE, MIN_IMAGE_SIZE } from '../runtime/limits.ts';
 import { checkShapeOptions } from '../train/dataset/shape.ts';
 import { UsageError } from './errors.ts';
@@ -12,6 +12,7 @@ import { addReliabilityHelp } from './help.ts';
 import { recipeProblem } from '../train/recipe.ts';
 import { DEFAULT_LR_FLOOR } from '../train/schedule.ts';
 import { int, num } from './parse.ts';
+import { loadTraining } from './training.ts';
 
 /**
  * Hyperparameter presets. `fast` is the default: at equal minutes it was ahead of `wgan-gp` at every
@@ -140,10 +141,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (weights, shuffling, noise)', int('--seed', 0), 0)
     .option('--save-every <n>', 'also checkpoint every N critic steps', int('--save-every', 1))
     .action(async (o) => {
-      const [{ train }, { ProgressReporter }] = await Promise.all([
-        import('../train/trainer.ts'),
-        import('../train/progress.ts'),
-      ]);
+      const { train, ProgressReporter } = await loadTraining('cgan train');
       const preset = PRESETS[o.preset as keyof typeof PRESETS];
       // Only what the user typed overrides the preset (and, on resume, the checkpoint's values).
       const overrides: Partial<Hyper> = {

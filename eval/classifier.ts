@@ -14,13 +14,13 @@
  * accuracy measured on it. Format: docs/eval.md.
  */
 import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { encodeSafetensors, readSafetensorsFile, type StoredTensor } from '../train/safetensors.ts';
 import { BadFileError, BadRequestError } from '../runtime/errors.ts';
 import { Rng } from '../runtime/random.ts';
+import { packageRootOf } from '../train/package-root.ts';
 
 export const CLASSIFIER_FORMAT = 'cgan-onnx.classifier';
 /** 2 adds channels, padding and any number of stages to the architecture; 1 (MNIST only) still loads. */
@@ -28,12 +28,11 @@ export const CLASSIFIER_VERSION = '2';
 const READABLE_VERSIONS = ['1', '2'];
 export const CLASSIFIER_FILE = 'classifier.safetensors';
 /**
- * Where the committed weights live, relative to the package root (found by the package's own name, also from
- * dist/).
+ * Where the committed weights live, relative to the package root: the repository from the sources, the training
+ * package (@cgan-onnx/train, which ships a copy) once compiled into it.
  */
-export const DEFAULT_CLASSIFIER_DIR = new URL(
-  'models/classifier/',
-  pathToFileURL(createRequire(import.meta.url).resolve('cgan-onnx/package.json')),
+export const DEFAULT_CLASSIFIER_DIR = pathToFileURL(
+  path.join(packageRootOf(import.meta.url).dir, 'models/classifier/'),
 );
 
 export interface ClassifierArch {

@@ -10,7 +10,10 @@
  *   features (eval/manifold.ts).
  */
 import { BadFileError, BadRequestError } from '../runtime/errors.ts';
-import { Generator, repeatLabels, type Device, type ModelInfo } from '../runtime/node.ts';
+import type { Device } from '../runtime/devices.ts';
+import { repeatLabels } from '../runtime/labels.ts';
+import type { ModelInfo } from '../runtime/model-info.ts';
+import { nodeRuntime } from '../export/node-runtime.ts';
 import { classifyBatches, imageValues, nchwToNhwc, type Classifier } from './classifier.ts';
 import { displayPath } from './display-path.ts';
 import { featureStats, frechetDistance } from './frechet.ts';
@@ -148,6 +151,7 @@ export async function evaluateGenerator(model: string | Uint8Array, o: EvalOptio
   const seed = o.seed ?? 0;
   const c = await resolveClassifier(o.classifier);
   const verify = o.verify ?? true;
+  const { Generator } = await nodeRuntime();
   const g = await Generator.load(model, { device: o.device ?? 'auto', fallback: o.fallback, verify });
   try {
     const info = g.info;

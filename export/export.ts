@@ -3,11 +3,11 @@
  * written to a temporary name and renamed only once the check passes, so a failed export never
  * leaves a bad model behind under the requested name.
  */
-import { createRequire } from 'node:module';
 import { BadFileError } from '../runtime/errors.ts';
 import { checkOutputs, writeOutput } from './outputs.ts';
 import { checkpointNote, firstNonFinite, readCheckpoint, checkpointPath } from '../train/checkpoint.ts';
 import { EMA_PREFIX, hasWeightAverage } from '../train/ema.ts';
+import { packageRootOf } from '../train/package-root.ts';
 import { generatorTensorNames } from '../runtime/generator-contract.ts';
 import { buildGeneratorOnnx, type WeightTensor } from './onnx-generator.ts';
 import { checkParity, FP16_LIMIT, PARITY_LIMIT, type ParityReport } from './parity.ts';
@@ -46,8 +46,8 @@ export interface ExportResult {
 }
 
 export function packageVersion(): string {
-  // By the package's own name (its exports map lists package.json): the same from the sources and from dist/.
-  return (createRequire(import.meta.url)('cgan-onnx/package.json') as { version: string }).version;
+  // The repository's from the sources, @cgan-onnx/train's once compiled into it (the same, released in lockstep).
+  return packageRootOf(import.meta.url).version;
 }
 
 export function fp16Path(out: string): string {

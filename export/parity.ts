@@ -3,7 +3,7 @@
  * several batch sizes that together cover every class; the max abs difference must stay under a limit.
  */
 import type { ArchConfig } from '../train/model.ts';
-import { Generator } from '../runtime/node.ts';
+import { nodeRuntime } from './node-runtime.ts';
 import { noiseFromSeed } from '../runtime/random.ts';
 import type { WeightTensor } from './onnx-generator.ts';
 import { referenceBackend, referenceImages } from './reference.ts';
@@ -51,6 +51,7 @@ export async function checkParity(
 ): Promise<ParityReport> {
   const batches = opts.batches ?? [1, 7, Math.max(arch.numClasses + 3, 13)];
   const limit = opts.limit ?? PARITY_LIMIT;
+  const { Generator } = await nodeRuntime();
   const g = await Generator.load(onnx, { device: 'cpu' });
   const rows: ParityRow[] = [];
   let offset = 0;

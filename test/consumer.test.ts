@@ -1,5 +1,5 @@
 /**
- * The packages as users get them: `npm pack` all three, install the tarballs into a fresh project
+ * The packages as users get them: `npm pack` all four, install the tarballs into a fresh project
  * (offline, from the npm cache), then use them the four ways the README shows, from outside the
  * clone. Slow by nature (packing builds dist/ and the demo page): about 4 minutes on the shared 2-core machine.
  */
@@ -17,6 +17,7 @@ import sirv from 'sirv';
 import { defaultModelPath } from '../cli/default-model.ts';
 import { Generator } from '../runtime/node.ts';
 import { launchChromium, watchErrors } from './chromium.ts';
+import { TRAINING_PACKAGES } from './layering.ts';
 import { REPO, installProject, installedPackages, packAll, type Tarballs } from './packages.ts';
 
 const exec = promisify(execFile);
@@ -115,6 +116,25 @@ test('the tarballs hold what ships and nothing else (no tests, benches, docs ima
   assert.equal(stdout.split('\n').filter((f) => f.endsWith('.onnx')).length, 1, 'the default model ships once, alone');
   const element = (await exec('tar', ['-tzf', tarballs.element])).stdout.split('\n');
   assert.ok(element.includes('package/dist/cgan-generator.d.ts'), 'the element ships no .d.ts');
+  // Each package carries its own README (install, an example, links).
+  for (const t of Object.values(tarballs)) {
+    const { stdout: list } = await exec('tar', ['-tzf', t], { maxBuffer: 16 << 20 });
+    assert.ok(list.split('\n').includes('package/README.md'), `${t} has no README.md`);
+  }
+  // The training side is in @cgan-onnx/train, with the classifier `cgan eval` judges by; none of it in the CLI.
+  const cli = stdout.split('\n');
+  assert.ok(
+    !cli.some((f) => /^package\/dist\/(train\/trainer|eval\/|export\/export)/.test(f)),
+    'the CLI ships training code',
+  );
+  assert.ok(!cli.some((f) => f.startsWith('package/models/classifier')), 'the CLI ships the classifier');
+  const train = (await exec('tar', ['-tzf', tarballs.train])).stdout.split('\n');
+  for (const f of [
+    'package/dist/train/index.js',
+    'package/dist/train/worker.js',
+    'package/models/classifier/classifier.safetensors',
+  ])
+    assert.ok(train.includes(f), `@cgan-onnx/train lacks ${f}`);
 });
 
 test('(a) a Node ESM script imports @cgan-onnx/runtime and draws the numbers the clone draws', async () => {
@@ -245,4 +265,29 @@ test('(e) the installed `cgan` generates from another directory with its shipped
   assert.ok(!existsSync(join(app, 'node_modules', 'cgan-onnx', 'cli')), 'the CLI package ships its sources');
   assert.ok(!installedPackages(app).includes('tsx'), 'tsx was installed: the CLI still needs a TypeScript loader');
   writeFileSync(join(elsewhere, 'done'), '');
+});
+
+test('(f) the inference CLI works without the training package, and `cgan train` says what to install', async () => {
+  const elsewhere = join(work, 'elsewhere-f');
+  mkdirSync(elsewhere);
+  const held = installedPackages(app).filter((p) => TRAINING_PACKAGES.test(p) || p === '@cgan-onnx/train');
+  assert.deepEqual(held, [], 'an inference install holds training packages');
+  const bin = join(app, 'node_modules', '.bin', 'cgan');
+  const train = await exec(bin, ['train', '--steps', '1'], { cwd: elsewhere }).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.equal(train.code, 5, train.stderr);
+  assert.match(train.stderr, /needs the training package.*npm install -g @cgan-onnx\/train@\d/);
+  // doctor from another directory: the shipped model runs on cpu; no native Dawn warning reaches the terminal.
+  const doctor = await exec(bin, ['doctor', '--json'], { cwd: elsewhere });
+  const report = JSON.parse(doctor.stdout) as { providers: { name: string; ok: boolean }[]; trainingPackage?: string };
+  assert.equal(report.providers.find((p) => p.name === 'cpu')?.ok, true, doctor.stdout);
+  assert.match(report.trainingPackage ?? '', /not installed/);
+  assert.doesNotMatch(doctor.stderr, /Couldn't load Vulkan|\.cpp:\d/);
+  // The noise file README's --noise example needs, written by the CLI: the same images as --seed.
+  await exec(bin, ['noise', '--count', '2', '--seed', '7', '--out', 'z.bin'], { cwd: elsewhere });
+  await exec(bin, ['generate', '--labels', '1,2', '--noise', 'z.bin', '--raw', 'a.bin'], { cwd: elsewhere });
+  await exec(bin, ['generate', '--labels', '1,2', '--seed', '7', '--raw', 'b.bin'], { cwd: elsewhere });
+  assert.deepEqual(readFileSync(join(elsewhere, 'a.bin')), readFileSync(join(elsewhere, 'b.bin')));
 });

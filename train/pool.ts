@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BackendRequest } from './backend.ts';
-import type { Hyper } from './checkpoint.ts';
+import type { Hyper } from './run-files.ts';
 import type { ArchConfig } from './model.ts';
 import type { CriticResult, CriticShard, GeneratorResult, GeneratorShard, Group } from './replica.ts';
 import type { StoredTensor } from './safetensors.ts';

@@ -1,5 +1,5 @@
 /** A run's recipe (its Hyper) in one line for the log, and the checks a combination of levers must pass. */
-import type { Hyper } from './checkpoint.ts';
+import type { Hyper } from './run-files.ts';
 import { balanceProblem } from './batches.ts';
 import { DEFAULT_LR_FLOOR, peakLr, scheduleProblem } from './schedule.ts';
 

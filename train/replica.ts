@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from './adam.ts';
 import { DEFAULT_EMA_DECAY, EMA_PREFIX, hasWeightAverage, WeightAverage } from './ema.ts';
-import type { Hyper } from './checkpoint.ts';
+import type { Hyper } from './run-files.ts';
 import { criticLoss, generatorLoss, type CriticSums } from './loss.ts';
 import { lrAt, peakLr } from './schedule.ts';
 import { generator, initParams, type ArchConfig, type Params } from './model.ts';

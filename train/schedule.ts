@@ -5,7 +5,7 @@
  * spend the late steps at a low rate, where the default recipe's generator circles a good solution
  * instead of settling (docs/training.md: the default model's lr drop at step 20,415).
  */
-import type { Hyper } from './checkpoint.ts';
+import type { Hyper } from './run-files.ts';
 
 export type Network = 'generator' | 'critic';
 

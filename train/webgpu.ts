@@ -7,8 +7,10 @@
  * file naming the GPU vendor's library); without either it finds no adapter and says so only on
  * stderr. `vulkanFiles()` looks for both so the error can name the missing one.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { vulkanFiles } from './vulkan.ts';
 
 export interface AdapterInfo {
   vendor: string;
@@ -30,46 +32,7 @@ export const VULKAN_HELP =
   'Chromium package carries a software one (SwiftShader, CPU speed): ' +
   'LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json';
 
-export interface VulkanFiles {
-  /** Where libvulkan.so.1 was found, or null. */
-  loader: string | null;
-  /** ICD manifests (driver descriptions) the loader will read. */
-  drivers: string[];
-}
-
-const LOADER_DIRS = [
-  '/usr/lib/x86_64-linux-gnu',
-  '/lib/x86_64-linux-gnu',
-  '/usr/lib/aarch64-linux-gnu',
-  '/usr/lib64',
-  '/usr/lib',
-  '/lib64',
-];
-const ICD_DIRS = [
-  '/usr/share/vulkan/icd.d',
-  '/etc/vulkan/icd.d',
-  '/usr/local/share/vulkan/icd.d',
-  '/usr/local/nvidia/share/vulkan/icd.d',
-];
-
-/** Linux only: the Vulkan loader and driver manifests this process would see (macOS/Windows: not used). */
-export function vulkanFiles(env: NodeJS.ProcessEnv = process.env): VulkanFiles {
-  const libDirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...LOADER_DIRS];
-  const loader = libDirs.map((d) => path.join(d, 'libvulkan.so.1')).find((f) => existsSync(f)) ?? null;
-  const explicit = (env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES ?? '').split(':').filter(Boolean);
-  const drivers = explicit.length
-    ? explicit.filter((f) => existsSync(f))
-    : ICD_DIRS.flatMap((d) => {
-        try {
-          return readdirSync(d)
-            .filter((f) => f.endsWith('.json'))
-            .map((f) => path.join(d, f));
-        } catch {
-          return [];
-        }
-      });
-  return { loader, drivers };
-}
+export { type VulkanFiles, vulkanFiles } from './vulkan.ts';
 
 type GpuGlobal = typeof globalThis & { navigator?: { gpu?: GPU } };
 const FLATTENED = Symbol.for('cgan-onnx.requestDevice-flattened');
@@ -99,7 +62,9 @@ let installed: Promise<WebGpuProbe> | undefined;
 export function installNodeWebGpu(): Promise<WebGpuProbe> {
   installed ??= (async (): Promise<WebGpuProbe> => {
     let dawn: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+    let url: string;
     try {
+      url = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
       dawn = (await import('webgpu')) as unknown as typeof dawn;
     } catch (e) {
       return {
@@ -108,6 +73,10 @@ export function installNodeWebGpu(): Promise<WebGpuProbe> {
         fix: 'run `npm install` (it is a dependency)',
       };
     }
+    // Without an adapter, Dawn writes its own warning (with its C++ source path) straight to stderr, where this
+    // process cannot catch it: ask in a child first, and start Dawn here only when it found one.
+    const child = await adapterInChild(url);
+    if (!child.adapter) return { ok: false, missing: missingVulkanPiece(child.dawnSays), fix: VULKAN_HELP };
     const g = globalThis as GpuGlobal;
     if (!g.navigator?.gpu) {
       Object.assign(globalThis, dawn.globals);
@@ -132,13 +101,60 @@ export function installNodeWebGpu(): Promise<WebGpuProbe> {
   return installed;
 }
 
-function missingVulkanPiece(): string {
-  if (process.platform !== 'linux') return 'WebGPU (Dawn) found no GPU adapter';
+/** What a child process found: whether Dawn gave an adapter, and the first line of what Dawn printed. */
+export interface ChildAdapterProbe {
+  adapter: boolean;
+  /** Dawn's warning, one line, without its "Warning: " and source location; null when it printed none. */
+  dawnSays: string | null;
+}
+
+const CHILD_PROBE = `
+const m = await import(process.argv[1]);
+const dawn = m.create ? m : m.default;
+let adapter = null;
+try { adapter = await dawn.create([]).requestAdapter({ powerPreference: 'high-performance' }); } catch {}
+process.stdout.write(JSON.stringify({ adapter: Boolean(adapter) }) + '\\n');
+process.exit(0);
+`;
+
+/** Asks Dawn (the module at `url`) for an adapter in a child Node process, keeping its stderr to itself. */
+export function adapterInChild(url: string, env: NodeJS.ProcessEnv = process.env): Promise<ChildAdapterProbe> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', CHILD_PROBE, url],
+      { env, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        let adapter = false;
+        try {
+          adapter = !err && (JSON.parse(stdout.trim().split('\n').pop() ?? '') as { adapter: boolean }).adapter;
+        } catch {
+          adapter = false;
+        }
+        resolve({ adapter, dawnSays: dawnWarning(stderr) });
+      },
+    );
+  });
+}
+
+/** Dawn's "Warning: Couldn't load Vulkan: ...\n    at operator() (/.../BackendVk.cpp:368)" as one plain line. */
+export function dawnWarning(stderr: string): string | null {
+  const line = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l && !l.startsWith('at '));
+  return line ? line.replace(/^Warning:\s*/, '') : null;
+}
+
+function missingVulkanPiece(dawnSays: string | null = null): string {
+  if (process.platform !== 'linux')
+    return `WebGPU (Dawn) found no GPU adapter${dawnSays ? ` (Dawn: ${dawnSays})` : ''}`;
   const v = vulkanFiles();
   if (!v.loader) return 'no Vulkan loader: libvulkan.so.1 is not on the library path';
   if (!v.drivers.length)
     return `the Vulkan loader is there (${v.loader}) but no Vulkan driver (ICD manifest) was found`;
-  return `Dawn found no usable adapter through ${v.loader} and ${v.drivers.join(', ')}`;
+  const dawn = dawnSays ? ` (Dawn: ${dawnSays})` : '';
+  return `Dawn found no usable adapter through ${v.loader} and ${v.drivers.join(', ')}${dawn}`;
 }
 
 export function describeAdapter(adapter: GPUAdapter): AdapterInfo {

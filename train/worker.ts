@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { selectBackend, type BackendRequest } from './backend.ts';
-import type { Hyper } from './checkpoint.ts';
+import type { Hyper } from './run-files.ts';
 import type { ArchConfig } from './model.ts';
 import { Replica, type CriticShard, type GeneratorShard, type Group } from './replica.ts';
 import type { StoredTensor } from './safetensors.ts';

@@ -85,6 +85,12 @@ export const NO_MODEL_MESSAGE =
   'Export one with `npx cgan export <run-dir>` and run `npx cgan demo path/to/model.onnx`, ' +
   'or load your own .onnx with the file picker on this page.';
 
+/**
+ * Where a built page keeps the onnxruntime-web files it loads (web-demo/build.ts copies them, the wasm as .gz):
+ * an installed CLI serves those and needs no onnxruntime-web package.
+ */
+export const ORT_DIST_SUBDIR = 'ort';
+
 /** Directory holding onnxruntime-web's dist files (resolved through its exports map). */
 export function ortDistDir(): string {
   const require = createRequire(import.meta.url);
@@ -108,9 +114,12 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
     res.end(message);
   };
   const page = sirv(distDir, { dev: false, etag: true, setHeaders, onNoMatch: (_req, res) => notFound(res) });
-  const ort = sirv(ortDistDir(), {
+  // The page's own copies when the build made them (gzipped wasm, served as such), else onnxruntime-web's.
+  const ownOrt = resolve(distDir, ORT_DIST_SUBDIR);
+  const ort = sirv(existsSync(ownOrt) ? ownOrt : ortDistDir(), {
     dev: false,
     etag: true,
+    gzip: true,
     maxAge: 3600,
     setHeaders,
     onNoMatch: (_req, res) => notFound(res),

@@ -4,6 +4,7 @@
  * is proto2: `dims` and attribute lists are unpacked, tensor data lists packed). Messages keep only the
  * fields we use; protobuf skips unknown fields on decode, so a full ONNX file still reads.
  */
+import { ONNX_TYPE } from '../runtime/generator-contract.ts';
 import protobuf from 'protobufjs';
 
 const ONNX_SUBSET_PROTO = `
@@ -109,12 +110,12 @@ message OperatorSetIdProto {
 }
 `;
 
-const root = protobuf.parse(ONNX_SUBSET_PROTO, { keepCase: true }).root;
+export const root = protobuf.parse(ONNX_SUBSET_PROTO, { keepCase: true }).root;
 
 export const ModelProto = root.lookupType('onnx.ModelProto');
 
-/** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT64: 7, FLOAT16: 10 } as const;
+/** TensorProto.DataType values used here: the contract's (a test checks them against the schema above). */
+export const DataType = ONNX_TYPE;
 /** AttributeProto.AttributeType values used here. */
 export const AttrType = { FLOAT: 1, INT: 2, INTS: 7 } as const;
 

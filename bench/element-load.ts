@@ -1,0 +1,250 @@
+/**
+ * The `<cgan-generator>` element's time to first image in headless Chromium over a throttled network
+ * (CDP Network.emulateNetworkConditions; default 20 Mbit/s down, 40 ms latency), cold (a fresh
+ * browser context: empty HTTP cache and Cache API) and warm (the same context, reloaded: wasm and
+ * module from the HTTP cache, the model from the runtime's Cache API), for each of:
+ *   - model bytes: models/mnist-cwgan.onnx (float32) or its .fp16.onnx (the element's dtype="fp16");
+ *   - onnxruntime-web build: JSEP (the element's build: WebGPU + wasm, 28 MB wasm) or plain wasm (14 MB);
+ *   - compression: none, or brotli (quality 9, made once at start-up) when the browser accepts it.
+ *
+ *   node --import tsx bench/element-load.ts [--runs N] [--mbit 20] [--latency 40]
+ *
+ * The element is bundled from the sources with esbuild as element/build.ts does (plain: ORT's
+ * `onnxruntime-web/wasm` in place of `onnxruntime-web`); the page is plain (no COOP/COEP: wasm, one
+ * thread) and asks for device="wasm". Times are from navigation start (performance.now() in the page).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { brotliCompressSync, constants } from 'node:zlib';
+import { Command } from 'commander';
+import { build } from 'esbuild';
+import type { Browser } from 'playwright-core';
+import { int } from '../cli/parse.ts';
+import { launchChromium, watchErrors } from '../test/chromium.ts';
+import { REPO } from '../test/packages.ts';
+import { ortDistDir } from '../web-demo/server.ts';
+
+interface Variant {
+  ort: 'jsep' | 'plain';
+  dtype: 'fp32' | 'fp16';
+  brotli: boolean;
+}
+interface Timing {
+  /** The element's `render` event: the first image is on the canvas. */
+  render: number;
+  ready: number;
+  /** The last model progress event (bytes complete), and whether it came from the Cache API. */
+  modelDone: number;
+  cached: boolean;
+  wasmDone: number;
+  /** Bytes over the network (transferSize: 0 for cache hits). */
+  transferred: number;
+}
+
+const ORT_FILES = { jsep: 'ort-wasm-simd-threaded.jsep', plain: 'ort-wasm-simd-threaded' } as const;
+const PAGE = (dtype: string) =>
+  '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">' +
+  '<script type="module" src="/cgan-generator.js"></script></head><body>' +
+  `<cgan-generator src="/model.onnx" dtype="${dtype}" labels="0-9" seed="42" device="wasm" scale="2">` +
+  '</cgan-generator><script type="module">' +
+  "const el = document.querySelector('cgan-generator'); const t = {};" +
+  "el.addEventListener('progress', (e) => { t.modelDone = performance.now(); t.cached = e.detail.cached; });" +
+  "el.addEventListener('ready', () => { t.ready = performance.now(); });" +
+  "el.addEventListener('render', () => { t.render = performance.now(); window.__t = t; });" +
+  "el.addEventListener('error', (e) => { window.__t = { error: e.detail.message }; });" +
+  '</script></body></html>';
+
+function args() {
+  const cmd = new Command('bench/element-load.ts')
+    .option('--runs <n>', 'cold+warm pairs per variant', int('--runs', 1), 2)
+    .option('--mbit <n>', 'download throughput, Mbit/s', int('--mbit', 1), 20)
+    .option('--latency <ms>', 'added round-trip latency', int('--latency', 0), 40)
+    .parse();
+  return cmd.opts<{ runs: number; mbit: number; latency: number }>();
+}
+
+/** The element bundled with the chosen onnxruntime-web build (what element/build.ts does for JSEP). */
+async function bundleElement(ort: Variant['ort']): Promise<Uint8Array> {
+  const out = await build({
+    entryPoints: [join(REPO, 'element', 'cgan-generator.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    conditions: ['source', 'onnxruntime-web-use-extern-wasm'],
+    alias: ort === 'plain' ? { 'onnxruntime-web': 'onnxruntime-web/wasm' } : {},
+    logLevel: 'warning',
+  });
+  return out.outputFiles[0].contents;
+}
+
+interface Asset {
+  body: Uint8Array;
+  br: Uint8Array;
+  type: string;
+  cache: string;
+}
+
+function asset(body: Uint8Array, type: string, cache: string): Asset {
+  const br = brotliCompressSync(body, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength },
+  });
+  return { body, br, type, cache };
+}
+
+/** Every file the page may ask for, per ORT build, with its brotli copy. */
+async function assets(): Promise<Record<Variant['ort'], Map<string, Asset>>> {
+  const immutable = 'public, max-age=3600'; // as the demo server serves ORT's files
+  const shared = new Map<string, Asset>();
+  shared.set(
+    '/model.onnx',
+    asset(readFileSync(join(REPO, 'models', 'mnist-cwgan.onnx')), 'application/octet-stream', 'no-cache'),
+  );
+  shared.set(
+    '/model.fp16.onnx',
+    asset(readFileSync(join(REPO, 'models', 'mnist-cwgan.fp16.onnx')), 'application/octet-stream', 'no-cache'),
+  );
+  const out = {} as Record<Variant['ort'], Map<string, Asset>>;
+  for (const ort of ['plain', 'jsep'] as const) {
+    const m = new Map(shared);
+    m.set('/cgan-generator.js', asset(await bundleElement(ort), 'text/javascript', immutable));
+    for (const ext of ['mjs', 'wasm']) {
+      const f = `${ORT_FILES[ort]}.${ext}`;
+      const type = ext === 'wasm' ? 'application/wasm' : 'text/javascript';
+      m.set(`/${f}`, asset(readFileSync(join(ortDistDir(), f)), type, immutable));
+    }
+    out[ort] = m;
+  }
+  return out;
+}
+
+function handler(files: Map<string, Asset>, v: Variant) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-cache' });
+      return void res.end(PAGE(v.dtype));
+    }
+    const f = files.get(path);
+    if (!f) return void res.writeHead(404).end();
+    const br = v.brotli && /\bbr\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const body = br ? f.br : f.body;
+    res.writeHead(200, {
+      'content-type': f.type,
+      'content-length': body.byteLength,
+      'cache-control': f.cache,
+      vary: 'accept-encoding',
+      ...(br ? { 'content-encoding': 'br' } : {}),
+    });
+    res.end(body);
+  };
+}
+
+/** One page load in `ctx`'s page; returns its timings. */
+async function load(page: import('playwright-core').Page, url: string): Promise<Timing> {
+  await page.goto(url);
+  await page.waitForFunction(() => (window as { __t?: unknown }).__t !== undefined, null, { timeout: 180_000 });
+  const t = await page.evaluate(() => {
+    const r = (window as unknown as { __t: Record<string, number> & { error?: string; cached: boolean } }).__t;
+    const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+    const wasm = res.find((e) => e.name.endsWith('.wasm'));
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    const transferred = res.reduce((s, e) => s + e.transferSize, nav.transferSize);
+    return { ...r, wasmDone: wasm?.responseEnd ?? Number.NaN, transferred };
+  });
+  if ('error' in t && t.error) throw new Error(`the element failed: ${t.error}`);
+  return t as Timing;
+}
+
+async function runVariant(browser: Browser, url: string, o: ReturnType<typeof args>): Promise<Timing[][]> {
+  const pairs: Timing[][] = [];
+  for (let r = 0; r < o.runs; r++) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const errors = watchErrors(page);
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: o.latency,
+      downloadThroughput: (o.mbit * 1e6) / 8,
+      uploadThroughput: (o.mbit * 1e6) / 8,
+    });
+    const cold = await load(page, url);
+    const warm = await load(page, url);
+    if (!warm.cached) throw new Error('the warm load did not take the model from the Cache API');
+    if (errors.length) throw new Error(errors.join('\n'));
+    pairs.push([cold, warm]);
+    await ctx.close();
+  }
+  return pairs;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+function row(v: Variant, pairs: Timing[][]): string {
+  const cold = pairs.map((p) => p[0]);
+  const warm = pairs.map((p) => p[1]);
+  const m = (xs: Timing[], k: keyof Timing) => median(xs.map((t) => Number(t[k])));
+  // Session creation + first generate: from the model's bytes being complete to the image.
+  const session = (xs: Timing[]) => median(xs.map((t) => t.ready - t.modelDone));
+  return (
+    `| ${v.dtype} | ${v.ort} | ${v.brotli ? 'br' : 'none'} | ${mb(m(cold, 'transferred'))} | ${s(m(cold, 'render'))} ` +
+    `| ${s(m(cold, 'wasmDone'))} | ${s(m(cold, 'modelDone'))} | ${s(m(warm, 'render'))} | ${s(session(warm))} ` +
+    `| ${mb(m(warm, 'transferred'))} |`
+  );
+}
+
+async function main(): Promise<void> {
+  const o = args();
+  const t0 = performance.now();
+  const files = await assets();
+  for (const ort of ['plain', 'jsep'] as const) {
+    const list = [...files[ort].entries()].map(([p, a]) => `${p} ${mb(a.body.byteLength)} (br ${mb(a.br.byteLength)})`);
+    console.log(`${ort}: ${list.join(', ')}`);
+  }
+  console.log(`assets built and compressed in ${s(performance.now() - t0)}`);
+  const browser = await launchChromium({ webgpu: false });
+  console.log(
+    `chromium ${browser.version()}, ${o.mbit} Mbit/s, ${o.latency} ms latency, ${o.runs} cold+warm pairs per ` +
+      `variant, ${cpus().length} cores, load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join('/')} at start`,
+  );
+  console.log(
+    '| model | ORT | compression | cold bytes | cold first image | wasm loaded | model loaded | ' +
+      'warm first image | warm: model ready -> session | warm bytes |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  try {
+    for (const ort of ['plain', 'jsep'] as const)
+      for (const brotli of [false, true])
+        for (const dtype of ['fp32', 'fp16'] as const) {
+          const v = { ort, dtype, brotli };
+          const server: Server = createServer(handler(files[ort], v));
+          await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+          const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+          try {
+            console.log(row(v, await runVariant(browser, url, o)));
+          } finally {
+            server.close();
+          }
+        }
+  } finally {
+    await browser.close();
+  }
+  console.log(
+    `load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join('/')} at the end; ${s(performance.now() - t0)} in all`,
+  );
+}
+
+await main();

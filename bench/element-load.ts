@@ -9,21 +9,24 @@
  *
  *   node --import tsx bench/element-load.ts [--runs N] [--mbit 20] [--latency 40]
  *
+ * Each cold+warm pair runs in a new Chromium profile on disk: an incognito context's in-memory HTTP
+ * cache does not keep the 14-28 MB wasm, which a real browser's disk cache does.
+ *
  * The element is bundled from the sources with esbuild as element/build.ts does (plain: ORT's
  * `onnxruntime-web/wasm` in place of `onnxruntime-web`); the page is plain (no COOP/COEP: wasm, one
  * thread) and asks for device="wasm". Times are from navigation start (performance.now() in the page).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, constants } from 'node:zlib';
 import { Command } from 'commander';
 import { build } from 'esbuild';
-import type { Browser } from 'playwright-core';
+
 import { int } from '../cli/parse.ts';
-import { launchChromium, watchErrors } from '../test/chromium.ts';
+import { CHROMIUM, launchChromiumProfile, watchErrors } from '../test/chromium.ts';
 import { REPO } from '../test/packages.ts';
 import { ortDistDir } from '../web-demo/server.ts';
 
@@ -161,11 +164,12 @@ async function load(page: import('playwright-core').Page, url: string): Promise<
   return t as Timing;
 }
 
-async function runVariant(browser: Browser, url: string, o: ReturnType<typeof args>): Promise<Timing[][]> {
+async function runVariant(url: string, o: ReturnType<typeof args>): Promise<Timing[][]> {
   const pairs: Timing[][] = [];
   for (let r = 0; r < o.runs; r++) {
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
+    const profile = mkdtempSync(join(tmpdir(), 'cgan-bench-profile-'));
+    const ctx = await launchChromiumProfile(profile, { webgpu: false });
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
     const errors = watchErrors(page);
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Network.enable');
@@ -181,6 +185,7 @@ async function runVariant(browser: Browser, url: string, o: ReturnType<typeof ar
     if (errors.length) throw new Error(errors.join('\n'));
     pairs.push([cold, warm]);
     await ctx.close();
+    rmSync(profile, { recursive: true, force: true });
   }
   return pairs;
 }
@@ -211,9 +216,8 @@ async function main(): Promise<void> {
     console.log(`${ort}: ${list.join(', ')}`);
   }
   console.log(`assets built and compressed in ${s(performance.now() - t0)}`);
-  const browser = await launchChromium({ webgpu: false });
   console.log(
-    `chromium ${browser.version()}, ${o.mbit} Mbit/s, ${o.latency} ms latency, ${o.runs} cold+warm pairs per ` +
+    `chromium (${CHROMIUM}), ${o.mbit} Mbit/s, ${o.latency} ms latency, ${o.runs} cold+warm pairs per ` +
       `variant, ${cpus().length} cores, load ${loadavg()
         .map((l) => l.toFixed(1))
         .join('/')} at start`,
@@ -223,23 +227,19 @@ async function main(): Promise<void> {
       'warm first image | warm: model ready -> session | warm bytes |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
-  try {
-    for (const ort of ['plain', 'jsep'] as const)
-      for (const brotli of [false, true])
-        for (const dtype of ['fp32', 'fp16'] as const) {
-          const v = { ort, dtype, brotli };
-          const server: Server = createServer(handler(files[ort], v));
-          await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-          const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-          try {
-            console.log(row(v, await runVariant(browser, url, o)));
-          } finally {
-            server.close();
-          }
+  for (const ort of ['plain', 'jsep'] as const)
+    for (const brotli of [false, true])
+      for (const dtype of ['fp32', 'fp16'] as const) {
+        const v = { ort, dtype, brotli };
+        const server: Server = createServer(handler(files[ort], v));
+        await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+        try {
+          console.log(row(v, await runVariant(url, o)));
+        } finally {
+          server.close();
         }
-  } finally {
-    await browser.close();
-  }
+      }
   console.log(
     `load ${loadavg()
       .map((l) => l.toFixed(1))

@@ -8,6 +8,7 @@
  *   - compression: none, or brotli (quality 9, made once at start-up) when the browser accepts it.
  *
  *   node --import tsx bench/element-load.ts [--runs N] [--mbit 20] [--latency 40]
+ *     [--ort plain,jsep] [--compression none,br] [--dtype fp32,fp16]
  *
  * Each cold+warm pair runs in a new Chromium profile on disk: an incognito context's in-memory HTTP
  * cache does not keep the 14-28 MB wasm, which a real browser's disk cache does.
@@ -65,8 +66,11 @@ function args() {
     .option('--runs <n>', 'cold+warm pairs per variant', int('--runs', 1), 2)
     .option('--mbit <n>', 'download throughput, Mbit/s', int('--mbit', 1), 20)
     .option('--latency <ms>', 'added round-trip latency', int('--latency', 0), 40)
+    .option('--ort <list>', 'onnxruntime-web builds: plain,jsep', 'plain,jsep')
+    .option('--compression <list>', 'none,br', 'none,br')
+    .option('--dtype <list>', 'fp32,fp16', 'fp32,fp16')
     .parse();
-  return cmd.opts<{ runs: number; mbit: number; latency: number }>();
+  return cmd.opts<{ runs: number; mbit: number; latency: number; ort: string; compression: string; dtype: string }>();
 }
 
 /** The element bundled with the chosen onnxruntime-web build (what element/build.ts does for JSEP). */
@@ -227,9 +231,10 @@ async function main(): Promise<void> {
       'warm first image | warm: model ready -> session | warm bytes |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
-  for (const ort of ['plain', 'jsep'] as const)
-    for (const brotli of [false, true])
-      for (const dtype of ['fp32', 'fp16'] as const) {
+  const list = (x: string) => x.split(',').map((v) => v.trim());
+  for (const ort of list(o.ort) as Variant['ort'][])
+    for (const brotli of list(o.compression).map((c) => c === 'br'))
+      for (const dtype of list(o.dtype) as Variant['dtype'][]) {
         const v = { ort, dtype, brotli };
         const server: Server = createServer(handler(files[ort], v));
         await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));

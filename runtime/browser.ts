@@ -35,6 +35,11 @@ export interface BrowserLoadOptions extends LoadOptions {
    * `clearModelCache()` empties it). false: always download, keep nothing.
    */
   cache?: boolean;
+  /**
+   * On wasm, start onnxruntime-web's own start-up (its wasm fetch and compile) while a model URL
+   * downloads (default true); false waits for the model first.
+   */
+  warmUp?: boolean;
 }
 
 /** What `Generator.load` takes in the browser. */
@@ -103,6 +108,26 @@ async function modelBytes(
   return { bytes: await fetchModel(url, opts), what: url, from: 'network' };
 }
 
+/**
+ * y = Identity(x), float32[1], opset 17: the 69-byte model web-demo/src/warmup.ts opens (its test
+ * checks it still loads). A session on it starts onnxruntime-web's wasm start-up.
+ */
+const WARMUP_MODEL_B64 = 'CAgSABoAOjcKEAoBeBIBeSIISWRlbnRpdHkSAXdaDwoBeBIKCggIARIECgIIAWIPCgF5EgoKCAgBEgQKAggBQgQKABAR';
+
+/**
+ * Starts onnxruntime-web's wasm start-up (fetch and compile its 14-28 MB wasm) while the model
+ * downloads: ORT does it on the first session and has no public call for it alone. wasm only: on
+ * WebGPU an overlapping session hung headless Chromium (docs/web-demo.md). Never throws: a failure
+ * here is the real load's to report.
+ */
+function warmUpWasm(ort: OrtWeb): void {
+  const model = Uint8Array.from(atob(WARMUP_MODEL_B64), (c) => c.charCodeAt(0));
+  ort.InferenceSession.create(model, { executionProviders: ['wasm'] }).then(
+    (s) => s.release(),
+    () => {},
+  );
+}
+
 export class Generator extends GeneratorBase {
   /**
    * `src`: a URL to fetch (relative to the page; kept in the Cache API, see `cache`), or the model
@@ -113,10 +138,18 @@ export class Generator extends GeneratorBase {
     const url = typeof src === 'string' || src instanceof URL ? String(src) : null;
     // remote.ts's own requests do not take the signal yet: stop waiting for them instead.
     if (url && isRemoteModelUrl(url)) return new Generator(await abortable(openRemote(url, opts), opts.signal));
+    const backend = browserBackend(opts); // sets ORT's env before anything starts it
+    const device = opts.device ?? 'auto';
+    // The WebGPU probe and, on wasm, ORT's start-up run while the model downloads.
+    const probe = device === 'webgpu' || device === 'auto' ? hasWebGpuAdapter() : Promise.resolve(null);
+    if (url && opts.warmUp !== false)
+      void probe.then((why) => {
+        if (device === 'wasm' || device === 'cpu' || (device === 'auto' && why)) warmUpWasm(opts.ort ?? ortWeb);
+      });
     const { bytes, what, from } = await modelBytes(src, opts);
     let init: GeneratorInit;
     try {
-      init = await openBrowserSession(bytes, opts, what);
+      init = await openBrowserSession(bytes, opts, what, backend, await probe);
     } catch (e) {
       // A cached copy that no longer loads (damaged, or refused by a newer runtime) is dropped.
       if (from === 'cache' && e instanceof BadModelError) await clearModelCache(what);
@@ -128,17 +161,19 @@ export class Generator extends GeneratorBase {
   }
 }
 
-async function openBrowserSession(bytes: Uint8Array, opts: BrowserLoadOptions, what: string): Promise<GeneratorInit> {
-  const backend = browserBackend(opts);
-  // Ask WebGPU for an adapter first: a missing one then gets a message that says why.
+/** `noWebGpu`: why WebGPU is absent (hasWebGpuAdapter), or null when it is there or was not asked for. */
+async function openBrowserSession(
+  bytes: Uint8Array,
+  opts: BrowserLoadOptions,
+  what: string,
+  backend: Backend,
+  noWebGpu: string | null,
+): Promise<GeneratorInit> {
   const device = opts.device ?? 'auto';
-  if (device === 'webgpu' || device === 'auto') {
-    const why = await hasWebGpuAdapter();
-    if (why) {
-      if (device === 'webgpu' && !opts.fallback) throw new Error(`device webgpu is not available: ${why}`);
-      const init = await openSession(bytes, backend, { ...opts, device: 'wasm', fallback: false }, what);
-      return { ...init, requested: device, fallback: { from: 'webgpu' as const, reason: why } };
-    }
+  if (noWebGpu && (device === 'webgpu' || device === 'auto')) {
+    if (device === 'webgpu' && !opts.fallback) throw new Error(`device webgpu is not available: ${noWebGpu}`);
+    const init = await openSession(bytes, backend, { ...opts, device: 'wasm', fallback: false }, what);
+    return { ...init, requested: device, fallback: { from: 'webgpu' as const, reason: noWebGpu } };
   }
   return openSession(bytes, backend, opts, what);
 }

@@ -5,7 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -59,11 +69,18 @@ async function serve(dir: string, headers: Record<string, string> = {}): Promise
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
 
+interface PageResult {
+  device?: string;
+  isolated?: boolean;
+  data?: number[];
+  error?: string;
+  /** The static page: progress events seen, and the model URLs kept in the Cache API. */
+  progress?: number;
+  kept?: string[];
+}
+
 /** Opens `url` in headless Chromium, waits for data-state, returns window.result and any errors. */
-async function pageResult(
-  url: string,
-  webgpu = false,
-): Promise<{ result: { device?: string; isolated?: boolean; data?: number[]; error?: string }; errors: string[] }> {
+async function pageResult(url: string, webgpu = false): Promise<{ result: PageResult; errors: string[] }> {
   const browser = await launchChromium({ webgpu });
   try {
     const page = await browser.newPage();
@@ -129,7 +146,7 @@ test('the tarballs hold what ships and nothing else (no tests, benches, docs ima
   assert.ok(element.includes('package/dist/cgan-generator.d.ts'), 'the element ships no .d.ts');
 });
 
-test('(a) a Node ESM script imports @cgan-onnx/runtime and draws the numbers the clone draws', async () => {
+test('(a) a Node ESM script imports @cgan-onnx/runtime, draws what the clone draws, loads a URL', async () => {
   cpSync(join(FIXTURES, 'node-generate.mjs'), join(app, 'node-generate.mjs'));
   await exec(process.execPath, ['node-generate.mjs', MODEL, 'out.json'], { cwd: app });
   const got = JSON.parse(readFileSync(join(app, 'out.json'), 'utf8')) as {
@@ -140,6 +157,20 @@ test('(a) a Node ESM script imports @cgan-onnx/runtime and draws the numbers the
   assert.equal(got.device, 'cpu');
   assert.equal(got.count, 10);
   assert.ok(maxAbsDiff(got.data, await cloneImages('0-9', 42)) <= 1e-6);
+
+  cpSync(join(FIXTURES, 'node-load.mjs'), join(app, 'node-load.mjs'));
+  await exec(process.execPath, ['node-load.mjs', join(REPO, 'models'), 'load.json'], { cwd: app });
+  const load = JSON.parse(readFileSync(join(app, 'load.json'), 'utf8')) as {
+    precision: string;
+    progress: { loaded: number; total: number | null; url: string }[];
+    aborted: string;
+    pngBytes: number;
+  };
+  assert.equal(load.precision, 'float16', 'dtype fp16 over http did not load the .fp16.onnx file');
+  assert.match(load.progress.at(-1)?.url ?? '', /\/mnist-cwgan\.fp16\.onnx$/);
+  assert.equal(load.progress.at(-1)?.loaded, statSync(join(REPO, 'models', 'mnist-cwgan.fp16.onnx')).size);
+  assert.equal(load.aborted, 'TimeoutError');
+  assert.ok(load.pngBytes > 1000);
 });
 
 test('(b) a consumer .ts type-checks under strict + nodenext; misuse does not', async () => {
@@ -212,6 +243,8 @@ test(
       assert.equal(result.isolated, false, 'the page must work without cross-origin isolation');
       assert.equal(result.device, 'wasm', 'no WebGPU adapter in this Chromium: wasm');
       assert.ok(maxAbsDiff(result.data ?? [], await cloneImages('3', 42)) < 1e-4);
+      assert.ok((result.progress ?? 0) >= 1, 'the element fired no progress event');
+      assert.deepEqual(result.kept, ['/model.onnx'], 'the model was not kept in the Cache API');
       assert.deepEqual(errors, []);
     } finally {
       server.close();

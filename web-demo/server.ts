@@ -11,6 +11,9 @@
  * allows only this server's own scripts, plus WebAssembly compilation ('wasm-unsafe-eval', which
  * onnxruntime-web needs). Requests whose Host header is not the address the server is bound to are
  * refused: a web page that rebinds its own DNS name to 127.0.0.1 cannot reach the demo.
+ *
+ * ORT's files go out brotli- or gzip-compressed when the browser accepts it (compress.ts): the wasm
+ * is most of a first visit's bytes and shrinks about 5x.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -23,6 +26,7 @@ import { MAX_MODEL_BYTES } from '../runtime/limits.ts';
 import { readModel } from '../runtime/model-info.ts';
 import { verifyWeights } from '../runtime/weights-hash.ts';
 import { hostsFor } from '../serve/hosts.ts';
+import { compressedFiles } from './compress.ts';
 
 /** web-demo/ in the package (found by its own name, so dist/web-demo/server.js serves the same files). */
 export const DEMO_ROOT = resolve(dirname(createRequire(import.meta.url).resolve('cgan-onnx/package.json')), 'web-demo');
@@ -116,6 +120,8 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
     onNoMatch: (_req, res) => notFound(res),
   });
   const noModel = opts.noModelMessage ?? NO_MODEL_MESSAGE;
+  const sendCompressed = compressedFiles();
+  const ortDir = ortDistDir();
 
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? DEFAULT_PORT;
@@ -140,8 +146,16 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
     if (pathname.startsWith(ORT_PREFIX)) {
       const name = pathname.slice(ORT_PREFIX.length);
       if (!ORT_FILE.test(name)) return notFound(res);
-      req.url = '/' + name;
-      return ort(req, res);
+      const plain = () => {
+        req.url = '/' + name;
+        ort(req, res);
+      };
+      const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+      // Same caching as sirv's copy (maxAge 3600); a file that cannot be compressed goes out as it is.
+      sendCompressed(req, res, resolve(ortDir, name), { 'Content-Type': type, 'Cache-Control': 'public, max-age=3600' })
+        .then((sent) => sent || plain())
+        .catch(plain);
+      return;
     }
     return page(req, res);
   };

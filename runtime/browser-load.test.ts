@@ -23,7 +23,8 @@ const PAGE =
   '<script type="module" src="/page.js"></script></head><body></body></html>';
 /** What the page module exposes: the browser entry, with the element defined. */
 const ENTRY =
-  "import * as rt from '@cgan-onnx/runtime/browser'; import { CganGeneratorElement } from '../element/cgan-generator.ts';" +
+  "import * as rt from '@cgan-onnx/runtime/browser';" +
+  "import { CganGeneratorElement } from '../element/cgan-generator.ts';" +
   // Used, so that the element's module (sideEffects: only its dist/ file) is kept in the bundle.
   'window.rt = rt; window.CganGeneratorElement = CganGeneratorElement; window.rtReady = true;';
 

@@ -21,6 +21,8 @@ before(async () => {
   model = f('g.onnx');
   const bytes = await testOnnx();
   await fs.writeFile(model, bytes);
+  await fs.writeFile(f('g.fp16.onnx'), await testOnnx(undefined, { fp16: true }));
+  await fs.writeFile(f('only32.onnx'), bytes);
   await fs.writeFile(f('cut.onnx'), bytes.subarray(0, Math.floor(bytes.length * 0.6)));
   await fs.writeFile(f('junk.onnx'), Buffer.from('definitely not a protobuf '.repeat(40)));
   const m = decodeModel(bytes);
@@ -45,6 +47,20 @@ test('--labels 0-9 --count 8 --seed 42 --out grid.png: one row per label', async
   const png = PNG.sync.read(await fs.readFile(f('grid.png')));
   assert.equal(png.width, 8 * 28 + 9 * 2);
   assert.equal(png.height, 10 * 28 + 11 * 2);
+});
+
+test('--dtype fp16 runs the .fp16.onnx beside the model, and the shipped fp16 model by default', async () => {
+  const r = await cgan('generate', model, '--dtype', 'fp16', '--labels', '1,2', '--seed', '4', '--raw', f('h.bin'));
+  assert.equal(r.code, 0, r.stderr);
+  const g = await Generator.load(f('g.fp16.onnx'), { device: 'cpu' });
+  const want = (await g.generate({ labels: [1, 2], seed: 4 })).data;
+  await g.dispose();
+  const raw = await fs.readFile(f('h.bin'));
+  assert.deepEqual(new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), want);
+  const d = await cgan('generate', '--dtype', 'fp16', '--labels', '3', '--out', f('d16.png'));
+  assert.equal(d.code, 0, d.stderr);
+  const missing = await cgan('generate', f('only32.onnx'), '--dtype', 'fp16', '--labels', '3', '--out', f('x.png'));
+  assert.match(missing.stderr, /only32.fp16.onnx does not exist/);
 });
 
 test('--labels 3,3,7 --noise z.bin --raw out.bin --device cpu: the model output, byte for byte', async () => {

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { MAX_GRID_PIXELS, MAX_IMAGES_PER_REQUEST } from '../runtime/limits.ts';
 import { DEFAULT_MODEL, modelOrDefault } from './default-model.ts';
 import { deviceNames, type Device } from '../runtime/devices.ts';
+import { MODEL_DTYPES, withDtype, type ModelDtype } from '../runtime/model-source.ts';
 import { UsageError } from './errors.ts';
 import { addReliabilityHelp } from './help.ts';
 import { STDOUT, checkOutputs, writeOutput } from '../export/outputs.ts';
@@ -18,6 +19,7 @@ interface Opts {
   out?: string;
   raw?: string;
   device: Device;
+  dtype?: ModelDtype;
   fallback?: boolean;
   cols?: number;
   scale: number;
@@ -49,6 +51,12 @@ export function register(program: Command): void {
       'write the images as raw little-endian float32 NCHW, exactly as the model output them (- for standard output)',
     )
     .addOption(new Option('--device <name>', 'execution provider').choices(deviceNames('node')).default('auto'))
+    .addOption(
+      new Option(
+        '--dtype <type>',
+        "fp16: the model's float16 file (m.onnx -> m.fp16.onnx, `cgan export --fp16`)",
+      ).choices(MODEL_DTYPES),
+    )
     .option('--fallback', 'run on cpu if the device is not available, instead of failing')
     .option('--cols <n>', 'grid columns (default: --count, or a square)', int('--cols', 1))
     .option('--scale <n>', 'grid upscaling factor', int('--scale', 1, 64), 1)
@@ -56,7 +64,7 @@ export function register(program: Command): void {
     .option('--force', 'replace an existing .onnx or .safetensors at --out/--raw')
     .addOption(noVerifyOption())
     .action(async (modelArg: string | undefined, o: Opts) => {
-      const model = modelOrDefault(modelArg);
+      const model = withDtype(modelOrDefault(modelArg), o.dtype);
       if (!o.out && !o.raw) throw new UsageError('nothing to write: pass --out FILE.png and/or --raw FILE.bin');
       if (o.noise !== undefined && o.seed !== undefined)
         throw new UsageError('pass either --seed or --noise, not both');
@@ -88,6 +96,7 @@ export function register(program: Command): void {
         device: o.device,
         fallback: o.fallback,
         verify: o.verify,
+        dtype: o.dtype,
         what: model,
       });
       if (g.fallback && o.device === 'auto')

@@ -2,7 +2,7 @@
  * The `<cgan-generator>` attributes, parsed and checked without a DOM (so Node's test runner can
  * test them): each bad value is an error that names the attribute and what it accepts.
  */
-import { DEVICES, type Device } from '@cgan-onnx/runtime/core';
+import { DEVICES, MODEL_DTYPES, type Device, type ModelDtype } from '@cgan-onnx/runtime/core';
 
 export interface ElementSettings {
   src: string | null;
@@ -13,6 +13,8 @@ export interface ElementSettings {
   labels: string | null;
   seed: number;
   device: Device;
+  /** Which file of the model (`fp16`: `x.fp16.onnx` for `src="x.onnx"`); null: `src` as written. */
+  dtype: ModelDtype | null;
   /** Images per label. */
   count: number;
   /** Grid columns; null: one row per label when count > 1, else a square. */
@@ -21,8 +23,8 @@ export interface ElementSettings {
   scale: number;
 }
 
-/** Names the element observes; a change to any of them redraws (src and device reload the model). */
-export const OBSERVED = ['src', 'labels', 'seed', 'device', 'count', 'cols', 'scale'] as const;
+/** Names the element observes; a change to any of them redraws (src, device and dtype reload the model). */
+export const OBSERVED = ['src', 'labels', 'seed', 'device', 'dtype', 'count', 'cols', 'scale'] as const;
 export type ObservedAttribute = (typeof OBSERVED)[number];
 
 /** Device names a page may ask for: the browser column of the runtime's one device table. */
@@ -43,6 +45,9 @@ export function readSettings(get: (name: string) => string | null): ElementSetti
   const devices = browserDevices();
   if (!devices.includes(device as Device))
     throw new Error(`<cgan-generator> device="${device}": expected one of ${devices.join(', ')}`);
+  const dtype = get('dtype')?.trim() || null;
+  if (dtype !== null && !MODEL_DTYPES.includes(dtype as ModelDtype))
+    throw new Error(`<cgan-generator> dtype="${dtype}": expected one of ${MODEL_DTYPES.join(', ')}`);
   const cols = get('cols');
   const labels = get('labels');
   if (labels !== null && labels.trim() === '')
@@ -55,6 +60,7 @@ export function readSettings(get: (name: string) => string | null): ElementSetti
     labels,
     seed: int('seed', get('seed'), 0, 0, 0xffffffff),
     device: device as Device,
+    dtype: dtype as ModelDtype | null,
     count: int('count', get('count'), 1, 1, 1024),
     cols: cols === null || cols.trim() === '' ? null : int('cols', cols, 1, 1, 1024),
     scale: int('scale', get('scale'), 1, 1, 64),

@@ -9,8 +9,10 @@
  * needs one `<script type="module">` and no bundler, CDN or COOP/COEP headers. Its declarations,
  * dist/cgan-generator.d.ts, are this file's exports with the runtime types they use inlined.
  *
- * Events: `ready` (model loaded; detail: device, model info), `render` (images drawn; detail: the
- * images), `error` (detail: the Error; its message also shows in the element).
+ * Events: `progress` (model bytes arriving; detail: { loaded, total, url, cached }), `ready` (model
+ * loaded; detail: device, model info), `render` (images drawn; detail: the images), `error` (detail:
+ * the Error; its message also shows in the element). A model downloaded once is kept in the Cache
+ * API and loads from there next time (the runtime's `cache` option).
  */
 import {
   Generator,
@@ -18,6 +20,8 @@ import {
   renderGrid,
   type Device,
   type Images,
+  type LoadProgress,
+  type ModelDtype,
   type ModelInfo,
   type RunsOn,
 } from '@cgan-onnx/runtime/browser';
@@ -25,7 +29,7 @@ import { OBSERVED, readSettings, type ElementSettings, type ObservedAttribute } 
 
 // Every type the element's API names, for a page to import with only this package installed
 // (the .d.ts inlines the runtime's).
-export type { Device, ElementSettings, Images, ModelInfo, ObservedAttribute, RunsOn };
+export type { Device, ElementSettings, Images, LoadProgress, ModelDtype, ModelInfo, ObservedAttribute, RunsOn };
 
 export interface ReadyDetail {
   /** What runs the model: 'webgpu' or 'wasm' (or 'remote' for a v2 server URL). */
@@ -35,6 +39,7 @@ export interface ReadyDetail {
 
 /** Each event the element dispatches and its `detail`: the one list that `emit` and the event map read. */
 export interface CganGeneratorEventDetails {
+  progress: LoadProgress;
   ready: ReadyDetail;
   render: Images;
   error: Error;
@@ -64,6 +69,8 @@ export class CganGeneratorElement extends HTMLElement {
   private last: Images | null = null;
   private pending: Promise<Images | null> | null = null;
   private queued = false;
+  /** Aborts the model load in flight when src, device or dtype change or the element leaves the page. */
+  private loading: AbortController | null = null;
 
   constructor() {
     super();
@@ -80,11 +87,13 @@ export class CganGeneratorElement extends HTMLElement {
     this.schedule();
   }
 
-  attributeChangedCallback(): void {
+  attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    if (old !== value && (name === 'src' || name === 'device' || name === 'dtype')) this.loading?.abort();
     if (this.isConnected) this.schedule();
   }
 
   disconnectedCallback(): void {
+    this.loading?.abort();
     void this.generator?.dispose();
     this.generator = null;
     this.loadedKey = '';
@@ -119,16 +128,25 @@ export class CganGeneratorElement extends HTMLElement {
   async generate(): Promise<Images> {
     const s = readSettings((n) => this.getAttribute(n));
     if (!s.src) throw new Error('<cgan-generator> has no src: set src="model.onnx" (a URL of an exported generator)');
-    const key = `${s.src}\n${s.device}`;
+    const key = `${s.src}\n${s.device}\n${s.dtype}`;
     if (!this.generator || key !== this.loadedKey) {
       await this.generator?.dispose();
       this.generator = null;
       const src = new URL(s.src, document.baseURI);
-      this.generator = await Generator.load(src, {
-        device: s.device,
-        fallback: s.device === 'auto',
-        wasmPaths: CganGeneratorElement.wasmPaths,
-      });
+      const loading = new AbortController();
+      this.loading = loading;
+      try {
+        this.generator = await Generator.load(src, {
+          device: s.device,
+          fallback: s.device === 'auto',
+          dtype: s.dtype ?? undefined,
+          wasmPaths: CganGeneratorElement.wasmPaths,
+          signal: loading.signal,
+          onProgress: (p) => this.emit('progress', p),
+        });
+      } finally {
+        if (this.loading === loading) this.loading = null;
+      }
       this.loadedKey = key;
       this.emit('ready', { device: this.generator.device, info: this.generator.info });
     }
@@ -162,6 +180,8 @@ export class CganGeneratorElement extends HTMLElement {
     this.pending = Promise.resolve()
       .then(() => (this.getAttribute('src') ? this.generate() : null))
       .catch((e: unknown) => {
+        // A load replaced by a newer src/device/dtype (or a removed element) is no error: the next one runs.
+        if (e instanceof DOMException && e.name === 'AbortError') return null;
         const err = e instanceof Error ? e : new Error(String(e));
         this.message.textContent = err.message;
         this.message.hidden = false;

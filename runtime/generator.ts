@@ -10,6 +10,7 @@ import { TENSOR } from './generator-contract.ts';
 import { BadModelError, BadRequestError } from './errors.ts';
 import { checkLabels, parseLabels } from './labels.ts';
 import { readModel, type ModelInfo } from './model-info.ts';
+import { abortable, checkDtype, throwIfAborted, type ModelDtype, type SourceOptions } from './model-source.ts';
 import { noiseFromSeed } from './random.ts';
 import { verifyWeights } from './weights-hash.ts';
 
@@ -43,7 +44,12 @@ export interface Backend {
   explain(ep: ExecutionProvider, err: unknown): Error;
 }
 
-export interface LoadOptions {
+export interface LoadOptions extends SourceOptions {
+  /**
+   * Which file of the model: 'fp16' loads `x.fp16.onnx` for `x.onnx` (half the bytes; what
+   * `cgan export --fp16` writes), 'fp32' the file as named. Bytes passed in are checked against it.
+   */
+  dtype?: ModelDtype;
   /** Default 'auto'. */
   device?: Device;
   /** Fall back to cpu (Node) / wasm (browser) when the device is absent, instead of failing. */
@@ -64,6 +70,11 @@ export interface GenerateRequest {
   noise?: Float32Array;
   /** Images per session run (default 256); results do not depend on it. */
   batchSize?: number;
+  /**
+   * Stops between session runs (a run already started finishes: onnxruntime cannot interrupt one)
+   * and rejects with `signal.reason`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface GeneratorInit {
@@ -85,7 +96,9 @@ export async function openSession(
   what: string,
 ): Promise<GeneratorInit> {
   const model = readModel(bytes, what); // bad files fail here, with a clear message, before onnxruntime sees them
+  checkDtype(model.info, opts.dtype, what);
   if (opts.verify ?? true) await verifyWeights(model, what);
+  throwIfAborted(opts.signal);
   const { info } = model;
   const requested = opts.device ?? 'auto';
   const eps = candidates(backend.platform, requested, opts.fallback ?? false);
@@ -97,12 +110,15 @@ export async function openSession(
       continue;
     }
     try {
-      const session = await backend.ort.InferenceSession.create(bytes, backend.sessionOptions(ep));
+      // A session cannot be cancelled while it is created: an abort rejects now and releases it later.
+      const creating = backend.ort.InferenceSession.create(bytes, backend.sessionOptions(ep));
+      const session = await abortable(creating, opts.signal, (late) => void late.release().catch(() => {}));
       const fallback = failures.length
         ? { from: requested === 'auto' ? eps[0] : requested, reason: failures.map((f) => f.message).join('; ') }
         : null;
       return { info, device: ep, requested, fallback, session, ort: backend.ort };
     } catch (e) {
+      throwIfAborted(opts.signal);
       failures.push(backend.explain(ep, e));
     }
   }
@@ -142,6 +158,7 @@ export class GeneratorBase {
   readonly fallback: { from: Device; reason: string } | null;
   private readonly session: OrtSessionLike;
   private readonly ort: OrtLike;
+  private released: Promise<void> | null = null;
 
   /** Use the entry points' `Generator.load`. */
   constructor(init: GeneratorInit) {
@@ -163,6 +180,8 @@ export class GeneratorBase {
   }
 
   async generate(req: GenerateRequest): Promise<Images> {
+    if (this.released) throw new Error('generate: this generator was disposed; load the model again');
+    throwIfAborted(req.signal);
     const { zDim, imageSize, channels } = this.info;
     const labels = this.labels(req.labels);
     const count = labels.length;
@@ -184,6 +203,8 @@ export class GeneratorBase {
     const data = new Float32Array(count * plane);
     const t0 = performance.now();
     for (let start = 0; start < count; start += batch) {
+      throwIfAborted(req.signal);
+      if (this.released) throw new Error('generate: the generator was disposed while generating');
       const n = Math.min(batch, count - start);
       const z = new this.ort.Tensor('float32', noise.subarray(start * zDim, (start + n) * zDim), [n, zDim]);
       const lab = new this.ort.Tensor(
@@ -227,7 +248,14 @@ export class GeneratorBase {
     };
   }
 
-  async dispose(): Promise<void> {
-    await this.session.release();
+  /** Releases the session; calling it again (or concurrently) waits for the same release. */
+  dispose(): Promise<void> {
+    this.released ??= this.session.release();
+    return this.released;
+  }
+
+  /** True once `dispose()` was called. */
+  get disposed(): boolean {
+    return this.released !== null;
   }
 }

@@ -46,6 +46,11 @@ export interface GridOptions {
   padValue?: number;
 }
 
+/** Images are drawn as a grid (`renderGrid`); an RGBA image is returned as it is. */
+export function asRGBA(img: AnyImages | RGBAImage, opts?: GridOptions): RGBAImage {
+  return 'count' in img ? renderGrid(img, opts) : img;
+}
+
 /** Pixel value of a model output: [-1, 1] -> 0..255, rounded, clamped. */
 export function toByte(v: number): number {
   const p = Math.round((v + 1) * 127.5);

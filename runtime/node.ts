@@ -5,6 +5,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import type { ExecutionProvider } from './devices.ts';
 import { GeneratorBase, openSession, type Backend, type LoadOptions, type OrtLike } from './generator.ts';
@@ -13,6 +14,16 @@ import { BadFileError } from './errors.ts';
 import { readFileChecked, readModelFile } from './files.ts';
 import { MAX_IMAGES_PER_REQUEST } from './limits.ts';
 import { readModelInfo, type ModelInfo } from './model-info.ts';
+import {
+  abortable,
+  checkDtypeName,
+  fetchModel,
+  isHttpUrl,
+  throwIfAborted,
+  urlWithDtype,
+  withDtype,
+  type SourceOptions,
+} from './model-source.ts';
 import { isRemoteModelUrl, openRemote, type RemoteOptions } from './remote.ts';
 
 export * from './shared.ts';
@@ -100,12 +111,44 @@ export function nodeBackend(opts: NodeLoadOptions = {}): Backend {
   };
 }
 
+/** What `Generator.load` takes in Node. */
+export type NodeModelSource = string | URL | Uint8Array | ArrayBuffer;
+
+/**
+ * The bytes of a path, a file: URL or an http(s) URL (`dtype` picks the file), or bytes as given;
+ * `what` names them in messages.
+ */
+export async function readModelSource(
+  src: NodeModelSource,
+  opts: SourceOptions & { dtype?: NodeLoadOptions['dtype']; what?: string } = {},
+): Promise<{ bytes: Uint8Array; what: string }> {
+  throwIfAborted(opts.signal);
+  if (src instanceof Uint8Array) return { bytes: src, what: opts.what ?? 'model' };
+  if (src instanceof ArrayBuffer) return { bytes: new Uint8Array(src), what: opts.what ?? 'model' };
+  if (isHttpUrl(src)) {
+    const url = urlWithDtype(new URL(String(src)), opts.dtype).href;
+    return { bytes: await fetchModel(url, opts), what: url };
+  }
+  const file = withDtype(src instanceof URL || src.startsWith('file:') ? fileURLToPath(src) : src, opts.dtype);
+  const bytes = await readModelFile(file);
+  throwIfAborted(opts.signal);
+  opts.onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength, url: file, cached: false });
+  return { bytes, what: file };
+}
+
 export class Generator extends GeneratorBase {
-  /** `src`: an .onnx path or its bytes, or a v2 model URL (`http://host:8000/v2/models/NAME`, runtime/remote.ts). */
-  static async load(src: string | Uint8Array, opts: NodeLoadOptions = {}): Promise<Generator> {
-    if (typeof src === 'string' && isRemoteModelUrl(src)) return new Generator(await openRemote(src, opts));
-    const bytes = typeof src === 'string' ? await readModelFile(src) : src;
-    const what = typeof src === 'string' ? src : (opts.what ?? 'model');
+  /**
+   * `src`: an .onnx path, a file: or http(s) URL (downloaded, at most MAX_MODEL_BYTES), the bytes,
+   * or a v2 model URL (`http://host:8000/v2/models/NAME`, runtime/remote.ts).
+   */
+  static async load(src: NodeModelSource, opts: NodeLoadOptions = {}): Promise<Generator> {
+    checkDtypeName(opts.dtype);
+    if ((typeof src === 'string' || src instanceof URL) && isRemoteModelUrl(String(src))) {
+      // remote.ts's own requests do not take the signal yet: stop waiting for them instead.
+      const init = await abortable(openRemote(String(src), opts), opts.signal);
+      return new Generator(init);
+    }
+    const { bytes, what } = await readModelSource(src, opts);
     return new Generator(await openSession(bytes, nodeBackend(opts), opts, what));
   }
 }

@@ -4,14 +4,16 @@
  */
 import { promises as fs } from 'node:fs';
 import { PNG } from 'pngjs';
-import type { RGBAImage } from './images.ts';
+import { asRGBA, type AnyImages, type GridOptions, type RGBAImage } from './images.ts';
 
-export function encodePng(img: RGBAImage): Buffer {
-  const png = new PNG({ width: img.width, height: img.height });
-  png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+/** A PNG of images (drawn as a grid, `opts`: renderGrid's) or of an RGBA image. */
+export function encodePng(img: AnyImages | RGBAImage, opts?: GridOptions): Buffer {
+  const rgba = asRGBA(img, opts);
+  const png = new PNG({ width: rgba.width, height: rgba.height });
+  png.data = Buffer.from(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength);
   return PNG.sync.write(png);
 }
 
-export async function writePng(file: string, img: RGBAImage): Promise<void> {
-  await fs.writeFile(file, encodePng(img));
+export async function writePng(file: string, img: AnyImages | RGBAImage, opts?: GridOptions): Promise<void> {
+  await fs.writeFile(file, encodePng(img, opts));
 }

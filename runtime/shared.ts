@@ -11,6 +11,7 @@ export {
 } from './devices.ts';
 export type { RunsOn } from './devices.ts';
 export {
+  asRGBA,
   gridLayout,
   renderGrid,
   renderImage,
@@ -34,6 +35,17 @@ export {
   type ModelInfo,
   type OnnxSummary,
 } from './model-info.ts';
+export {
+  MODEL_DTYPES,
+  abortable,
+  fetchModel,
+  isHttpUrl,
+  urlWithDtype,
+  withDtype,
+  type LoadProgress,
+  type ModelDtype,
+  type SourceOptions,
+} from './model-source.ts';
 export { Rng, noiseFromSeed, type RngState } from './random.ts';
 export { BadFileError, BadModelError, BadRequestError } from './errors.ts';
 export { MAX_IMAGES_PER_REQUEST, MAX_MODEL_BYTES } from './limits.ts';

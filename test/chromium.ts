@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { DEMO_ROOT } from '../web-demo/server.ts';
 
 export const CHROMIUM = process.env.CGAN_CHROMIUM ?? '/usr/bin/chromium';
@@ -24,7 +24,7 @@ const QUIET_FLAGS = [
   '--disable-default-apps',
 ];
 
-export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
+function chromiumArgs(opts: { webgpu: boolean }): string[] {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}. The browser tests drive Debian's chromium: ` +
@@ -35,7 +35,23 @@ export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser
   const args = [...QUIET_FLAGS];
   if (process.getuid?.() === 0) args.push('--no-sandbox');
   if (opts.webgpu) args.push('--enable-unsafe-webgpu');
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+  return args;
+}
+
+export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs(opts) });
+}
+
+/**
+ * Chromium with a profile on disk (`userDataDir`, empty for a first visit): its HTTP cache keeps
+ * large files, where an incognito context's in-memory cache drops the 14-28 MB wasm.
+ */
+export async function launchChromiumProfile(userDataDir: string, opts: { webgpu: boolean }): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: chromiumArgs(opts),
+  });
 }
 
 /** Collects console errors and page errors, for the no-errors check and for failure messages. */

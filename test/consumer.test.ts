@@ -5,7 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,11 +70,18 @@ async function serve(dir: string, headers: Record<string, string> = {}): Promise
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
 
+interface PageResult {
+  device?: string;
+  isolated?: boolean;
+  data?: number[];
+  error?: string;
+  /** The static page: progress events seen, and the model URLs kept in the Cache API. */
+  progress?: number;
+  kept?: string[];
+}
+
 /** Opens `url` in headless Chromium, waits for data-state, returns window.result and any errors. */
-async function pageResult(
-  url: string,
-  webgpu = false,
-): Promise<{ result: { device?: string; isolated?: boolean; data?: number[]; error?: string }; errors: string[] }> {
+async function pageResult(url: string, webgpu = false): Promise<{ result: PageResult; errors: string[] }> {
   const browser = await launchChromium({ webgpu });
   try {
     const page = await browser.newPage();
@@ -87,6 +104,16 @@ function staticSite(): string {
   cpSync(join(app, 'node_modules', '@cgan-onnx', 'element', 'dist'), join(site, 'lib'), { recursive: true });
   cpSync(MODEL, join(site, 'model.onnx'));
   return site;
+}
+
+/** @types/node from the repo, as a service's own devDependency would provide it. */
+function addNodeTypes(): void {
+  if (existsSync(join(app, 'node_modules', '@types', 'node'))) return;
+  mkdirSync(join(app, 'node_modules', '@types'), { recursive: true });
+  cpSync(join(REPO, 'node_modules', '@types', 'node'), join(app, 'node_modules', '@types', 'node'), {
+    recursive: true,
+  });
+  cpSync(join(REPO, 'node_modules', 'undici-types'), join(app, 'node_modules', 'undici-types'), { recursive: true });
 }
 
 before(async () => {
@@ -113,7 +140,9 @@ test('the tarballs hold what ships and nothing else (no tests, benches, docs ima
     assert.ok(files.includes('package/LICENSE'), `${t} has no LICENSE`);
   }
   const { stdout } = await exec('tar', ['-tzf', tarballs.cli], { maxBuffer: 16 << 20 });
-  assert.equal(stdout.split('\n').filter((f) => f.endsWith('.onnx')).length, 1, 'the default model ships once, alone');
+  // The default model once, with its fp16 file (`cgan generate --dtype fp16`), and no other model.
+  const models = stdout.split('\n').filter((f) => f.endsWith('.onnx'));
+  assert.deepEqual(models.sort(), ['package/models/mnist-cwgan.fp16.onnx', 'package/models/mnist-cwgan.onnx']);
   const element = (await exec('tar', ['-tzf', tarballs.element])).stdout.split('\n');
   assert.ok(element.includes('package/dist/cgan-generator.d.ts'), 'the element ships no .d.ts');
   // Each package carries its own README (install, an example, links).
@@ -137,7 +166,7 @@ test('the tarballs hold what ships and nothing else (no tests, benches, docs ima
     assert.ok(train.includes(f), `@cgan-onnx/train lacks ${f}`);
 });
 
-test('(a) a Node ESM script imports @cgan-onnx/runtime and draws the numbers the clone draws', async () => {
+test('(a) a Node ESM script imports @cgan-onnx/runtime, draws what the clone draws, loads a URL', async () => {
   cpSync(join(FIXTURES, 'node-generate.mjs'), join(app, 'node-generate.mjs'));
   await exec(process.execPath, ['node-generate.mjs', MODEL, 'out.json'], { cwd: app });
   const got = JSON.parse(readFileSync(join(app, 'out.json'), 'utf8')) as {
@@ -148,17 +177,26 @@ test('(a) a Node ESM script imports @cgan-onnx/runtime and draws the numbers the
   assert.equal(got.device, 'cpu');
   assert.equal(got.count, 10);
   assert.ok(maxAbsDiff(got.data, await cloneImages('0-9', 42)) <= 1e-6);
+
+  cpSync(join(FIXTURES, 'node-load.mjs'), join(app, 'node-load.mjs'));
+  await exec(process.execPath, ['node-load.mjs', join(REPO, 'models'), 'load.json'], { cwd: app });
+  const load = JSON.parse(readFileSync(join(app, 'load.json'), 'utf8')) as {
+    precision: string;
+    progress: { loaded: number; total: number | null; url: string }[];
+    aborted: string;
+    pngBytes: number;
+  };
+  assert.equal(load.precision, 'float16', 'dtype fp16 over http did not load the .fp16.onnx file');
+  assert.match(load.progress.at(-1)?.url ?? '', /\/mnist-cwgan\.fp16\.onnx$/);
+  assert.equal(load.progress.at(-1)?.loaded, statSync(join(REPO, 'models', 'mnist-cwgan.fp16.onnx')).size);
+  assert.equal(load.aborted, 'TimeoutError');
+  assert.ok(load.pngBytes > 1000);
 });
 
 test('(b) a consumer .ts type-checks under strict + nodenext; misuse does not', async () => {
   for (const f of ['typed.ts', 'misuse.ts', 'tsconfig.json']) cpSync(join(FIXTURES, f), join(app, f));
   const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-  // @types/node comes from the repo, as a service's own devDependency would provide it.
-  mkdirSync(join(app, 'node_modules', '@types'), { recursive: true });
-  cpSync(join(REPO, 'node_modules', '@types', 'node'), join(app, 'node_modules', '@types', 'node'), {
-    recursive: true,
-  });
-  cpSync(join(REPO, 'node_modules', 'undici-types'), join(app, 'node_modules', 'undici-types'), { recursive: true });
+  addNodeTypes();
   await exec(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app });
   const bad = await exec(process.execPath, [tsc, '--strict', '--module', 'nodenext', '--noEmit', 'misuse.ts'], {
     cwd: app,
@@ -225,6 +263,8 @@ test(
       assert.equal(result.isolated, false, 'the page must work without cross-origin isolation');
       assert.equal(result.device, 'wasm', 'no WebGPU adapter in this Chromium: wasm');
       assert.ok(maxAbsDiff(result.data ?? [], await cloneImages('3', 42)) < 1e-4);
+      assert.ok((result.progress ?? 0) >= 1, 'the element fired no progress event');
+      assert.deepEqual(result.kept, ['/model.onnx'], 'the model was not kept in the Cache API');
       assert.deepEqual(errors, []);
     } finally {
       server.close();
@@ -264,6 +304,14 @@ test('(e) the installed `cgan` generates from another directory with its shipped
   // It runs dist/ (compiled), not the TypeScript sources.
   assert.ok(!existsSync(join(app, 'node_modules', 'cgan-onnx', 'cli')), 'the CLI package ships its sources');
   assert.ok(!installedPackages(app).includes('tsx'), 'tsx was installed: the CLI still needs a TypeScript loader');
+  // --dtype fp16: the shipped float16 file, within float16 rounding of the float32 model.
+  await exec(bin, ['generate', '--dtype', 'fp16', '--labels', '3', '--seed', '42', '--raw', 'half.bin'], {
+    cwd: elsewhere,
+  });
+  const half = readFileSync(join(elsewhere, 'half.bin'));
+  const halfData = new Float32Array(half.buffer, half.byteOffset, half.byteLength / 4);
+  const d16 = maxAbsDiff(halfData, data);
+  assert.ok(d16 > 0 && d16 < 0.05, `fp16 differs from fp32 by ${d16}`);
   writeFileSync(join(elsewhere, 'done'), '');
 });
 
@@ -290,4 +338,53 @@ test('(f) the inference CLI works without the training package, and `cgan train`
   await exec(bin, ['generate', '--labels', '1,2', '--noise', 'z.bin', '--raw', 'a.bin'], { cwd: elsewhere });
   await exec(bin, ['generate', '--labels', '1,2', '--seed', '7', '--raw', 'b.bin'], { cwd: elsewhere });
   assert.deepEqual(readFileSync(join(elsewhere, 'a.bin')), readFileSync(join(elsewhere, 'b.bin')));
+});
+
+test('(g) CommonJS require() runs on this Node; TypeScript node16/nodenext/bundler each get their types', async () => {
+  const engines = (
+    JSON.parse(readFileSync(join(REPO, 'runtime', 'package.json'), 'utf8')) as { engines: { node: string } }
+  ).engines.node;
+  // require(esm) is on by default from 20.19 and 22.12: the range engines states.
+  assert.equal(engines, '^20.19.0 || >=22.12.0');
+  const dir = join(app, 'resolution');
+  cpSync(join(FIXTURES, 'resolution'), dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+  const req = await exec(process.execPath, ['require.cjs', MODEL], { cwd: dir });
+  assert.equal(req.stderr, '', 'require() printed warnings');
+  const got = JSON.parse(req.stdout) as { device: string; count: number; first: number };
+  assert.equal(got.count, 3);
+  assert.equal(got.first, (await cloneImages('0-2', 1))[0]);
+
+  addNodeTypes();
+  // Each tsconfig type-checks its program; --listFiles says which of the runtime's entry typings it got.
+  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+  const typings = async (config: string) => {
+    const { stdout } = await exec(process.execPath, [tsc, '-p', config, '--listFiles'], { cwd: dir }).catch(
+      (e: { stdout: string }) => assert.fail(`${config} does not type-check:\n${e.stdout}`),
+    );
+    return [...stdout.matchAll(/@cgan-onnx\/runtime\/dist\/(node|browser|portable)\.d\.ts/g)].map((m) => m[1]).sort();
+  };
+  const [node16, nodenext, bundlerNode, bundlerNodeCondition, bundlerBrowser] = await Promise.all(
+    ['node16', 'nodenext', 'bundler-node', 'bundler-node-condition', 'bundler-browser'].map((c) =>
+      typings(`tsconfig.${c}.json`),
+    ),
+  );
+  assert.deepEqual(node16, ['node']);
+  assert.deepEqual(nodenext, ['node']); // an ESM .ts and a CommonJS .cts
+  assert.deepEqual(bundlerNode, ['portable'], 'a Node program compiled with bundler got the browser typings');
+  assert.deepEqual(bundlerNodeCondition, ['node']);
+  assert.deepEqual(bundlerBrowser, ['browser', 'portable']); // types: [], skipLibCheck off: no @types/node needed
+  // Without the node condition, the Node-only API is absent rather than wrong.
+  const bare = await exec(
+    process.execPath,
+    [tsc, '--noEmit', '--strict', '--module', 'esnext', '--moduleResolution', 'bundler', '--types', 'node'].concat([
+      '--skipLibCheck',
+      'node-program.ts',
+    ]),
+    { cwd: dir },
+  ).then(
+    () => '',
+    (e: { stdout: string }) => e.stdout,
+  );
+  assert.match(bare, /has no exported member 'writePng'/);
 });

@@ -4,8 +4,11 @@ import { request } from 'node:http';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
 import { fixtureModel } from '../test/fixture-model.ts';
-import { CONTENT_SECURITY_POLICY, startDemoServer, type DemoServer } from './server.ts';
+import { pickEncoding } from './compress.ts';
+import { CONTENT_SECURITY_POLICY, ortDistDir, startDemoServer, type DemoServer } from './server.ts';
 
 interface Reply {
   status: number;
@@ -185,4 +188,31 @@ test('a Host header that is not the bound address is refused (DNS rebinding)', a
   for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`]) {
     assert.equal((await get(demo.url, '/', 'GET', { Host: host })).status, 200, `Host ${host}`);
   }
+});
+
+test("compresses onnxruntime-web's files for browsers that accept it, byte for byte", async () => {
+  const name = 'ort-wasm-simd-threaded.wasm';
+  const raw = readFileSync(join(ortDistDir(), name));
+  const br = await get(demo.url, `/ort/${name}`, 'GET', { 'accept-encoding': 'gzip, deflate, br, zstd' });
+  assert.equal(br.headers['content-encoding'], 'br');
+  assert.equal(br.headers['content-type'], 'application/wasm');
+  assert.equal(br.headers.vary, 'Accept-Encoding');
+  assert.equal(br.headers['cross-origin-embedder-policy'], 'require-corp');
+  assert.equal(Number(br.headers['content-length']), br.body.length);
+  assert.ok(br.body.length < raw.length / 3, `brotli left ${br.body.length} of ${raw.length} bytes`);
+  assert.ok(brotliDecompressSync(br.body).equals(raw));
+  const gz = await get(demo.url, `/ort/${name}`, 'GET', { 'accept-encoding': 'gzip' });
+  assert.equal(gz.headers['content-encoding'], 'gzip');
+  assert.ok(gunzipSync(gz.body).equals(raw));
+  const none = await get(demo.url, `/ort/${name}`, 'GET', { 'accept-encoding': 'br;q=0, identity' });
+  assert.equal(none.headers['content-encoding'], undefined);
+  assert.equal(none.body.length, raw.length);
+  assert.deepEqual(['br', 'gzip, br', 'gzip', 'br;q=0, gzip', 'identity', undefined].map(pickEncoding), [
+    'br',
+    'br',
+    'gzip',
+    'gzip',
+    null,
+    null,
+  ]);
 });

@@ -11,6 +11,10 @@
  * allows only this server's own scripts, plus WebAssembly compilation ('wasm-unsafe-eval', which
  * onnxruntime-web needs). Requests whose Host header is not the address the server is bound to are
  * refused: a web page that rebinds its own DNS name to 127.0.0.1 cannot reach the demo.
+ *
+ * ORT's files are most of a first visit's bytes and shrink about 5x compressed: a built page's own
+ * copies (dist/ort/, what an installed CLI has) are stored gzipped and go out so; in a clone without
+ * them, onnxruntime-web's go out brotli- or gzip-compressed on the fly (compress.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -23,6 +27,7 @@ import { MAX_MODEL_BYTES } from '../runtime/limits.ts';
 import { readModel } from '../runtime/model-info.ts';
 import { verifyWeights } from '../runtime/weights-hash.ts';
 import { hostsFor } from '../serve/hosts.ts';
+import { compressedFiles } from './compress.ts';
 
 /** web-demo/ in the package (found by its own name, so dist/web-demo/server.js serves the same files). */
 export const DEMO_ROOT = resolve(dirname(createRequire(import.meta.url).resolve('cgan-onnx/package.json')), 'web-demo');
@@ -114,9 +119,11 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
     res.end(message);
   };
   const page = sirv(distDir, { dev: false, etag: true, setHeaders, onNoMatch: (_req, res) => notFound(res) });
-  // The page's own copies when the build made them (gzipped wasm, served as such), else onnxruntime-web's.
+  // The page's own copies when the build made them (gzipped wasm, served as such: an installed CLI has
+  // no onnxruntime-web), else onnxruntime-web's, compressed on the fly (compress.ts).
   const ownOrt = resolve(distDir, ORT_DIST_SUBDIR);
-  const ort = sirv(existsSync(ownOrt) ? ownOrt : ortDistDir(), {
+  const ortDir = existsSync(ownOrt) ? ownOrt : ortDistDir();
+  const ort = sirv(ortDir, {
     dev: false,
     etag: true,
     gzip: true,
@@ -125,6 +132,7 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
     onNoMatch: (_req, res) => notFound(res),
   });
   const noModel = opts.noModelMessage ?? NO_MODEL_MESSAGE;
+  const sendCompressed = ortDir === ownOrt ? null : compressedFiles();
 
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? DEFAULT_PORT;
@@ -149,8 +157,17 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
     if (pathname.startsWith(ORT_PREFIX)) {
       const name = pathname.slice(ORT_PREFIX.length);
       if (!ORT_FILE.test(name)) return notFound(res);
-      req.url = '/' + name;
-      return ort(req, res);
+      const plain = () => {
+        req.url = '/' + name;
+        ort(req, res);
+      };
+      const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+      if (!sendCompressed) return plain();
+      // Same caching as sirv's copy (maxAge 3600); a file that cannot be compressed goes out as it is.
+      sendCompressed(req, res, resolve(ortDir, name), { 'Content-Type': type, 'Cache-Control': 'public, max-age=3600' })
+        .then((sent) => sent || plain())
+        .catch(plain);
+      return;
     }
     return page(req, res);
   };

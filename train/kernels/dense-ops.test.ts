@@ -2,7 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { isReplacementKernel } from './register.ts';
-import { leadingReduction } from './sum.ts';
+import { columnSums, leadingReduction, sumLeadingAxes } from './sum.ts';
 import { initBackends, relativeMaxDiff, seededValues, valuesOn } from '../../test/kernel-test-util.ts';
 
 before(initBackends);
@@ -84,6 +84,35 @@ describe('Sum over leading axes', () => {
         0,
       ),
     ));
+  it('on wasm, is bit for bit the one-row matrix product it replaced (MNIST runs train as before)', async () => {
+    // The model's bias-gradient shapes, shrunk in batch, and odd column counts (the 8-column blocks' tail).
+    const shapes = [
+      [2, 28, 28, 128],
+      [3, 14, 14, 64],
+      [5, 7, 7, 64],
+      [16, 6272],
+      [300, 27],
+      [40, 3],
+      [9, 1],
+    ];
+    for (const [i, shape] of shapes.entries()) {
+      const { values: summed } = await valuesOn('wasm', () =>
+        tf.sum(t(shape, i + 30), [0, 1, 2].slice(0, shape.length - 1)),
+      );
+      const { values: product } = await valuesOn('wasm', () =>
+        sumLeadingAxes(t(shape, i + 30), shape.length - 1, false),
+      );
+      assert.deepEqual(summed, product, `${shape}`);
+    }
+  });
+  it('adds each column in row order in float32', () => {
+    const x = Float32Array.of(1e8, 1, 1, -1e8, 3, 0.5, 2, 0.25, 7);
+    const out = new Float32Array(1);
+    columnSums(x, 9, 1, out);
+    let acc = 0;
+    for (const v of x) acc = Math.fround(acc + v);
+    assert.equal(out[0], acc);
+  });
   it('gives bias gradients (add broadcast) equal to cpu', () =>
     compare('bias grad', () =>
       tf.grad((b: tf.Tensor) =>

@@ -29,7 +29,7 @@ export function wrapStock(
   kernelName: string,
   backendName: string,
   stock: tf.KernelConfig,
-  replace: (args: Parameters<tf.KernelFunc>[0]) => tf.Tensor | null,
+  replace: (args: Parameters<tf.KernelFunc>[0]) => tf.TensorInfo | null,
 ): tf.KernelConfig {
   return {
     kernelName,

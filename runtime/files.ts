@@ -3,6 +3,7 @@
  * checked first, and raw Node errors (EISDIR, ENOTDIR, ENOSPC, ...) turned into sentences that name
  * the file and the fix. Not imported by the browser entry.
  */
+import { concatBytes } from './bytes.ts';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BadModelError } from './errors.ts';
@@ -89,13 +90,7 @@ export async function readFileChecked(file: string, o: ReadOptions): Promise<Uin
       n += bytesRead;
       if (n > o.maxBytes) throw tooBig('is not a regular file and holds more than');
     }
-    const out = new Uint8Array(n);
-    let off = 0;
-    for (const c of chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
+    return concatBytes(chunks);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code) throw new E(`${o.what}: ${fsErrorSentence(e, file)}`);
     throw e;

@@ -4,6 +4,7 @@
  * what was asked for. Browser-safe (fetch, streams and AbortSignal only); Node adds paths (node.ts),
  * the browser adds the Cache API (model-cache.ts).
  */
+import { concatBytes } from './bytes.ts';
 import { BadModelError, BadRequestError } from './errors.ts';
 import { formatBytes, MAX_MODEL_BYTES } from './limits.ts';
 import type { ModelInfo } from './model-info.ts';
@@ -172,16 +173,5 @@ export async function fetchModel(
     throw new BadModelError(`model ${url}: the server announced ${total} bytes and sent ${loaded}`);
   // The last chunk's report had loaded === total when the size was known; otherwise say it now.
   if (total === null) opts.onProgress?.({ loaded, total: loaded, url, cached: false });
-  return concat(chunks, loaded);
-}
-
-function concat(chunks: Uint8Array[], n: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }

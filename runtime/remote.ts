@@ -12,6 +12,7 @@
  * caller's AbortSignal, every answer is read up to a size cap, and an answer that is not what the
  * protocol says (not JSON, wrong lengths, values outside [-1, 1]) is a RemoteError naming the URL.
  */
+import { concatBytes } from './bytes.ts';
 import type { GeneratorInit, LoadOptions, OrtLike, OrtSessionLike, OrtTensorLike } from './generator.ts';
 import { TENSOR } from './generator-contract.ts';
 import { modelInfoFromSummary } from './model-info.ts';
@@ -137,13 +138,7 @@ async function readCapped(res: Response, url: string, cap: number): Promise<Uint
     }
     parts.push(value);
   }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function parseJson(bytes: Uint8Array, url: string, what: string): unknown {

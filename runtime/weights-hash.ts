@@ -10,6 +10,7 @@
  * `weights_sha256`. A float16 model's values are rounded, so its stored values are hashed the same way
  * into `weights_fp16_sha256`.
  */
+import { concatBytes } from './bytes.ts';
 import { BadModelError } from './errors.ts';
 import { META, ONNX_TYPE, generatorWeights, type GeneratorArch } from './generator-contract.ts';
 import { fromOnnxLayout, type WeightValues } from './layouts.ts';
@@ -44,13 +45,7 @@ export async function sha256Hex(chunks: Uint8Array[]): Promise<string> {
         'pass verify: false',
     );
   }
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
-  const digest = new Uint8Array(await subtle.digest('SHA-256', all));
+  const digest = new Uint8Array(await subtle.digest('SHA-256', concatBytes(chunks) as Uint8Array<ArrayBuffer>));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

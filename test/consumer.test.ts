@@ -116,16 +116,20 @@ function addNodeTypes(): void {
   cpSync(join(REPO, 'node_modules', 'undici-types'), join(app, 'node_modules', 'undici-types'), { recursive: true });
 }
 
-before(async () => {
-  tarballs = await packAll(join(work, 'tarballs'));
-  await installProject(app, [
-    tarballs.runtime,
-    tarballs.element,
-    tarballs.cli,
-    'onnxruntime-node@1.30.0',
-    'onnxruntime-web@1.30.0',
-  ]);
-});
+// Packing builds four packages and the demo page: past the suite's 240 s per test on a busy machine.
+before(
+  async () => {
+    tarballs = await packAll(join(work, 'tarballs'));
+    await installProject(app, [
+      tarballs.runtime,
+      tarballs.element,
+      tarballs.cli,
+      'onnxruntime-node@1.30.0',
+      'onnxruntime-web@1.30.0',
+    ]);
+  },
+  { timeout: 600_000 },
+);
 
 after(() => rmSync(work, { recursive: true, force: true }));
 

@@ -13,9 +13,15 @@ import type { CriticBatch, WorkerPool } from '../train/pool.ts';
 export interface ModelFlops {
   /** Generator forward, MFLOP per image. */
   gen: number;
-  /** Critic forward on the image (the label plane's share of the first conv is made once per step), MFLOP per image. */
+  /**
+   * Critic forward on the image (the label plane's share of the first conv is made once per step), MFLOP
+   * per image.
+   */
   critic: number;
-  /** A critic step: one generator forward, then forward+backward of the critic on real and fake plus the penalty's double backprop, counted as 12 critic forwards. */
+  /**
+   * A critic step: one generator forward, then forward+backward of the critic on real and fake plus the
+   * penalty's double backprop, counted as 12 critic forwards.
+   */
   criticStep: number;
   /** A generator step: 3x (generator + critic forward). */
   genStep: number;

@@ -94,7 +94,7 @@ test('PNG, JPEG, WebP, palette, 16-bit, RGBA, upper-case extensions, nested fold
   const said = logs.join('\n');
   assert.match(said, /ignored 1 file in .* that is not an image: \.txt 1/);
   assert.match(said, /ignored 1 hidden entry/);
-  assert.match(said, /1 image had alpha: composited onto black/);
+  assert.match(said, /1 image with an alpha channel: any transparency composited onto black/);
   for (let i = 0; i < ds.count; i++) {
     const alpha = ds.labels[i] === 2 && i === ds.count - 1;
     // JPEG is lossy; the rest are exact. The RGBA square is 50% red over black.

@@ -28,7 +28,7 @@ test('channels: 1 only if every image is gray (alpha aside); the notes say resiz
   assert.equal(chooseShape([img(16, 16, 3)], { channels: 1 }).channels, 1);
   const notes = chooseShape([img(16), img(20), img(20, 20, 3, true)], { imageSize: 16 }).notes.join('\n');
   assert.match(notes, /2 images resized to 16x16/);
-  assert.match(notes, /1 image had alpha: composited onto black/);
+  assert.match(notes, /1 image with an alpha channel: any transparency composited onto black/);
 });
 
 test('sizes training takes, and code-point order', () => {

@@ -69,7 +69,7 @@ export function chooseShape(headers: ImageHeader[], o: { imageSize?: number; cha
       `${plural(resized, 'image')} resized to ${size}x${size} (shorter side to ${size}, then the centre cropped)`,
     );
   const alpha = headers.filter((h) => h.alpha).length;
-  if (alpha) notes.push(`${plural(alpha, 'image')} had alpha: composited onto black`);
+  if (alpha) notes.push(`${plural(alpha, 'image')} with an alpha channel: any transparency composited onto black`);
   return { size, channels, notes };
 }
 

@@ -1,8 +1,9 @@
 /** `cgan classifier train|test`: the evaluation classifier that `cgan eval` judges generators with. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Accuracy } from '../eval/metrics.ts';
 import { int, num } from './parse.ts';
-import { loadTraining } from './training.ts';
+import { loadTraining, type Training } from './training.ts';
+
+type Accuracy = ReturnType<Training['accuracy']>;
 
 const backendOption = () =>
   new Option('--backend <name>', 'tfjs backend').choices(['auto', 'wasm', 'cpu']).default('auto');

@@ -1,6 +1,9 @@
 /** How `cgan eval` prints its report: per-class tables by class name, then the distances and manifold scores. */
-import type { EvalReport } from '../eval/evaluate.ts';
-import { displayPath } from '../eval/display-path.ts';
+import type { Training } from './training.ts';
+import { displayPath } from '../runtime/display-path.ts';
+
+// From the training package's declarations: a type import of eval/ would compile it into the CLI.
+type EvalReport = Awaited<ReturnType<Training['evaluateGenerator']>>;
 
 const pct = (x: number, w = 5) => (Number.isNaN(x) ? '-'.padStart(w) : (x * 100).toFixed(1).padStart(w));
 const num = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(3)).padStart(7);

@@ -15,7 +15,7 @@ import { repeatLabels } from '../runtime/labels.ts';
 import type { ModelInfo } from '../runtime/model-info.ts';
 import { nodeRuntime } from '../export/node-runtime.ts';
 import { classifyBatches, imageValues, nchwToNhwc, type Classifier } from './classifier.ts';
-import { displayPath } from './display-path.ts';
+import { displayPath } from '../runtime/display-path.ts';
 import { featureStats, frechetDistance } from './frechet.ts';
 import { manifoldScores, type ManifoldScores } from './manifold.ts';
 import { accuracy, type Accuracy } from './metrics.ts';

@@ -8,7 +8,7 @@ import { loadDataset, type Dataset } from '../train/data.ts';
 import { BadFileError, BadRequestError } from '../runtime/errors.ts';
 import { classifyBatches, type Classified, type Classifier } from './classifier.ts';
 import { datasetDigest, holdoutSplit, readHoldout, type HoldoutDef } from './holdout.ts';
-import { displayPath } from './display-path.ts';
+import { displayPath } from '../runtime/display-path.ts';
 
 /** Some images of a dataset, by index. */
 export interface Subset {

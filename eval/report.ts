@@ -1,5 +1,5 @@
 /** `cgan eval --json`: the report as plain JSON numbers (no feature statistics; NaN as null). */
-import { displayPath } from './display-path.ts';
+import { displayPath } from '../runtime/display-path.ts';
 import type { EvalReport } from './evaluate.ts';
 import type { ManifoldScores } from './manifold.ts';
 import type { Accuracy } from './metrics.ts';

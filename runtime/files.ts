@@ -57,7 +57,7 @@ export interface ReadOptions {
 
 /**
  * Reads a whole file after checking its size, so /dev/zero or a 20 GB file fails with a message
- * instead of filling memory. Devices and pipes (no size to check) are read up to the limit.
+ * instead of filling memory. Devices (no size to check) are read up to the limit; a named pipe is refused.
  */
 export async function readFileChecked(file: string, o: ReadOptions): Promise<Uint8Array> {
   const E = o.error ?? Error;
@@ -65,8 +65,12 @@ export async function readFileChecked(file: string, o: ReadOptions): Promise<Uin
   const tooBig = (what: string) => new E(`${o.what} ${file} ${what} ${limit}; is it the right file?`);
   let handle: fs.FileHandle;
   try {
+    // Opening a named pipe waits for a writer, forever if none comes: refuse it before opening.
+    if ((await fs.stat(file)).isFIFO())
+      throw new E(`${o.what} ${file} is a FIFO (named pipe), not a regular file; give the file itself`);
     handle = await fs.open(file, 'r');
   } catch (e) {
+    if (e instanceof E) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new E(`${o.what} ${file} does not exist${o.missingHint ? `; ${o.missingHint}` : ''}`);
     throw new E(`${o.what}: ${fsErrorSentence(e, file)}`);

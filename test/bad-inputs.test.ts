@@ -223,6 +223,23 @@ const ROWS: Row[] = [
     limit: 30,
     inputs: [f('g.onnx')],
   },
+  // A FIFO given as a model used to hang on open, waiting for a writer (issue 34, weak).
+  {
+    name: 'generate with a FIFO as the model',
+    args: ['generate', f('fifo'), '--labels', '1', '--out', f('fifo-model.png')],
+    code: 3,
+    message: /fifo is a FIFO \(named pipe\), not a regular file; give the file itself/,
+    limit: 30,
+    inputs: [],
+  },
+  {
+    name: 'info with a FIFO as the model',
+    args: ['info', f('fifo')],
+    code: 3,
+    message: /fifo is a FIFO \(named pipe\), not a regular file/,
+    limit: 30,
+    inputs: [],
+  },
   {
     name: 'generate --raw a FIFO',
     args: ['generate', f('g.onnx'), '--labels', '1', '--raw', f('fifo')],

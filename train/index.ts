@@ -14,7 +14,7 @@ export { batchImages, loadDataset } from './data.ts';
 export { exportGenerator } from '../export/export.ts';
 export { useNodeRuntime } from '../export/node-runtime.ts';
 export { evaluateGenerator, reportJson } from '../eval/evaluate.ts';
-export { displayPath } from '../eval/display-path.ts';
+export { displayPath } from '../runtime/display-path.ts';
 export { classify, loadClassifier } from '../eval/classifier.ts';
 export { classifySubset, loadRealSets, subsetLabels } from '../eval/real-data.ts';
 export { classNamesOf } from '../eval/reference.ts';

@@ -77,6 +77,11 @@ export interface DemoServerOptions {
   distDir?: string;
   /** Shown by the page (and the 404) when `model` is null. */
   noModelMessage?: string;
+  /**
+   * A connection that has sent no complete request headers for this long is closed (default 10 s),
+   * as is an idle kept-alive one: idle sockets cannot hold the connection cap.
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface DemoServer {
@@ -172,7 +177,12 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<DemoServ
     return page(req, res);
   };
 
-  const server = createServer(handle);
+  const idle = opts.idleTimeoutMs ?? 10_000;
+  const server = createServer(
+    // Node checks open connections for the headers timeout every connectionsCheckingInterval.
+    { headersTimeout: idle, requestTimeout: 6 * idle, keepAliveTimeout: idle, connectionsCheckingInterval: idle / 4 },
+    handle,
+  );
   server.maxConnections = 64; // one page opens a handful; this bounds what a runaway client holds
   await new Promise<void>((ok, fail) => {
     server.once('error', (e: NodeJS.ErrnoException) => {

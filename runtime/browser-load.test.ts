@@ -78,7 +78,7 @@ before(async () => {
     const send = (at: number): void => {
       if (at >= f.body.byteLength) return void res.end();
       res.write(f.body.subarray(at, at + step));
-      setTimeout(() => send(at + step), 10);
+      setTimeout(() => send(at + step), 60); // far enough apart that a busy page does not read two as one
     };
     send(0);
   });
